@@ -1,0 +1,17 @@
+// meshup: the MeshUp command line.
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+
+#ifndef MESHUP_VERSION
+#define MESHUP_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"meshup: the MeshUp service mesh command line"};
+  app.require_subcommand(1);
+  CLI::App* version = app.add_subcommand("version", "Print the MeshUp version");
+  version->callback([] { std::printf("meshup %s\n", MESHUP_VERSION); });
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

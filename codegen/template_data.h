@@ -1,0 +1,24 @@
+// Turns the view model into the data that the C++ templates render
+// (templates/cpp/*.mustache). Every key a template names is present at its
+// level, so the strict renderer can refuse a template that names anything
+// else.
+#ifndef MESHUP_CODEGEN_TEMPLATE_DATA_H_
+#define MESHUP_CODEGEN_TEMPLATE_DATA_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "codegen/view_model.h"
+#include "kainjow/mustache.hpp"
+
+namespace meshup::codegen {
+
+// A C++ expression of type absl::Duration for `duration`, in the largest unit
+// that represents it exactly: "::absl::Milliseconds(1500)".
+std::string DurationExpression(absl::Duration duration);
+
+kainjow::mustache::data ToTemplateData(const FileView& file);
+
+}  // namespace meshup::codegen
+
+#endif  // MESHUP_CODEGEN_TEMPLATE_DATA_H_

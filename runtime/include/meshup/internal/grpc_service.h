@@ -1,0 +1,153 @@
+// The bridge from gRPC's server to a generated service's typed handlers.
+//
+// Only generated .cc files include this header (it brings in gRPC's server
+// headers, which user code never needs). Each generated service makes one
+// GrpcService, registers a typed handler per method, and hands it to
+// meshup::Service::SetGrpcService(). Every call goes through RunServerCall(),
+// where the runtime wraps the handler with identity, authorization and
+// telemetry.
+#ifndef MESHUP_INTERNAL_GRPC_SERVICE_H_
+#define MESHUP_INTERNAL_GRPC_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/impl/service_type.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/sync_stream.h"
+#include "meshup/server_context.h"
+#include "meshup/service.h"
+#include "meshup/streams.h"
+
+namespace meshup::internal {
+
+// Runs `handler` for one incoming call of `method` on `service`, wrapped by the
+// runtime, and returns the status the caller receives.
+grpc::Status RunServerCall(Service& service, const MethodInfo& method,
+                           grpc::ServerContext& grpc_context,
+                           absl::FunctionRef<absl::Status(ServerContext&)> handler);
+
+// Adapts one of gRPC's typed stream objects to the untyped ServerStream.
+template <class Request, class Response, class GrpcStream, bool kCanRead, bool kCanWrite>
+class GrpcServerStream final : public ServerStream {
+ public:
+  explicit GrpcServerStream(GrpcStream& stream) : stream_(stream) {}
+
+  bool Read(google::protobuf::Message* message) override {
+    if constexpr (kCanRead) {
+      return stream_.Read(static_cast<Request*>(message));
+    } else {
+      return false;
+    }
+  }
+  bool Write(const google::protobuf::Message& message) override {
+    if constexpr (kCanWrite) {
+      return stream_.Write(static_cast<const Response&>(message));
+    } else {
+      return false;
+    }
+  }
+
+ private:
+  GrpcStream& stream_;
+};
+
+class GrpcService final : public grpc::Service {
+ public:
+  explicit GrpcService(::meshup::Service& owner) : owner_(owner) {}
+
+  template <class Request, class Response>
+  void AddUnary(const MethodInfo& method,
+                std::function<absl::Status(ServerContext&, const Request&, Response&)> handler) {
+    Add(method, grpc::internal::RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<grpc::Service, Request, Response>(
+            [this, &method, handler = std::move(handler)](
+                grpc::Service*, grpc::ServerContext* context, const Request* request,
+                Response* response) {
+              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
+                return handler(ctx, *request, *response);
+              });
+            },
+            this));
+  }
+
+  template <class Request, class Response>
+  void AddServerStreaming(
+      const MethodInfo& method,
+      std::function<absl::Status(ServerContext&, const Request&, ServerWriter<Response>&)>
+          handler) {
+    Add(method, grpc::internal::RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<grpc::Service, Request, Response>(
+            [this, &method, handler = std::move(handler)](
+                grpc::Service*, grpc::ServerContext* context, const Request* request,
+                grpc::ServerWriter<Response>* writer) {
+              GrpcServerStream<Request, Response, grpc::ServerWriter<Response>, false, true> stream(
+                  *writer);
+              ServerWriter<Response> typed(stream);
+              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
+                return handler(ctx, *request, typed);
+              });
+            },
+            this));
+  }
+
+  template <class Request, class Response>
+  void AddClientStreaming(
+      const MethodInfo& method,
+      std::function<absl::Status(ServerContext&, ServerReader<Request>&, Response&)> handler) {
+    Add(method, grpc::internal::RpcMethod::CLIENT_STREAMING,
+        new grpc::internal::ClientStreamingHandler<grpc::Service, Request, Response>(
+            [this, &method, handler = std::move(handler)](
+                grpc::Service*, grpc::ServerContext* context,
+                grpc::ServerReader<Request>* reader, Response* response) {
+              GrpcServerStream<Request, Response, grpc::ServerReader<Request>, true, false> stream(
+                  *reader);
+              ServerReader<Request> typed(stream);
+              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
+                return handler(ctx, typed, *response);
+              });
+            },
+            this));
+  }
+
+  template <class Request, class Response>
+  void AddBidiStreaming(
+      const MethodInfo& method,
+      std::function<absl::Status(ServerContext&, ServerReaderWriter<Request, Response>&)>
+          handler) {
+    Add(method, grpc::internal::RpcMethod::BIDI_STREAMING,
+        new grpc::internal::BidiStreamingHandler<grpc::Service, Request, Response>(
+            [this, &method, handler = std::move(handler)](
+                grpc::Service*, grpc::ServerContext* context,
+                grpc::ServerReaderWriter<Response, Request>* reader_writer) {
+              GrpcServerStream<Request, Response, grpc::ServerReaderWriter<Response, Request>, true,
+                               true>
+                  stream(*reader_writer);
+              ServerReaderWriter<Request, Response> typed(stream);
+              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
+                return handler(ctx, typed);
+              });
+            },
+            this));
+  }
+
+ private:
+  void Add(const MethodInfo& method, grpc::internal::RpcMethod::RpcType type,
+           grpc::internal::MethodHandler* handler) {
+    // The path is a string literal of the generated code, so it is
+    // NUL-terminated and lives as long as the program.
+    AddMethod(new grpc::internal::RpcServiceMethod(method.path.data(), type, handler));
+  }
+
+  ::meshup::Service& owner_;
+};
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_INTERNAL_GRPC_SERVICE_H_

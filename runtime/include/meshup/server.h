@@ -1,0 +1,59 @@
+// A gRPC server that serves generated services inside the mesh.
+//
+// Made by Mesh::NewServer(). Add services, then Start(); the server also
+// serves the standard gRPC health service (grpc.health.v1.Health) and server
+// reflection. Shutdown() stops accepting calls, lets calls in flight finish
+// within the grace period, then cancels the rest. The destructor shuts down a
+// server that is still running. Methods are safe to call from any thread;
+// AddService() only before Start().
+#ifndef MESHUP_SERVER_H_
+#define MESHUP_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "meshup/service.h"
+
+namespace meshup {
+
+class Mesh;
+
+struct ServerOptions {
+  // The address to listen on.
+  std::string host = "127.0.0.1";
+  // The port to listen on; 0 picks a free one, which Start() returns.
+  int port = 0;
+};
+
+class Server {
+ public:
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Adds a service; it must outlive the server. Fails after Start() and for a
+  // second service with the same full name.
+  absl::Status AddService(Service& service);
+  // Binds and starts serving; returns the port bound. Fails with a message
+  // naming the address when it cannot bind.
+  absl::StatusOr<int> Start();
+  // Stops the server; calls in flight get `grace` to finish. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  // Blocks until the server has shut down.
+  void Wait();
+  // The bound port, or 0 before Start().
+  int port() const;
+
+ private:
+  friend class Mesh;
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meshup
+
+#endif  // MESHUP_SERVER_H_

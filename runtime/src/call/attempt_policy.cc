@@ -1,0 +1,33 @@
+#include "call/attempt_policy.h"
+
+#include <algorithm>
+
+namespace meshup::internal {
+
+absl::Time CallDeadline(absl::Time now, const MethodInfo& method, const CallOptions& options) {
+  absl::Duration timeout = std::min(method.timeout, options.timeout);
+  if (timeout == absl::InfiniteDuration()) return absl::InfiniteFuture();
+  return now + timeout;
+}
+
+absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const RetryPolicy& retry) {
+  if (retry.per_try_timeout <= absl::ZeroDuration()) return call_deadline;
+  return std::min(call_deadline, now + retry.per_try_timeout);
+}
+
+bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
+                 bool per_try_timed_out) {
+  if (status.ok() || !method.idempotent || attempt >= method.retry.attempts) return false;
+  if (per_try_timed_out) return true;
+  if (method.retry.retry_on.empty()) return status.code() == absl::StatusCode::kUnavailable;
+  return std::find(method.retry.retry_on.begin(), method.retry.retry_on.end(), status.code()) !=
+         method.retry.retry_on.end();
+}
+
+absl::Duration RetryBackoff(int next_attempt) {
+  absl::Duration backoff = absl::Milliseconds(25);
+  for (int i = 2; i < next_attempt && backoff < absl::Milliseconds(250); ++i) backoff *= 2;
+  return std::min(backoff, absl::Milliseconds(250));
+}
+
+}  // namespace meshup::internal

@@ -1,0 +1,35 @@
+// Deadlines and retry decisions of a client call: pure functions of their
+// inputs (the current time is passed in), so that tests need no clock.
+#ifndef MESHUP_SRC_CALL_ATTEMPT_POLICY_H_
+#define MESHUP_SRC_CALL_ATTEMPT_POLICY_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "meshup/call_options.h"
+#include "meshup/method_info.h"
+
+namespace meshup::internal {
+
+// The deadline of the whole call, retries included: the earliest of the
+// method's timeout and the caller's. absl::InfiniteFuture() when neither is set.
+absl::Time CallDeadline(absl::Time now, const MethodInfo& method, const CallOptions& options);
+
+// The deadline of one attempt started at `now`: the call's deadline, or
+// earlier when the retry policy sets a per-try timeout.
+absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const RetryPolicy& retry);
+
+// Whether a call whose attempt number `attempt` (1 for the first) ended with
+// `status` is tried again. Only idempotent methods are retried, only while
+// attempts remain, and only for the policy's retryable codes (UNAVAILABLE
+// when it lists none) or when the attempt ran out of its per-try timeout
+// (`per_try_timed_out`) with time left on the call's deadline.
+bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
+                 bool per_try_timed_out);
+
+// The pause before attempt number `next_attempt` (2 for the first retry):
+// 25 ms doubled each retry, at most 250 ms, as Envoy's default retry back-off.
+absl::Duration RetryBackoff(int next_attempt);
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_CALL_ATTEMPT_POLICY_H_

@@ -1,0 +1,109 @@
+#include "call/attempt_policy.h"
+
+#include "gtest/gtest.h"
+
+namespace meshup::internal {
+namespace {
+
+constexpr absl::StatusCode kRetryOnUnavailableAndInternal[] = {absl::StatusCode::kUnavailable,
+                                                               absl::StatusCode::kInternal};
+
+MethodInfo Method(absl::Duration timeout, int attempts, bool idempotent) {
+  MethodInfo method;
+  method.name = "M";
+  method.path = "/p.S/M";
+  method.timeout = timeout;
+  method.retry.attempts = attempts;
+  method.idempotent = idempotent;
+  return method;
+}
+
+const absl::Time kNow = absl::FromUnixSeconds(1700000000);
+
+TEST(CallDeadlineTest, NoTimeoutMeansNoDeadline) {
+  EXPECT_EQ(CallDeadline(kNow, Method(absl::InfiniteDuration(), 0, false), CallOptions{}),
+            absl::InfiniteFuture());
+}
+
+TEST(CallDeadlineTest, UsesTheMethodTimeout) {
+  EXPECT_EQ(CallDeadline(kNow, Method(absl::Seconds(2), 0, false), CallOptions{}),
+            kNow + absl::Seconds(2));
+}
+
+TEST(CallDeadlineTest, TheCallersShorterTimeoutWins) {
+  CallOptions options;
+  options.timeout = absl::Milliseconds(300);
+  EXPECT_EQ(CallDeadline(kNow, Method(absl::Seconds(2), 0, false), options),
+            kNow + absl::Milliseconds(300));
+}
+
+TEST(CallDeadlineTest, TheMethodsShorterTimeoutWins) {
+  CallOptions options;
+  options.timeout = absl::Seconds(10);
+  EXPECT_EQ(CallDeadline(kNow, Method(absl::Seconds(2), 0, false), options),
+            kNow + absl::Seconds(2));
+}
+
+TEST(AttemptDeadlineTest, WithoutPerTryTimeoutIsTheCallDeadline) {
+  EXPECT_EQ(AttemptDeadline(kNow, kNow + absl::Seconds(5), RetryPolicy{}), kNow + absl::Seconds(5));
+}
+
+TEST(AttemptDeadlineTest, PerTryTimeoutShortensTheAttempt) {
+  RetryPolicy retry;
+  retry.per_try_timeout = absl::Milliseconds(500);
+  EXPECT_EQ(AttemptDeadline(kNow, kNow + absl::Seconds(5), retry), kNow + absl::Milliseconds(500));
+}
+
+TEST(AttemptDeadlineTest, NeverOutlivesTheCallDeadline) {
+  RetryPolicy retry;
+  retry.per_try_timeout = absl::Seconds(10);
+  EXPECT_EQ(AttemptDeadline(kNow, kNow + absl::Seconds(1), retry), kNow + absl::Seconds(1));
+}
+
+TEST(ShouldRetryTest, RetriesUnavailableByDefault) {
+  MethodInfo method = Method(absl::Seconds(1), 3, true);
+  EXPECT_TRUE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_TRUE(ShouldRetry(method, 2, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(ShouldRetry(method, 1, absl::InternalError("x"), false));
+}
+
+TEST(ShouldRetryTest, StopsWhenAttemptsAreUsedUp) {
+  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 3, true), 3, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 0, true), 1, absl::UnavailableError("x"), false));
+}
+
+TEST(ShouldRetryTest, NeverRetriesANonIdempotentMethod) {
+  MethodInfo method = Method(absl::Seconds(1), 3, false);
+  EXPECT_FALSE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), true));
+}
+
+TEST(ShouldRetryTest, NeverRetriesSuccess) {
+  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 3, true), 1, absl::OkStatus(), false));
+}
+
+TEST(ShouldRetryTest, FollowsTheRetryOnList) {
+  MethodInfo method = Method(absl::Seconds(1), 3, true);
+  method.retry.retry_on = kRetryOnUnavailableAndInternal;
+  EXPECT_TRUE(ShouldRetry(method, 1, absl::InternalError("x"), false));
+  EXPECT_TRUE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(ShouldRetry(method, 1, absl::ResourceExhaustedError("x"), false));
+}
+
+TEST(ShouldRetryTest, RetriesAnAttemptThatRanOutOfItsPerTryTimeout) {
+  MethodInfo method = Method(absl::Seconds(1), 2, true);
+  EXPECT_TRUE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), true));
+  EXPECT_FALSE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), false));
+}
+
+TEST(RetryBackoffTest, DoublesFrom25msUpTo250ms) {
+  EXPECT_EQ(RetryBackoff(2), absl::Milliseconds(25));
+  EXPECT_EQ(RetryBackoff(3), absl::Milliseconds(50));
+  EXPECT_EQ(RetryBackoff(4), absl::Milliseconds(100));
+  EXPECT_EQ(RetryBackoff(5), absl::Milliseconds(200));
+  EXPECT_EQ(RetryBackoff(6), absl::Milliseconds(250));
+  EXPECT_EQ(RetryBackoff(10), absl::Milliseconds(250));
+}
+
+}  // namespace
+}  // namespace meshup::internal

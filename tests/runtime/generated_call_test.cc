@@ -1,0 +1,383 @@
+// Calls through generated clients to a generated service over loopback:
+// every call shape, errors and deadlines as Status, and the IDL's options
+// applied by the runtime.
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "meshup/mesh.h"
+#include "meshup_test/everything.meshup.h"
+
+namespace meshup {
+namespace {
+
+using meshup_test::common::Echo;
+using meshup_test::everything::CountReply;
+using meshup_test::everything::CountRequest;
+using meshup_test::everything::Everything;
+using ::testing::HasSubstr;
+
+class TestService final : public Everything::Service {
+ public:
+  absl::Status Echo(ServerContext&, const meshup_test::common::Echo& request,
+                    meshup_test::common::Echo& response) override {
+    if (request.text() == "throw") throw std::runtime_error("boom");
+    response = request;
+    return absl::OkStatus();
+  }
+
+  absl::Status Count(ServerContext& context, const CountRequest& request,
+                     CountReply& response) override {
+    return CountAttempt(context, request, response);
+  }
+
+  absl::Status CountOnce(ServerContext& context, const CountRequest& request,
+                         CountReply& response) override {
+    return CountAttempt(context, request, response);
+  }
+
+  absl::Status Slow(ServerContext& context, const CountRequest& request,
+                    google::protobuf::Empty&) override {
+    Hold(context, request.hold_ms());
+    return absl::OkStatus();
+  }
+
+  absl::Status Nest(ServerContext&, const meshup_test::everything::Outer& request,
+                    meshup_test::everything::Outer_Inner& response) override {
+    response.set_value(absl::StrCat(request.inner().value(), "@", request.when().seconds()));
+    return absl::OkStatus();
+  }
+
+  absl::Status Range(ServerContext&, const CountRequest& request,
+                     ServerWriter<meshup_test::common::Echo>& writer) override {
+    for (int i = 0; i < request.count(); ++i) {
+      meshup_test::common::Echo echo;
+      echo.set_sequence(i);
+      if (!writer.Write(echo)) break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Join(ServerContext&, ServerReader<meshup_test::common::Echo>& reader,
+                    meshup_test::common::Echo& response) override {
+    meshup_test::common::Echo echo;
+    std::string joined;
+    while (reader.Read(&echo)) absl::StrAppend(&joined, joined.empty() ? "" : "+", echo.text());
+    response.set_text(joined);
+    return absl::OkStatus();
+  }
+
+  absl::Status Chat(
+      ServerContext&,
+      ServerReaderWriter<meshup_test::common::Echo, meshup_test::common::Echo>& stream) override {
+    meshup_test::common::Echo echo;
+    while (stream.Read(&echo)) {
+      echo.set_text(absl::StrCat("re: ", echo.text()));
+      if (!stream.Write(echo)) break;
+    }
+    return absl::OkStatus();
+  }
+
+  int attempts(const std::string& key) {
+    absl::MutexLock lock(&mu_);
+    return attempts_[key];
+  }
+
+ private:
+  // Waits `ms` milliseconds, or until the call is cancelled.
+  static void Hold(ServerContext& context, int ms) {
+    const absl::Time until = absl::Now() + absl::Milliseconds(ms);
+    while (!context.IsCancelled() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+  }
+
+  absl::Status CountAttempt(ServerContext& context, const CountRequest& request,
+                            CountReply& response) {
+    int attempt;
+    {
+      absl::MutexLock lock(&mu_);
+      attempt = ++attempts_[request.key()];
+    }
+    if (request.fail_with_code() != 0) {
+      return absl::Status(static_cast<absl::StatusCode>(request.fail_with_code()),
+                          absl::StrCat("failing ", request.key(), " as asked"));
+    }
+    if (attempt <= request.fail_first()) {
+      if (request.hold_ms() > 0) {
+        Hold(context, request.hold_ms());
+        return absl::DeadlineExceededError("held");
+      }
+      return absl::UnavailableError(absl::StrCat("attempt ", attempt, " fails"));
+    }
+    response.set_attempts(attempt);
+    response.set_header_value(std::string(context.header("x-test").value_or("")));
+    return absl::OkStatus();
+  }
+
+  absl::Mutex mu_;
+  std::map<std::string, int> attempts_ ABSL_GUARDED_BY(mu_);
+};
+
+class GeneratedCallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MeshOptions options;
+    options.service = "everything";
+    auto mesh = Mesh::Create(options);
+    ASSERT_TRUE(mesh.ok()) << mesh.status();
+    mesh_ = *std::move(mesh);
+    server_ = mesh_->NewServer();
+    ASSERT_TRUE(server_->AddService(service_).ok());
+    absl::StatusOr<int> port = server_->Start();
+    ASSERT_TRUE(port.ok()) << port.status();
+    auto channel = mesh_->Connect(absl::StrCat("127.0.0.1:", *port));
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    client_ = std::make_unique<Everything::Client>(*channel);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  TestService service_;
+  std::unique_ptr<Mesh> mesh_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Everything::Client> client_;
+};
+
+TEST_F(GeneratedCallTest, UnaryCallRoundTrips) {
+  Echo request;
+  request.set_text("hello");
+  request.set_sequence(7);
+  absl::StatusOr<Echo> reply = client_->Echo(request);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "hello");
+  EXPECT_EQ(reply->sequence(), 7);
+}
+
+TEST_F(GeneratedCallTest, AsyncUnaryCallRunsTheCallbackOnce) {
+  Echo request;
+  request.set_text("async");
+  absl::Notification done;
+  absl::StatusOr<Echo> reply = absl::UnknownError("not called");
+  int calls = 0;
+  client_->EchoAsync(request, [&](absl::StatusOr<Echo> result) {
+    reply = std::move(result);
+    ++calls;
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "async");
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(GeneratedCallTest, AsyncUnaryCallReportsErrors) {
+  Echo request;
+  request.set_text("throw");
+  absl::Notification done;
+  absl::Status status;
+  client_->EchoAsync(request, [&](absl::StatusOr<Echo> result) {
+    status = result.status();
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+}
+
+TEST_F(GeneratedCallTest, ServerStreamingDeliversEveryMessageInOrder) {
+  CountRequest request;
+  request.set_count(5);
+  auto reader = client_->Range(request);
+  Echo echo;
+  std::vector<int> sequences;
+  while (reader->Read(&echo)) sequences.push_back(echo.sequence());
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(sequences, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST_F(GeneratedCallTest, ClientStreamingGetsOneResponse) {
+  auto writer = client_->Join();
+  for (const char* text : {"a", "b", "c"}) {
+    Echo echo;
+    echo.set_text(text);
+    ASSERT_TRUE(writer->Write(echo));
+  }
+  absl::StatusOr<Echo> joined = writer->Finish();
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->text(), "a+b+c");
+}
+
+TEST_F(GeneratedCallTest, BidiStreamingAnswersEachMessage) {
+  auto stream = client_->Chat();
+  for (const char* text : {"one", "two"}) {
+    Echo echo;
+    echo.set_text(text);
+    ASSERT_TRUE(stream->Write(echo));
+    Echo answer;
+    ASSERT_TRUE(stream->Read(&answer));
+    EXPECT_EQ(answer.text(), absl::StrCat("re: ", text));
+  }
+  stream->WritesDone();
+  Echo extra;
+  EXPECT_FALSE(stream->Read(&extra));
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(GeneratedCallTest, NestedMessagesAndWellKnownTypes) {
+  meshup_test::everything::Outer outer;
+  outer.mutable_inner()->set_value("in");
+  outer.mutable_when()->set_seconds(42);
+  auto inner = client_->Nest(outer);
+  ASSERT_TRUE(inner.ok()) << inner.status();
+  EXPECT_EQ(inner->value(), "in@42");
+}
+
+TEST_F(GeneratedCallTest, HandlerErrorsReachTheCallerAsStatus) {
+  CountRequest request;
+  request.set_key("not-found");
+  request.set_fail_with_code(static_cast<int>(absl::StatusCode::kNotFound));
+  absl::StatusOr<CountReply> reply = client_->CountOnce(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(reply.status().message(), "failing not-found as asked");
+}
+
+TEST_F(GeneratedCallTest, AMethodTheServerLeftAloneIsUnimplemented) {
+  absl::StatusOr<google::protobuf::Empty> reply = client_->Missing(google::protobuf::Empty());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(reply.status().message(), HasSubstr("/meshup_test.everything.Everything/Missing"));
+}
+
+TEST_F(GeneratedCallTest, AHandlerThatThrowsGivesInternalAndTheServerLives) {
+  Echo request;
+  request.set_text("throw");
+  absl::StatusOr<Echo> reply = client_->Echo(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(reply.status().message(), HasSubstr("threw: boom"));
+  request.set_text("still here");
+  EXPECT_TRUE(client_->Echo(request).ok());
+}
+
+TEST_F(GeneratedCallTest, TheIdlTimeoutBoundsTheCall) {
+  CountRequest request;
+  request.set_hold_ms(10000);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<google::protobuf::Empty> reply = client_->Slow(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
+  // Slow's IDL timeout is 200ms; the bound is loose so that a loaded machine
+  // does not fail the test, and still far below the handler's 10 s hold.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(GeneratedCallTest, TheCallersTimeoutBoundsTheCall) {
+  CountRequest request;
+  request.set_key("caller-timeout");
+  request.set_fail_first(1);
+  request.set_hold_ms(10000);
+  CallOptions options;
+  options.timeout = absl::Milliseconds(100);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<CountReply> reply = client_->CountOnce(request, options);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(GeneratedCallTest, IdempotentMethodsAreRetriedAsTheIdlSays) {
+  CountRequest request;
+  request.set_key("retried");
+  request.set_fail_first(2);
+  absl::StatusOr<CountReply> reply = client_->Count(request);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->attempts(), 3);
+}
+
+TEST_F(GeneratedCallTest, RetriesStopAfterTheIdlsAttempts) {
+  CountRequest request;
+  request.set_key("exhausted");
+  request.set_fail_first(10);
+  absl::StatusOr<CountReply> reply = client_->Count(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.attempts("exhausted"), 3);
+}
+
+TEST_F(GeneratedCallTest, NonIdempotentMethodsAreNotRetried) {
+  CountRequest request;
+  request.set_key("once");
+  request.set_fail_first(1);
+  absl::StatusOr<CountReply> reply = client_->CountOnce(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.attempts("once"), 1);
+}
+
+TEST_F(GeneratedCallTest, AnAttemptPastItsPerTryTimeoutIsRetried) {
+  CountRequest request;
+  request.set_key("per-try");
+  request.set_fail_first(1);
+  request.set_hold_ms(10000);  // the first attempt hangs past Count's 300ms per-try timeout
+  absl::StatusOr<CountReply> reply = client_->Count(request);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->attempts(), 2);
+}
+
+TEST_F(GeneratedCallTest, AsyncCallsAreRetriedToo) {
+  CountRequest request;
+  request.set_key("async-retried");
+  request.set_fail_first(2);
+  absl::Notification done;
+  absl::StatusOr<CountReply> reply = absl::UnknownError("not called");
+  client_->CountAsync(request, [&](absl::StatusOr<CountReply> result) {
+    reply = std::move(result);
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->attempts(), 3);
+}
+
+TEST_F(GeneratedCallTest, RequestHeadersReachTheHandler) {
+  CountRequest request;
+  request.set_key("headers");
+  CallOptions options;
+  options.headers.emplace_back("x-test", "jason");
+  absl::StatusOr<CountReply> reply = client_->CountOnce(request, options);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->header_value(), "jason");
+}
+
+TEST(GeneratedInfoTest, CarriesTheIdlOptions) {
+  const ServiceInfo& info = Everything::Info();
+  EXPECT_EQ(info.full_name, "meshup_test.everything.Everything");
+  EXPECT_EQ(info.mesh_name, "everything");
+  EXPECT_EQ(info.port, 7070u);
+  EXPECT_EQ(info.service_account, "everything-sa");
+  ASSERT_EQ(info.methods.size(), 9u);
+
+  const MethodInfo* count = info.FindMethod("/meshup_test.everything.Everything/Count");
+  ASSERT_NE(count, nullptr);
+  EXPECT_EQ(count->name, "Count");
+  EXPECT_EQ(count->kind, RpcKind::kUnary);
+  EXPECT_EQ(count->timeout, absl::Seconds(3));
+  EXPECT_TRUE(count->idempotent);
+  EXPECT_EQ(count->retry.attempts, 3);
+  EXPECT_EQ(count->retry.per_try_timeout, absl::Milliseconds(300));
+  EXPECT_THAT(count->retry.retry_on, ::testing::ElementsAre(absl::StatusCode::kUnavailable,
+                                                            absl::StatusCode::kResourceExhausted));
+
+  const MethodInfo* chat = info.FindMethod("/meshup_test.everything.Everything/Chat");
+  ASSERT_NE(chat, nullptr);
+  EXPECT_EQ(chat->kind, RpcKind::kBidiStreaming);
+  EXPECT_EQ(chat->timeout, absl::InfiniteDuration());
+  EXPECT_FALSE(chat->idempotent);
+  EXPECT_EQ(info.FindMethod("/nope"), nullptr);
+
+  EXPECT_EQ(meshup_test::everything::Plain::Info().mesh_name, "plain");
+}
+
+}  // namespace
+}  // namespace meshup

@@ -1,0 +1,136 @@
+#include "meshup/mesh.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "meshup_test/everything.meshup.h"
+
+namespace meshup {
+namespace {
+
+using ::testing::HasSubstr;
+
+MeshOptions Options() {
+  MeshOptions options;
+  options.service = "everything";
+  return options;
+}
+
+TEST(MeshTest, CreatesWithValidOptions) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  EXPECT_EQ((*mesh)->options().service, "everything");
+  EXPECT_EQ((*mesh)->options().version, "v1");
+}
+
+TEST(MeshTest, RefusesAMissingService) {
+  auto mesh = Mesh::Create(MeshOptions{});
+  ASSERT_EQ(mesh.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(mesh.status().message(), HasSubstr("MeshOptions.service ''"));
+}
+
+TEST(MeshTest, RefusesAServiceThatIsNotADnsLabel) {
+  MeshOptions options = Options();
+  options.service = "Reviews_V1";
+  EXPECT_THAT(Mesh::Create(options).status().message(),
+              HasSubstr("MeshOptions.service 'Reviews_V1' is not a DNS-1123 label"));
+}
+
+TEST(MeshTest, RefusesABadVersion) {
+  MeshOptions options = Options();
+  options.version = "v 1";
+  EXPECT_THAT(Mesh::Create(options).status().message(), HasSubstr("MeshOptions.version 'v 1'"));
+  options.version = "";
+  EXPECT_THAT(Mesh::Create(options).status().message(), HasSubstr("MeshOptions.version ''"));
+}
+
+TEST(MeshTest, RefusesAConfigDirThatDoesNotExist) {
+  MeshOptions options = Options();
+  options.config_dir = "/nonexistent/meshup-config";
+  auto mesh = Mesh::Create(options);
+  EXPECT_EQ(mesh.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(mesh.status().message(), HasSubstr("'/nonexistent/meshup-config' is not a directory"));
+}
+
+TEST(MeshTest, ConnectRefusesATargetWithoutPort) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  auto channel = (*mesh)->Connect("reviews");
+  EXPECT_EQ(channel.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(channel.status().message(), HasSubstr("'reviews' has no port"));
+}
+
+TEST(MeshTest, ConnectKeepsTheTarget) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  auto channel = (*mesh)->Connect("127.0.0.1:1234");
+  ASSERT_TRUE(channel.ok());
+  EXPECT_EQ((*channel)->target(), "127.0.0.1:1234");
+}
+
+TEST(ServerTest, StartReturnsTheBoundPort) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  meshup_test::everything::Everything::Service service;
+  auto server = (*mesh)->NewServer();
+  ASSERT_TRUE(server->AddService(service).ok());
+  absl::StatusOr<int> port = server->Start();
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_GT(*port, 0);
+  EXPECT_EQ(server->port(), *port);
+}
+
+TEST(ServerTest, StartNamesAnAddressInUse) {
+  // Hold a port with a listening socket of our own.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int taken = ntohs(addr.sin_port);
+
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  ServerOptions options;
+  options.port = taken;
+  auto server = (*mesh)->NewServer(options);
+  absl::StatusOr<int> port = server->Start();
+  close(fd);
+  ASSERT_FALSE(port.ok());
+  EXPECT_THAT(port.status().message(),
+              HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(taken)));
+}
+
+TEST(ServerTest, RefusesTheSameServiceTwiceAndServicesAfterStart) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  meshup_test::everything::Everything::Service first, second;
+  meshup_test::everything::Plain::Service plain;
+  auto server = (*mesh)->NewServer();
+  ASSERT_TRUE(server->AddService(first).ok());
+  absl::Status again = server->AddService(second);
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.message(), HasSubstr("meshup_test.everything.Everything"));
+  ASSERT_TRUE(server->Start().ok());
+  EXPECT_EQ(server->AddService(plain).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ServerTest, ShutdownTwiceIsHarmless) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  auto server = (*mesh)->NewServer();
+  ASSERT_TRUE(server->Start().ok());
+  server->Shutdown(absl::ZeroDuration());
+  server->Shutdown(absl::ZeroDuration());
+  server->Wait();
+}
+
+}  // namespace
+}  // namespace meshup

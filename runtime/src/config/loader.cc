@@ -1,0 +1,227 @@
+#include "config/loader.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "config/parse_common.h"
+#include "config/parsers.h"
+#include "config/yaml_fields.h"
+#include "status_macros.h"
+
+namespace meshup::config {
+namespace {
+
+constexpr absl::string_view kNetworkingVersions[] = {
+    "networking.istio.io/v1alpha3", "networking.istio.io/v1beta1", "networking.istio.io/v1"};
+constexpr absl::string_view kMeshVersion = "meshup.dev/v1alpha1";
+
+bool IsNetworkingVersion(absl::string_view version) {
+  return std::find(std::begin(kNetworkingVersions), std::end(kNetworkingVersions), version) !=
+         std::end(kNetworkingVersions);
+}
+
+// Reads one document into `snapshot`.
+absl::Status LoadDocument(const YAML::Node& root, const std::string& file,
+                          Snapshot& snapshot) {
+  Document doc(file, &snapshot.warnings);
+  Fields top(root, "", doc);
+  MESHUP_RETURN_IF_ERROR(top.status());
+  MESHUP_ASSIGN_OR_RETURN(std::string api_version,
+                          ReadString(top.Get("apiVersion"), "apiVersion", doc));
+  MESHUP_ASSIGN_OR_RETURN(std::string kind, ReadString(top.Get("kind"), "kind", doc));
+
+  Fields metadata(top.Get("metadata"), "metadata", doc);
+  MESHUP_RETURN_IF_ERROR(metadata.status());
+  Origin origin;
+  origin.file = file;
+  origin.line = root.Mark().line + 1;
+  origin.kind = kind;
+  MESHUP_ASSIGN_OR_RETURN(origin.name, ReadString(metadata.Get("name"), "metadata.name", doc));
+  origin.namespace_name = "default";
+  if (YAML::Node ns = metadata.Get("namespace"); ns.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(origin.namespace_name, ReadString(ns, "metadata.namespace", doc));
+  }
+  doc.set_subject(absl::StrCat(kind, " ", origin.namespace_name, "/", origin.name));
+  if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
+  metadata.Get("labels");       // Kubernetes metadata: meaningful to tools, not to routing
+  metadata.Get("annotations");
+  MESHUP_RETURN_IF_ERROR(metadata.CheckAllRead(
+      {"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields",
+       "selfLink", "finalizers", "ownerReferences"}));
+
+  const YAML::Node spec = top.Get("spec");
+  if (!spec.IsDefined()) return doc.Error(root, "spec", "spec is required");
+  MESHUP_RETURN_IF_ERROR(top.CheckAllRead({"status"}));
+
+  const bool networking = IsNetworkingVersion(api_version);
+  if (kind == "Mesh" && api_version == kMeshVersion) {
+    MESHUP_ASSIGN_OR_RETURN(MeshConfig mesh, ParseMeshConfig(spec, origin, doc));
+    if (!snapshot.mesh.origin.file.empty()) {
+      return doc.Error(root, "", absl::StrCat("a second Mesh document; the first is at ",
+                                              snapshot.mesh.origin.ToString()));
+    }
+    snapshot.mesh = std::move(mesh);
+  } else if (kind == "VirtualService" && networking) {
+    MESHUP_ASSIGN_OR_RETURN(VirtualService vs, ParseVirtualService(spec, origin, doc));
+    snapshot.virtual_services.push_back(std::move(vs));
+  } else if (kind == "DestinationRule" && networking) {
+    MESHUP_ASSIGN_OR_RETURN(DestinationRule rule, ParseDestinationRule(spec, origin, doc));
+    snapshot.destination_rules.push_back(std::move(rule));
+  } else if (kind == "ServiceEntry" && networking) {
+    MESHUP_ASSIGN_OR_RETURN(ServiceEntry entry, ParseServiceEntry(spec, origin, doc));
+    snapshot.service_entries.push_back(std::move(entry));
+  } else if (kind == "WorkloadEntry" && networking) {
+    MESHUP_ASSIGN_OR_RETURN(Workload workload, ParseWorkloadEntry(spec, origin, doc));
+    snapshot.workload_entries.push_back(std::move(workload));
+  } else if (kind == "VirtualService" || kind == "DestinationRule" || kind == "ServiceEntry" ||
+             kind == "WorkloadEntry" || kind == "Mesh") {
+    return doc.Error(top.Get("apiVersion"), "apiVersion",
+                     absl::StrCat("'", api_version, "' is not an apiVersion of ", kind, " (use ",
+                                  kind == "Mesh" ? std::string(kMeshVersion)
+                                                 : absl::StrJoin(kNetworkingVersions, ", "),
+                                  ")"));
+  } else {
+    return doc.Error(top.Get("kind"), "kind",
+                     absl::StrCat("kind '", kind, "' (", api_version,
+                                  ") is not supported; MeshUp reads VirtualService, "
+                                  "DestinationRule, ServiceEntry, WorkloadEntry and Mesh"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(file.text);
+  } catch (const YAML::ParserException& e) {
+    return absl::InvalidArgumentError(absl::StrCat(file.name, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": invalid YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(file.name, ": invalid YAML: ", e.what()));
+  }
+  for (const YAML::Node& document : documents) {
+    if (!document.IsDefined() || document.IsNull()) continue;  // an empty `---` section
+    try {
+      MESHUP_RETURN_IF_ERROR(LoadDocument(document, file.name, snapshot));
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.name, ":", document.Mark().line + 1, ": cannot read: ", e.what()));
+    }
+  }
+  snapshot.files.push_back(file.name);
+  return absl::OkStatus();
+}
+
+std::string SubsetNames(const DestinationRule& rule) {
+  std::vector<std::string> names;
+  for (const Subset& subset : rule.subsets) names.push_back(subset.name);
+  return names.empty() ? "none" : absl::StrJoin(names, ", ");
+}
+
+// A route's destination must name a subset its host's DestinationRule defines.
+absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs,
+                         const HttpRoute& route, const Destination& destination) {
+  if (destination.subset.empty()) return absl::OkStatus();
+  const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
+  const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
+                                         vs.origin.namespace_name, "/", vs.origin.name, ": ");
+  if (rule == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "subset '", destination.subset, "' of host '", destination.host,
+        "': no DestinationRule defines subsets for host '", destination.host, "'"));
+  }
+  if (rule->FindSubset(destination.subset) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "unknown subset '", destination.subset, "' of host '",
+                     destination.host, "'; DestinationRule ", rule->origin.namespace_name, "/",
+                     rule->origin.name, " (", rule->origin.file, ") defines: ", SubsetNames(*rule)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(Snapshot& snapshot) {
+  // The same kind, namespace and name twice.
+  std::map<std::tuple<std::string, std::string, std::string>, const Origin*> seen;
+  auto check = [&seen](const Origin& origin) -> absl::Status {
+    auto [it, inserted] =
+        seen.emplace(std::make_tuple(origin.kind, origin.namespace_name, origin.name), &origin);
+    if (inserted) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin.file, ":", origin.line, ": ", origin.kind, " ", origin.namespace_name, "/",
+        origin.name, " is defined twice; the other is at ", it->second->file, ":",
+        it->second->line));
+  };
+  for (const VirtualService& vs : snapshot.virtual_services) MESHUP_RETURN_IF_ERROR(check(vs.origin));
+  for (const DestinationRule& dr : snapshot.destination_rules) MESHUP_RETURN_IF_ERROR(check(dr.origin));
+  for (const ServiceEntry& se : snapshot.service_entries) MESHUP_RETURN_IF_ERROR(check(se.origin));
+  for (const Workload& we : snapshot.workload_entries) MESHUP_RETURN_IF_ERROR(check(we.origin));
+
+  // One DestinationRule per host: two would leave the subsets ambiguous.
+  std::map<std::string, const DestinationRule*> rule_for_host;
+  for (const DestinationRule& rule : snapshot.destination_rules) {
+    auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          rule.origin.file, ":", rule.origin.line, ": DestinationRule ",
+          rule.origin.namespace_name, "/", rule.origin.name, ": host '", rule.host,
+          "' already has DestinationRule ", it->second->origin.namespace_name, "/",
+          it->second->origin.name, " at ", it->second->origin.file, ":", it->second->origin.line));
+    }
+  }
+
+  snapshot.BuildIndexes();
+  for (const VirtualService& vs : snapshot.virtual_services) {
+    for (const HttpRoute& route : vs.http) {
+      for (const WeightedDestination& weighted : route.route) {
+        MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, weighted.destination));
+      }
+      if (route.mirror) MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, *route.mirror));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
+    const std::vector<ConfigFile>& files) {
+  auto snapshot = std::make_shared<Snapshot>();
+  for (const ConfigFile& file : files) MESHUP_RETURN_IF_ERROR(LoadFile(file, *snapshot));
+  MESHUP_RETURN_IF_ERROR(Validate(*snapshot));
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory) {
+  DIR* dir = opendir(directory.c_str());
+  if (dir == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot read config directory ", directory));
+  }
+  std::vector<std::string> names;
+  while (dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name.empty() || name[0] == '.') continue;  // hidden and editors' temporary files
+    if (absl::EndsWith(name, ".yaml") || absl::EndsWith(name, ".yml")) names.push_back(name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  std::vector<ConfigFile> files;
+  for (const std::string& name : names) {
+    const std::string path = absl::StrCat(directory, "/", name);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::ostringstream text;
+    text << in.rdbuf();
+    files.push_back({path, text.str()});
+  }
+  return LoadConfigFiles(files);
+}
+
+}  // namespace meshup::config

@@ -1,0 +1,35 @@
+// Loads a configuration directory (Istio-format YAML) into a Snapshot.
+//
+// Every *.yaml and *.yml file directly in the directory is read, in name
+// order; each may hold several documents separated by `---`. Accepted kinds:
+// networking.istio.io VirtualService, DestinationRule, ServiceEntry and
+// WorkloadEntry (apiVersion v1alpha3, v1beta1 or v1), and meshup.dev/v1alpha1
+// Mesh. Anything else, any field MeshUp does not implement, and any bad value
+// is an error naming the file, line, column and field; a few fields that
+// cannot matter to MeshUp (exportTo, metadata of `kubectl get` output, ...)
+// only warn. Loading is all or nothing: one error and no snapshot.
+#ifndef MESHUP_SRC_CONFIG_LOADER_H_
+#define MESHUP_SRC_CONFIG_LOADER_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/snapshot.h"
+
+namespace meshup::config {
+
+struct ConfigFile {
+  std::string name;  // for messages: the path as the user knows it
+  std::string text;
+};
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(const std::vector<ConfigFile>& files);
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory);
+
+}  // namespace meshup::config
+
+#endif  // MESHUP_SRC_CONFIG_LOADER_H_

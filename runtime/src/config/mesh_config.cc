@@ -1,0 +1,56 @@
+// meshup.dev/v1alpha1 Mesh: trust domain and registry.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "config/parsers.h"
+#include "status_macros.h"
+
+namespace meshup::config {
+
+absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin& origin,
+                                           const Document& doc) {
+  Fields fields(spec, "spec", doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  MeshConfig mesh;
+  mesh.origin = origin;
+  if (YAML::Node domain = fields.Get("trustDomain"); domain.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(mesh.trust_domain, ReadString(domain, "spec.trustDomain", doc));
+    if (mesh.trust_domain.empty() || mesh.trust_domain.find('/') != std::string::npos) {
+      return doc.Error(domain, "spec.trustDomain",
+                       "a trust domain is a DNS name without '/', e.g. cluster.local");
+    }
+  }
+  if (YAML::Node registry = fields.Get("registry"); registry.IsDefined()) {
+    Fields reg(registry, "spec.registry", doc);
+    MESHUP_RETURN_IF_ERROR(reg.status());
+    MESHUP_ASSIGN_OR_RETURN(std::string type, ReadString(reg.Get("type"), reg.Path("type"), doc));
+    if (type == "file") {
+      mesh.registry.type = MeshConfig::Registry::Type::kFile;
+    } else if (type == "etcd") {
+      mesh.registry.type = MeshConfig::Registry::Type::kEtcd;
+    } else if (type == "dns") {
+      mesh.registry.type = MeshConfig::Registry::Type::kDns;
+    } else {
+      return doc.Error(registry, reg.Path("type"),
+                       absl::StrCat("'", type, "' is not one of file, etcd or dns"));
+    }
+    if (YAML::Node dir = reg.Get("directory"); dir.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(mesh.registry.directory, ReadString(dir, reg.Path("directory"), doc));
+    }
+    if (YAML::Node endpoints = reg.Get("endpoints"); endpoints.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(mesh.registry.endpoints,
+                              ReadStringList(endpoints, reg.Path("endpoints"), doc));
+    }
+    if (YAML::Node prefix = reg.Get("prefix"); prefix.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(mesh.registry.prefix, ReadString(prefix, reg.Path("prefix"), doc));
+    }
+    if (mesh.registry.type == MeshConfig::Registry::Type::kEtcd && mesh.registry.endpoints.empty()) {
+      return doc.Error(registry, reg.Path("endpoints"), "the etcd registry needs endpoints");
+    }
+    MESHUP_RETURN_IF_ERROR(reg.CheckAllRead());
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return mesh;
+}
+
+}  // namespace meshup::config

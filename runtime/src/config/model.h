@@ -1,0 +1,192 @@
+// The runtime configuration, as validated plain data: Istio's traffic kinds
+// (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry) and MeshUp's
+// own Mesh kind, with only the fields MeshUp implements. The loader
+// (loader.h) fills these from YAML; nothing here parses or allocates lazily.
+#ifndef MESHUP_SRC_CONFIG_MODEL_H_
+#define MESHUP_SRC_CONFIG_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "re2/re2.h"
+
+namespace meshup::config {
+
+// Where a document came from, for error messages and /config_dump.
+struct Origin {
+  std::string file;
+  int line = 0;  // 1-based
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+
+  // "reviews.yaml:3 (VirtualService default/reviews)"
+  std::string ToString() const;
+};
+
+// Istio's StringMatch: exactly one of exact, prefix or regex (RE2, matched
+// against the whole value, as Envoy does).
+struct StringMatch {
+  enum class Kind { kExact, kPrefix, kRegex };
+  Kind kind = Kind::kExact;
+  std::string value;
+  std::shared_ptr<const re2::RE2> regex;  // set when kind == kRegex
+
+  bool Matches(absl::string_view text) const;
+};
+
+struct HeaderMatch {
+  std::string name;  // lowercase
+  StringMatch match;
+};
+
+// One entry of an HTTPRoute's `match` list: every condition must hold.
+struct RouteMatch {
+  std::string name;
+  std::optional<StringMatch> uri;  // on the gRPC path "/pkg.Svc/Method"
+  bool ignore_uri_case = false;
+  std::vector<HeaderMatch> headers;
+  std::vector<HeaderMatch> without_headers;
+  std::map<std::string, std::string> source_labels;
+  std::string source_namespace;
+};
+
+struct Destination {
+  std::string host;    // the mesh name: "reviews" for "reviews.default.svc.cluster.local"
+  std::string subset;  // empty: every endpoint of the host
+  uint32_t port = 0;   // 0: the service's only port
+};
+
+struct WeightedDestination {
+  Destination destination;
+  int weight = 100;
+};
+
+struct RouteRetry {
+  int attempts = 0;  // Istio's meaning: retries after the first try
+  absl::Duration per_try_timeout = absl::ZeroDuration();
+  std::vector<absl::StatusCode> retry_on;
+};
+
+struct FaultDelay {
+  double percentage = 100;
+  absl::Duration fixed_delay = absl::ZeroDuration();
+};
+
+struct FaultAbort {
+  double percentage = 100;
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  int http_status = 0;  // as written, when given as httpStatus
+};
+
+struct HttpRoute {
+  std::string name;
+  std::vector<RouteMatch> matches;  // empty: matches every request
+  std::vector<WeightedDestination> route;
+  std::optional<absl::Duration> timeout;
+  std::optional<RouteRetry> retries;
+  std::optional<FaultDelay> delay;
+  std::optional<FaultAbort> abort;
+  std::optional<Destination> mirror;
+  double mirror_percentage = 100;
+  int line = 0;  // where the route starts in its file
+};
+
+struct VirtualService {
+  Origin origin;
+  std::vector<std::string> hosts;  // mesh names
+  std::vector<HttpRoute> http;
+};
+
+struct LoadBalancer {
+  enum class Policy { kLeastRequest, kRoundRobin, kRandom, kConsistentHash };
+  Policy policy = Policy::kLeastRequest;
+  std::string hash_header;  // with kConsistentHash: consistentHash.httpHeaderName
+};
+
+struct ConnectionPool {
+  int max_requests = 0;  // http.http2MaxRequests; 0: unlimited
+  absl::Duration connect_timeout = absl::ZeroDuration();
+};
+
+struct OutlierDetection {
+  int consecutive_errors = 5;
+  absl::Duration interval = absl::Seconds(10);
+  absl::Duration base_ejection_time = absl::Seconds(30);
+  int max_ejection_percent = 10;
+  int min_health_percent = 0;
+};
+
+enum class TlsMode { kUnset, kDisable, kIstioMutual, kMutual, kSimple };
+
+struct TrafficPolicy {
+  std::optional<LoadBalancer> load_balancer;
+  std::optional<ConnectionPool> connection_pool;
+  std::optional<OutlierDetection> outlier_detection;
+  TlsMode tls_mode = TlsMode::kUnset;
+};
+
+struct Subset {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::optional<TrafficPolicy> traffic_policy;
+};
+
+struct DestinationRule {
+  Origin origin;
+  std::string host;  // mesh name
+  std::optional<TrafficPolicy> traffic_policy;
+  std::vector<Subset> subsets;
+
+  const Subset* FindSubset(absl::string_view name) const;
+};
+
+// A workload's address, ports and labels: a WorkloadEntry, or an endpoint of
+// a ServiceEntry.
+struct Workload {
+  Origin origin;
+  std::string address;
+  std::map<std::string, uint32_t> ports;  // port name -> number
+  std::map<std::string, std::string> labels;
+  std::string service_account;
+  uint32_t weight = 0;
+};
+
+struct ServiceEntry {
+  Origin origin;
+  std::vector<std::string> hosts;
+  struct Port {
+    uint32_t number = 0;
+    std::string name;
+    std::string protocol;
+  };
+  std::vector<Port> ports;
+  enum class Resolution { kStatic, kDns, kNone };
+  Resolution resolution = Resolution::kStatic;
+  std::vector<Workload> endpoints;
+};
+
+// meshup.dev/v1alpha1 Mesh: what Istio has no kind for.
+struct MeshConfig {
+  Origin origin;
+  std::string trust_domain = "cluster.local";
+  struct Registry {
+    enum class Type { kFile, kEtcd, kDns };
+    Type type = Type::kFile;
+    std::string directory;               // file
+    std::vector<std::string> endpoints;  // etcd: "http://127.0.0.1:2379"
+    std::string prefix = "/meshup/";     // etcd key prefix
+  };
+  Registry registry;
+};
+
+}  // namespace meshup::config
+
+#endif  // MESHUP_SRC_CONFIG_MODEL_H_

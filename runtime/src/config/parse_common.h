@@ -1,0 +1,48 @@
+// Pieces the per-kind parsers share: hosts, StringMatch, percentages, gRPC
+// status names.
+#ifndef MESHUP_SRC_CONFIG_PARSE_COMMON_H_
+#define MESHUP_SRC_CONFIG_PARSE_COMMON_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/model.h"
+#include "config/yaml_fields.h"
+
+namespace meshup::config {
+
+// The mesh name of a host as Istio writes it: "reviews",
+// "reviews.default", "reviews.default.svc" and
+// "reviews.default.svc.cluster.local" are all "reviews". Other names (an
+// external "api.example.com") stay as they are. Wildcards are refused.
+absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
+                                     const Document& doc);
+
+// Istio's StringMatch {exact | prefix | regex}; regexes are RE2.
+absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,
+                                            const Document& doc);
+
+// Istio's Percent {value: 0..100}.
+absl::StatusOr<double> ReadPercent(const YAML::Node& node, absl::string_view path,
+                                   const Document& doc);
+
+// A gRPC status code by its canonical name ("UNAVAILABLE", "unavailable").
+absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YAML::Node& node, absl::string_view path,
+                                              const Document& doc);
+
+// The gRPC code a gRPC client sees for an HTTP status, per gRPC's HTTP
+// mapping (404 -> UNIMPLEMENTED, 503 -> UNAVAILABLE, 500 -> UNKNOWN, ...).
+absl::StatusCode GrpcCodeForHttpStatus(int http_status);
+
+// Istio's retryOn: a comma-separated list of conditions, as gRPC codes.
+absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YAML::Node& node,
+                                                          absl::string_view path,
+                                                          const Document& doc);
+
+// A DNS-1123 label (names of subsets, namespaces, services).
+bool IsDnsLabel(absl::string_view name);
+
+}  // namespace meshup::config
+
+#endif  // MESHUP_SRC_CONFIG_PARSE_COMMON_H_

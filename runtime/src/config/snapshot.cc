@@ -1,0 +1,46 @@
+#include "config/snapshot.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace meshup::config {
+
+std::string Origin::ToString() const {
+  return absl::StrCat(file, ":", line, " (", kind, " ", namespace_name, "/", name, ")");
+}
+
+bool StringMatch::Matches(absl::string_view text) const {
+  switch (kind) {
+    case Kind::kExact:
+      return text == value;
+    case Kind::kPrefix:
+      return text.substr(0, value.size()) == value;
+    case Kind::kRegex:
+      return re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *regex);
+  }
+  return false;
+}
+
+const VirtualService* Snapshot::VirtualServiceFor(absl::string_view host) const {
+  auto it = virtual_service_by_host_.find(host);
+  return it == virtual_service_by_host_.end() ? nullptr : &virtual_services[it->second];
+}
+
+const DestinationRule* Snapshot::DestinationRuleFor(absl::string_view host) const {
+  auto it = destination_rule_by_host_.find(host);
+  return it == destination_rule_by_host_.end() ? nullptr : &destination_rules[it->second];
+}
+
+void Snapshot::BuildIndexes() {
+  virtual_service_by_host_.clear();
+  destination_rule_by_host_.clear();
+  for (size_t i = 0; i < virtual_services.size(); ++i) {
+    for (const std::string& host : virtual_services[i].hosts) {
+      virtual_service_by_host_.emplace(host, i);  // the first one wins
+    }
+  }
+  for (size_t i = 0; i < destination_rules.size(); ++i) {
+    destination_rule_by_host_.emplace(destination_rules[i].host, i);
+  }
+}
+
+}  // namespace meshup::config

@@ -1,0 +1,45 @@
+// An immutable, validated view of a configuration directory.
+//
+// The loader builds a Snapshot and hands it out as shared_ptr<const>; it is
+// never changed after, so any number of threads read it without locks and a
+// call keeps the snapshot it started with while a newer one swaps in.
+#ifndef MESHUP_SRC_CONFIG_SNAPSHOT_H_
+#define MESHUP_SRC_CONFIG_SNAPSHOT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "config/model.h"
+
+namespace meshup::config {
+
+struct Snapshot {
+  std::vector<VirtualService> virtual_services;
+  std::vector<DestinationRule> destination_rules;
+  std::vector<ServiceEntry> service_entries;
+  std::vector<Workload> workload_entries;
+  MeshConfig mesh;
+  // Harmless fields that were ignored, with where they are.
+  std::vector<std::string> warnings;
+  // The files read, in the order read.
+  std::vector<std::string> files;
+
+  // The VirtualService for `host` (a mesh name): the first one, in file
+  // order, that lists it; nullptr when none does.
+  const VirtualService* VirtualServiceFor(absl::string_view host) const;
+  // The DestinationRule for `host`, or nullptr.
+  const DestinationRule* DestinationRuleFor(absl::string_view host) const;
+
+  // Fills the host indexes; the loader calls it once the vectors are final.
+  void BuildIndexes();
+
+ private:
+  std::map<std::string, size_t, std::less<>> virtual_service_by_host_;
+  std::map<std::string, size_t, std::less<>> destination_rule_by_host_;
+};
+
+}  // namespace meshup::config
+
+#endif  // MESHUP_SRC_CONFIG_SNAPSHOT_H_

@@ -1,0 +1,283 @@
+// networking.istio.io VirtualService: HTTP routes for gRPC.
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "config/parse_common.h"
+#include "config/parsers.h"
+#include "status_macros.h"
+
+namespace meshup::config {
+namespace {
+
+std::string Index(absl::string_view path, size_t i) { return absl::StrCat(path, "[", i, "]"); }
+
+absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YAML::Node& node,
+                                                           absl::string_view path,
+                                                           const Document& doc) {
+  std::vector<HeaderMatch> out;
+  if (!node.IsDefined() || node.IsNull()) return out;
+  if (!node.IsMap()) return doc.Error(node, path, "expected a mapping of header name to match");
+  for (const auto& entry : node) {
+    const std::string name = absl::AsciiStrToLower(entry.first.Scalar());
+    const std::string header_path = absl::StrCat(path, ".", entry.first.Scalar());
+    if (name.empty()) return doc.Error(entry.first, path, "a header name is required");
+    HeaderMatch header;
+    header.name = name;
+    MESHUP_ASSIGN_OR_RETURN(header.match, ReadStringMatch(entry.second, header_path, doc));
+    out.push_back(std::move(header));
+  }
+  return out;
+}
+
+absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::string& path,
+                                          const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  RouteMatch match;
+  if (YAML::Node name = fields.Get("name"); name.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(match.name, ReadString(name, fields.Path("name"), doc));
+  }
+  if (YAML::Node uri = fields.Get("uri"); uri.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(match.uri, ReadStringMatch(uri, fields.Path("uri"), doc));
+  }
+  if (YAML::Node ignore = fields.Get("ignoreUriCase"); ignore.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(match.ignore_uri_case,
+                            ReadBool(ignore, fields.Path("ignoreUriCase"), doc));
+  }
+  MESHUP_ASSIGN_OR_RETURN(match.headers,
+                          ReadHeaderMatches(fields.Get("headers"), fields.Path("headers"), doc));
+  MESHUP_ASSIGN_OR_RETURN(
+      match.without_headers,
+      ReadHeaderMatches(fields.Get("withoutHeaders"), fields.Path("withoutHeaders"), doc));
+  MESHUP_ASSIGN_OR_RETURN(
+      match.source_labels,
+      ReadStringMap(fields.Get("sourceLabels"), fields.Path("sourceLabels"), doc));
+  if (YAML::Node ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(match.source_namespace,
+                            ReadString(ns, fields.Path("sourceNamespace"), doc));
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return match;
+}
+
+absl::StatusOr<Destination> ReadDestination(const YAML::Node& node, const std::string& path,
+                                            const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  if (!node.IsDefined()) return doc.Error(node, path, "a destination is required");
+  Destination destination;
+  YAML::Node host = fields.Get("host");
+  if (!host.IsDefined()) return doc.Error(node, path, "host is required");
+  MESHUP_ASSIGN_OR_RETURN(destination.host, ReadHost(host, fields.Path("host"), doc));
+  if (YAML::Node subset = fields.Get("subset"); subset.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(destination.subset, ReadString(subset, fields.Path("subset"), doc));
+  }
+  if (YAML::Node port = fields.Get("port"); port.IsDefined()) {
+    Fields port_fields(port, fields.Path("port"), doc);
+    MESHUP_RETURN_IF_ERROR(port_fields.status());
+    MESHUP_ASSIGN_OR_RETURN(
+        int64_t number,
+        ReadInt(port_fields.Get("number"), port_fields.Path("number"), doc, 1, 65535));
+    destination.port = static_cast<uint32_t>(number);
+    MESHUP_RETURN_IF_ERROR(port_fields.CheckAllRead());
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return destination;
+}
+
+absl::StatusOr<RouteRetry> ReadRetry(const YAML::Node& node, const std::string& path,
+                                     const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  RouteRetry retry;
+  YAML::Node attempts = fields.Get("attempts");
+  if (!attempts.IsDefined()) return doc.Error(node, path, "attempts is required");
+  MESHUP_ASSIGN_OR_RETURN(int64_t n, ReadInt(attempts, fields.Path("attempts"), doc, 0, 10));
+  retry.attempts = static_cast<int>(n);
+  if (YAML::Node per_try = fields.Get("perTryTimeout"); per_try.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(retry.per_try_timeout,
+                            ReadDuration(per_try, fields.Path("perTryTimeout"), doc));
+  }
+  if (YAML::Node retry_on = fields.Get("retryOn"); retry_on.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(retry.retry_on, ReadRetryOn(retry_on, fields.Path("retryOn"), doc));
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"retryRemoteLocalities"}));
+  return retry;
+}
+
+// Istio's percentage {value} or the older integer `percent`.
+absl::StatusOr<double> ReadFaultPercentage(Fields& fields, const Document& doc) {
+  YAML::Node percentage = fields.Get("percentage");
+  YAML::Node percent = fields.Get("percent");
+  if (percentage.IsDefined() && percent.IsDefined()) {
+    return doc.Error(percent, fields.Path("percent"), "set percentage or percent, not both");
+  }
+  if (percentage.IsDefined()) return ReadPercent(percentage, fields.Path("percentage"), doc);
+  if (percent.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(int64_t value, ReadInt(percent, fields.Path("percent"), doc, 0, 100));
+    return static_cast<double>(value);
+  }
+  return 100.0;
+}
+
+absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Document& doc,
+                       HttpRoute& route) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  if (YAML::Node delay_node = fields.Get("delay"); delay_node.IsDefined()) {
+    Fields delay_fields(delay_node, fields.Path("delay"), doc);
+    MESHUP_RETURN_IF_ERROR(delay_fields.status());
+    FaultDelay delay;
+    MESHUP_ASSIGN_OR_RETURN(delay.percentage, ReadFaultPercentage(delay_fields, doc));
+    YAML::Node fixed = delay_fields.Get("fixedDelay");
+    if (!fixed.IsDefined()) {
+      return doc.Error(delay_node, delay_fields.path(), "fixedDelay is required");
+    }
+    MESHUP_ASSIGN_OR_RETURN(delay.fixed_delay,
+                            ReadDuration(fixed, delay_fields.Path("fixedDelay"), doc));
+    MESHUP_RETURN_IF_ERROR(delay_fields.CheckAllRead());
+    route.delay = delay;
+  }
+  if (YAML::Node abort_node = fields.Get("abort"); abort_node.IsDefined()) {
+    Fields abort_fields(abort_node, fields.Path("abort"), doc);
+    MESHUP_RETURN_IF_ERROR(abort_fields.status());
+    FaultAbort abort;
+    MESHUP_ASSIGN_OR_RETURN(abort.percentage, ReadFaultPercentage(abort_fields, doc));
+    YAML::Node http = abort_fields.Get("httpStatus");
+    YAML::Node grpc = abort_fields.Get("grpcStatus");
+    if (http.IsDefined() == grpc.IsDefined()) {
+      return doc.Error(abort_node, abort_fields.path(), "set exactly one of httpStatus or grpcStatus");
+    }
+    if (http.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(int64_t status,
+                              ReadInt(http, abort_fields.Path("httpStatus"), doc, 200, 599));
+      abort.http_status = static_cast<int>(status);
+      abort.code = GrpcCodeForHttpStatus(abort.http_status);
+    } else {
+      MESHUP_ASSIGN_OR_RETURN(abort.code, ReadGrpcCode(grpc, abort_fields.Path("grpcStatus"), doc));
+      if (abort.code == absl::StatusCode::kOk) {
+        return doc.Error(grpc, abort_fields.Path("grpcStatus"), "an abort cannot be OK");
+      }
+    }
+    MESHUP_RETURN_IF_ERROR(abort_fields.CheckAllRead());
+    route.abort = abort;
+  }
+  return fields.CheckAllRead();
+}
+
+absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::string& path,
+                                        const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  HttpRoute route;
+  route.line = node.Mark().line + 1;
+  if (YAML::Node name = fields.Get("name"); name.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(route.name, ReadString(name, fields.Path("name"), doc));
+  }
+  YAML::Node matches = fields.Get("match");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(matches, fields.Path("match"), doc));
+  for (size_t i = 0; matches.IsSequence() && i < matches.size(); ++i) {
+    MESHUP_ASSIGN_OR_RETURN(RouteMatch match,
+                            ReadRouteMatch(matches[i], Index(fields.Path("match"), i), doc));
+    route.matches.push_back(std::move(match));
+  }
+
+  YAML::Node destinations = fields.Get("route");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(destinations, fields.Path("route"), doc));
+  if (!destinations.IsSequence() || destinations.size() == 0) {
+    return doc.Error(node, fields.Path("route"),
+                     "at least one destination is required (redirects and direct responses "
+                     "are not supported)");
+  }
+  int total_weight = 0;
+  for (size_t i = 0; i < destinations.size(); ++i) {
+    const std::string item_path = Index(fields.Path("route"), i);
+    Fields item(destinations[i], item_path, doc);
+    MESHUP_RETURN_IF_ERROR(item.status());
+    WeightedDestination weighted;
+    MESHUP_ASSIGN_OR_RETURN(weighted.destination,
+                            ReadDestination(item.Get("destination"), item.Path("destination"), doc));
+    if (YAML::Node weight = item.Get("weight"); weight.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, item.Path("weight"), doc, 0, 100));
+      weighted.weight = static_cast<int>(w);
+    } else if (destinations.size() > 1) {
+      return doc.Error(destinations[i], item.Path("weight"),
+                       "a weight is required when a route has several destinations");
+    }
+    MESHUP_RETURN_IF_ERROR(item.CheckAllRead());
+    total_weight += weighted.weight;
+    route.route.push_back(std::move(weighted));
+  }
+  if (total_weight != 100) {
+    return doc.Error(destinations, fields.Path("route"),
+                     absl::StrCat("weights add up to ", total_weight, ", not 100"));
+  }
+
+  if (YAML::Node timeout = fields.Get("timeout"); timeout.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(route.timeout, ReadDuration(timeout, fields.Path("timeout"), doc));
+  }
+  if (YAML::Node retries = fields.Get("retries"); retries.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(route.retries, ReadRetry(retries, fields.Path("retries"), doc));
+  }
+  if (YAML::Node fault = fields.Get("fault"); fault.IsDefined()) {
+    MESHUP_RETURN_IF_ERROR(ReadFault(fault, fields.Path("fault"), doc, route));
+  }
+  if (YAML::Node mirror = fields.Get("mirror"); mirror.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(route.mirror, ReadDestination(mirror, fields.Path("mirror"), doc));
+  }
+  if (YAML::Node percentage = fields.Get("mirrorPercentage"); percentage.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(route.mirror_percentage,
+                            ReadPercent(percentage, fields.Path("mirrorPercentage"), doc));
+    if (!route.mirror) {
+      return doc.Error(percentage, fields.Path("mirrorPercentage"), "set only with mirror");
+    }
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return route;
+}
+
+}  // namespace
+
+absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const Origin& origin,
+                                                   const Document& doc) {
+  Fields fields(spec, "spec", doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  VirtualService vs;
+  vs.origin = origin;
+  YAML::Node hosts = fields.Get("hosts");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(hosts, fields.Path("hosts"), doc));
+  if (!hosts.IsSequence() || hosts.size() == 0) {
+    return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
+  }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i), doc));
+    vs.hosts.push_back(std::move(host));
+  }
+  if (YAML::Node gateways = fields.Get("gateways"); gateways.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            ReadStringList(gateways, fields.Path("gateways"), doc));
+    for (const std::string& gateway : names) {
+      if (gateway != "mesh") {
+        return doc.Error(gateways, fields.Path("gateways"),
+                         absl::StrCat("gateway '", gateway,
+                                      "' is not supported; MeshUp applies routes to the mesh "
+                                      "only (omit gateways or list just \"mesh\")"));
+      }
+    }
+  }
+  YAML::Node http = fields.Get("http");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
+  for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
+    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc));
+    vs.http.push_back(std::move(route));
+  }
+  if (vs.http.empty()) {
+    return doc.Error(spec, fields.Path("http"), "at least one HTTP route is required (tcp and tls "
+                                                "routes are not supported)");
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
+  return vs;
+}
+
+}  // namespace meshup::config

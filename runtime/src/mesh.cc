@@ -5,14 +5,16 @@
 #include <utility>
 
 #include "absl/base/call_once.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "call/channel_impl.h"
+#include "config/parse_common.h"
+#include "discovery/file_registry.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "mesh_impl.h"
 #include "names.h"
 #include "server_impl.h"
 
@@ -29,16 +31,15 @@ void EnableStandardServices() {
   });
 }
 
-}  // namespace
+std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  // The mesh decides about retries itself (IDL and route policies); gRPC's
+  // own retries would multiply them.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
 
-Channel::Channel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Channel::~Channel() = default;
-absl::string_view Channel::target() const { return impl_->target; }
-
-Mesh::Mesh(MeshOptions options) : options_(std::move(options)) {}
-Mesh::~Mesh() = default;
-
-absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
+absl::Status ValidateOptions(const MeshOptions& options) {
   if (!internal::IsDns1123Label(options.service)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "MeshOptions.service '", options.service,
@@ -61,26 +62,92 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
                                               "' is not a directory"));
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Channel::Channel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Channel::~Channel() = default;
+absl::string_view Channel::target() const { return impl_->target; }
+
+Mesh::Impl::~Impl() {
+  // No reload may reach the router once it is going, nor the registry once
+  // the router (whose watches use it) is gone.
+  if (config) config->StopWatching();
+  router.reset();
+  registry.reset();
+  config.reset();
+  loop.reset();
+}
+
+Mesh::Mesh(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Mesh::~Mesh() = default;
+
+const MeshOptions& Mesh::options() const { return impl_->options; }
+
+absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
+  if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
   EnableStandardServices();
-  return std::unique_ptr<Mesh>(new Mesh(std::move(options)));
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->loop = std::make_unique<internal::EventLoop>();
+  if (impl->options.config_dir.empty()) {
+    impl->config = std::make_unique<config::ConfigSource>();
+  } else {
+    auto source = config::ConfigSource::Watch(impl->options.config_dir, *impl->loop);
+    if (!source.ok()) return source.status();
+    impl->config = *std::move(source);
+  }
+  std::string registry_dir = impl->options.registry_dir;
+  const config::MeshConfig& mesh_config = impl->config->Current()->mesh;
+  if (registry_dir.empty() && mesh_config.registry.type == config::MeshConfig::Registry::Type::kFile) {
+    registry_dir = mesh_config.registry.directory;
+  }
+  if (!registry_dir.empty()) {
+    auto registry = internal::FileRegistry::Open(registry_dir, *impl->loop);
+    if (!registry.ok()) return registry.status();
+    impl->registry = *std::move(registry);
+  }
+  internal::MeshIdentity identity;
+  identity.service = impl->options.service;
+  identity.namespace_name = impl->options.namespace_name;
+  identity.labels = {{"app", impl->options.service}, {"version", impl->options.version}};
+  impl->router = std::make_unique<internal::Router>(
+      *impl->config, impl->registry.get(), std::move(identity),
+      [](const internal::EndpointInfo& endpoint) { return NewGrpcChannel(endpoint.address); },
+      internal::Clock::Real(), internal::Random::Real());
+  return std::unique_ptr<Mesh>(new Mesh(std::move(impl)));
 }
 
 absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target) {
-  absl::Status valid = internal::ValidateHostPort(target);
-  if (!valid.ok()) return valid;
-  grpc::ChannelArguments args;
-  // The mesh decides about retries itself (IDL and route policies); gRPC's
-  // own retries would multiply them.
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  auto impl = std::make_unique<Channel::Impl>();
-  impl->target = std::string(target);
-  impl->grpc_channel =
-      grpc::CreateCustomChannel(impl->target, grpc::InsecureChannelCredentials(), args);
-  return internal::ChannelAccess::Make(std::move(impl));
+  auto channel = std::make_unique<Channel::Impl>();
+  channel->target = std::string(target);
+  if (target.find(':') != absl::string_view::npos) {
+    absl::Status valid = internal::ValidateHostPort(target);
+    if (!valid.ok()) return valid;
+    channel->endpoint = std::make_shared<internal::RoutedEndpoint>(
+        internal::EndpointInfo{channel->target, {}, ""}, NewGrpcChannel(channel->target));
+  } else {
+    std::optional<std::string> host = config::MeshHostName(target);
+    if (!host) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target '", target,
+          "' is neither a service of the mesh (a DNS name such as reviews or "
+          "reviews.default.svc.cluster.local) nor host:port"));
+    }
+    channel->router = impl_->router.get();
+    channel->host = *host;
+    impl_->router->Host(*host);  // start watching its endpoints now
+  }
+  return internal::ChannelAccess::Make(std::move(channel));
 }
 
 std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
-  return std::unique_ptr<Server>(new Server(std::make_unique<Server::Impl>(std::move(options))));
+  auto server = std::make_unique<Server::Impl>(std::move(options));
+  server->registry = impl_->registry.get();
+  server->mesh_options = impl_->options;
+  return std::unique_ptr<Server>(new Server(std::move(server)));
 }
 
 }  // namespace meshup

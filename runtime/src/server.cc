@@ -1,9 +1,13 @@
 #include "meshup/server.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -14,6 +18,30 @@
 #include "service_access.h"
 
 namespace meshup {
+namespace {
+
+// This workload as the registry lists it.
+internal::WorkloadRecord Workload(const Server::Impl& impl, int port) {
+  internal::WorkloadRecord workload;
+  const MeshOptions& mesh = impl.mesh_options;
+  std::string version = absl::AsciiStrToLower(mesh.version);
+  for (char& c : version) {
+    if (!absl::ascii_isalnum(c)) c = '-';
+  }
+  workload.name = absl::StrCat(mesh.service, "-", version, "-", getpid(), "-", port);
+  workload.namespace_name = mesh.namespace_name;
+  workload.address = impl.options.advertise_address;
+  if (workload.address.empty()) {
+    const std::string& host = impl.options.host;
+    workload.address = (host == "0.0.0.0" || host == "::" || host.empty()) ? "127.0.0.1" : host;
+  }
+  workload.port = static_cast<uint32_t>(port);
+  workload.labels = {{"app", mesh.service}, {"version", mesh.version}};
+  workload.service_account = mesh.service;
+  return workload;
+}
+
+}  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -59,16 +87,40 @@ absl::StatusOr<int> Server::Start() {
   }
   impl_->started = true;
   impl_->port = bound_port;
+  if (impl_->registry != nullptr) {
+    internal::WorkloadRecord workload = Workload(*impl_, bound_port);
+    absl::Status registered = impl_->registry->Register(workload);
+    if (!registered.ok()) {
+      impl_->grpc_server->Shutdown();
+      impl_->grpc_server->Wait();
+      impl_->shut_down = true;
+      return absl::UnavailableError(absl::StrCat("serving on ", address,
+                                                 " but cannot register in the registry: ",
+                                                 registered.message()));
+    }
+    impl_->registered_name = workload.name;
+  }
   return bound_port;
 }
 
 void Server::Shutdown(absl::Duration grace) {
   grpc::Server* server;
+  std::string registered_name;
   {
     absl::MutexLock lock(&impl_->mu);
     if (!impl_->started || impl_->shut_down) return;
     impl_->shut_down = true;
     server = impl_->grpc_server.get();
+    registered_name = std::move(impl_->registered_name);
+  }
+  // Deregister first and keep serving a moment, so that clients stop picking
+  // this workload before it refuses calls.
+  if (!registered_name.empty()) {
+    absl::Status deregistered = impl_->registry->Deregister(registered_name);
+    if (!deregistered.ok()) {
+      std::fprintf(stderr, "meshup: %s\n", std::string(deregistered.message()).c_str());
+    }
+    absl::SleepFor(impl_->options.drain_delay);
   }
   server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
 }

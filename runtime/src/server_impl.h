@@ -3,11 +3,14 @@
 #define MESHUP_SRC_SERVER_IMPL_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "discovery/registry.h"
 #include "grpcpp/server.h"
+#include "meshup/mesh.h"
 #include "meshup/server.h"
 
 namespace meshup {
@@ -16,12 +19,15 @@ struct Server::Impl {
   explicit Impl(ServerOptions server_options) : options(std::move(server_options)) {}
 
   const ServerOptions options;
+  MeshOptions mesh_options;
+  internal::Registry* registry = nullptr;  // the Mesh's; null: none
   mutable absl::Mutex mu;
   std::vector<Service*> services ABSL_GUARDED_BY(mu);
   std::unique_ptr<grpc::Server> grpc_server ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   int port ABSL_GUARDED_BY(mu) = 0;
+  std::string registered_name ABSL_GUARDED_BY(mu);  // empty: not registered
 };
 
 }  // namespace meshup

@@ -55,12 +55,24 @@ TEST(MeshTest, RefusesAConfigDirThatDoesNotExist) {
   EXPECT_THAT(mesh.status().message(), HasSubstr("'/nonexistent/meshup-config' is not a directory"));
 }
 
-TEST(MeshTest, ConnectRefusesATargetWithoutPort) {
+TEST(MeshTest, ConnectAcceptsAServiceOfTheMesh) {
   auto mesh = Mesh::Create(Options());
   ASSERT_TRUE(mesh.ok());
-  auto channel = (*mesh)->Connect("reviews");
+  for (const char* target : {"reviews", "reviews.default.svc.cluster.local"}) {
+    auto channel = (*mesh)->Connect(target);
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    EXPECT_EQ((*channel)->target(), target);
+  }
+}
+
+TEST(MeshTest, ConnectRefusesATargetThatIsNeitherServiceNorAddress) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  auto channel = (*mesh)->Connect("Reviews Service");
   EXPECT_EQ(channel.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(channel.status().message(), HasSubstr("'reviews' has no port"));
+  EXPECT_THAT(channel.status().message(),
+              HasSubstr("'Reviews Service' is neither a service of the mesh"));
+  EXPECT_THAT((*mesh)->Connect("reviews:http").status().message(), HasSubstr("port 'http'"));
 }
 
 TEST(MeshTest, ConnectKeepsTheTarget) {

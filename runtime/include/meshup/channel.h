@@ -19,6 +19,9 @@ struct ChannelAccess;
 
 class Channel {
  public:
+  // The runtime's state behind the API; opaque to users.
+  struct Impl;
+
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -29,7 +32,6 @@ class Channel {
  private:
   friend class Mesh;
   friend struct internal::ChannelAccess;
-  struct Impl;
   explicit Channel(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;

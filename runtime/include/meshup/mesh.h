@@ -1,20 +1,21 @@
 // The entry point of the MeshUp runtime: one Mesh per process.
 //
 // A Mesh holds the process's identity in the mesh (service, version,
-// namespace) and its configuration directory, and makes the channels that
-// generated clients call through and the servers that serve generated
-// services:
+// namespace), its live configuration (the config directory, reloaded when it
+// changes) and its service registry, and makes the channels that generated
+// clients call through and the servers that serve generated services:
 //
 //   meshup::MeshOptions options;
 //   options.service = "reviews";
 //   options.version = "v2";
 //   absl::StatusOr<std::unique_ptr<meshup::Mesh>> mesh = meshup::Mesh::Create(options);
 //   absl::StatusOr<std::shared_ptr<meshup::Channel>> channel =
-//       (*mesh)->Connect("127.0.0.1:9083");
+//       (*mesh)->Connect("ratings");          // or a static "127.0.0.1:9083"
 //   bookinfo::Ratings::Client ratings(*channel);
 //
-// Create() validates the options and returns InvalidArgument naming the bad
-// field. A Mesh must outlive the channels and servers it made. All methods are
+// Create() validates the options and loads the configuration; it returns
+// InvalidArgument naming the bad field, or the configuration's first error. A
+// Mesh must outlive the channels and servers it made. All methods are
 // thread-safe.
 #ifndef MESHUP_MESH_H_
 #define MESHUP_MESH_H_
@@ -36,30 +37,43 @@ struct MeshOptions {
   std::string version = "v1";
   // The Kubernetes-style namespace of the workload.
   std::string namespace_name = "default";
-  // The runtime configuration directory (Istio-format YAML). Empty: the IDL's
-  // defaults only. When set, it must exist.
+  // The runtime configuration directory (Istio-format YAML), watched for
+  // changes. Empty: the IDL's defaults only. When set, it must exist.
   std::string config_dir;
+  // The file registry's directory: servers register their workload there and
+  // channels to a service find its endpoints there. Empty: the directory of
+  // the configuration's Mesh document (spec.registry), or no registry.
+  std::string registry_dir;
 };
 
 class Mesh {
  public:
+  // The runtime's state behind the API; opaque to users.
+  struct Impl;
+
   static absl::StatusOr<std::unique_ptr<Mesh>> Create(MeshOptions options);
   ~Mesh();
   Mesh(const Mesh&) = delete;
   Mesh& operator=(const Mesh&) = delete;
 
-  const MeshOptions& options() const { return options_; }
+  const MeshOptions& options() const;
 
-  // A channel to `target`. "host:port" (a name, an IPv4 address, or an IPv6
-  // address in brackets) reaches that address directly.
+  // A channel to `target`:
+  //  - a service of the mesh ("reviews", or "reviews.default.svc.cluster.local"):
+  //    each call is routed as the configuration says (VirtualService,
+  //    DestinationRule) over the service's endpoints from the registry and
+  //    the configuration's ServiceEntry/WorkloadEntry documents;
+  //  - "host:port" (a name, an IPv4 address, or an IPv6 address in brackets):
+  //    that address directly, with the IDL's timeouts and retries.
   absl::StatusOr<std::shared_ptr<Channel>> Connect(absl::string_view target);
 
   // A new server for this workload; see server.h.
   std::unique_ptr<Server> NewServer(ServerOptions options = {});
 
  private:
-  explicit Mesh(MeshOptions options);
-  MeshOptions options_;
+  friend class Server;
+  explicit Mesh(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace meshup

@@ -2,10 +2,13 @@
 //
 // Made by Mesh::NewServer(). Add services, then Start(); the server also
 // serves the standard gRPC health service (grpc.health.v1.Health) and server
-// reflection. Shutdown() stops accepting calls, lets calls in flight finish
-// within the grace period, then cancels the rest. The destructor shuts down a
-// server that is still running. Methods are safe to call from any thread;
-// AddService() only before Start().
+// reflection. When the Mesh has a registry, Start() registers this workload
+// (labels app=<service>, version=<version>) once it serves, and Shutdown()
+// deregisters it first, keeps serving for `drain_delay` so that clients see
+// it go, then stops accepting calls, lets calls in flight finish within the
+// grace period and cancels the rest. The destructor shuts down a server that
+// is still running. Methods are safe to call from any thread; AddService()
+// only before Start().
 #ifndef MESHUP_SERVER_H_
 #define MESHUP_SERVER_H_
 
@@ -26,10 +29,18 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   // The port to listen on; 0 picks a free one, which Start() returns.
   int port = 0;
+  // The address others reach this server at, as registered. Empty: `host`,
+  // or 127.0.0.1 when `host` is a wildcard (0.0.0.0, ::).
+  std::string advertise_address;
+  // How long a registered server keeps serving after deregistering.
+  absl::Duration drain_delay = absl::Milliseconds(500);
 };
 
 class Server {
  public:
+  // The runtime's state behind the API; opaque to users.
+  struct Impl;
+
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -49,7 +60,6 @@ class Server {
 
  private:
   friend class Mesh;
-  struct Impl;
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -17,11 +17,16 @@ absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const Retry
 
 bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
                  bool per_try_timed_out) {
-  if (status.ok() || !method.idempotent || attempt >= method.retry.attempts) return false;
+  return ShouldRetry(method.retry.attempts, method.retry.retry_on, method.idempotent, attempt,
+                     status, per_try_timed_out);
+}
+
+bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool may_resend,
+                 int attempt, const absl::Status& status, bool per_try_timed_out) {
+  if (status.ok() || !may_resend || attempt >= tries) return false;
   if (per_try_timed_out) return true;
-  if (method.retry.retry_on.empty()) return status.code() == absl::StatusCode::kUnavailable;
-  return std::find(method.retry.retry_on.begin(), method.retry.retry_on.end(), status.code()) !=
-         method.retry.retry_on.end();
+  if (retry_on.empty()) return status.code() == absl::StatusCode::kUnavailable;
+  return std::find(retry_on.begin(), retry_on.end(), status.code()) != retry_on.end();
 }
 
 absl::Duration RetryBackoff(int next_attempt) {

@@ -26,6 +26,13 @@ absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const Retry
 bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
                  bool per_try_timed_out);
 
+// The same decision for a retry policy given apart from the method (a
+// route's): `tries` counts every attempt, `retry_on` empty means
+// UNAVAILABLE, and `may_resend` is whether sending the request again is safe
+// (the method is idempotent, or the failed attempt surely did not send it).
+bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool may_resend,
+                 int attempt, const absl::Status& status, bool per_try_timed_out);
+
 // The pause before attempt number `next_attempt` (2 for the first retry):
 // 25 ms doubled each retry, at most 250 ms, as Envoy's default retry back-off.
 absl::Duration RetryBackoff(int next_attempt);

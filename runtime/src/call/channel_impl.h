@@ -1,18 +1,24 @@
-// What a meshup::Channel holds, for the call pipeline's eyes only.
+// What a meshup::Channel holds, for the call pipeline's eyes only: either one
+// static endpoint ("host:port"), or a host of the mesh and the Router that
+// routes its calls.
 #ifndef MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 #define MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 
 #include <memory>
 #include <string>
 
-#include "grpcpp/channel.h"
 #include "meshup/channel.h"
+#include "routing/router.h"
 
 namespace meshup {
 
 struct Channel::Impl {
   std::string target;
-  std::shared_ptr<grpc::Channel> grpc_channel;
+  // A static target: its one endpoint.
+  std::shared_ptr<internal::RoutedEndpoint> endpoint;
+  // A mesh host: routed per call. The router belongs to the Mesh.
+  internal::Router* router = nullptr;
+  std::string host;
 };
 
 namespace internal {

@@ -1,12 +1,13 @@
-// The client call pipeline for unary calls: deadline, attempts, retries.
+// The client call pipeline for unary calls: faults, limits, attempts and
+// retries (ClientCallState decides), on gRPC's blocking and callback calls.
 #include "meshup/internal/client_call.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "call/attempt_policy.h"
-#include "call/channel_impl.h"
+#include "call/client_call_state.h"
 #include "call/grpc_status.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/client_context.h"
@@ -20,17 +21,60 @@ namespace {
 
 using google::protobuf::Message;
 
-// Prepares a gRPC context for one attempt.
-void PrepareContext(grpc::ClientContext& context, const CallOptions& options,
-                    absl::Time attempt_deadline) {
-  if (attempt_deadline != absl::InfiniteFuture()) {
-    context.set_deadline(absl::ToChronoTime(attempt_deadline));
-  }
-  for (const auto& [name, value] : options.headers) context.AddMetadata(name, value);
-}
-
 grpc::internal::RpcMethod UnaryRpcMethod(const MethodInfo& method) {
   return grpc::internal::RpcMethod(method.path.data(), grpc::internal::RpcMethod::NORMAL_RPC);
+}
+
+// A fire-and-forget copy of a call, for a route's mirror: its response and
+// status are dropped. Owns itself until gRPC reports the end.
+class MirroredCall {
+ public:
+  static void Start(Router& router, const CallPlan& origin, const MethodInfo& method,
+                    const CallOptions& options, const Message& request,
+                    const Message& response_prototype) {
+    CallPlan plan;
+    plan.host = origin.mirror_host;
+    plan.subset = origin.mirror_subset;
+    absl::StatusOr<Attempt> attempt = router.Pick(plan, {}, router.clock().Now());
+    if (!attempt.ok()) return;
+    auto* call = new MirroredCall(method, request, response_prototype, *std::move(attempt));
+    if (origin.deadline != absl::InfiniteFuture()) {
+      call->context_.set_deadline(absl::ToChronoTime(origin.deadline));
+    }
+    for (const auto& [name, value] : options.headers) call->context_.AddMetadata(name, value);
+    grpc::internal::CallbackUnaryCall<Message, Message>(
+        call->attempt_.endpoint->channel().get(), call->rpc_method_, &call->context_,
+        call->request_.get(), call->response_.get(), [call](grpc::Status) { delete call; });
+  }
+
+ private:
+  MirroredCall(const MethodInfo& method, const Message& request,
+               const Message& response_prototype, Attempt attempt)
+      : rpc_method_(UnaryRpcMethod(method)),
+        request_(request.New()),
+        response_(response_prototype.New()),
+        attempt_(std::move(attempt)) {
+    request_->CopyFrom(request);
+  }
+
+  const grpc::internal::RpcMethod rpc_method_;
+  grpc::ClientContext context_;
+  std::unique_ptr<Message> request_;
+  std::unique_ptr<Message> response_;
+  Attempt attempt_;  // keeps the endpoint and its channel alive
+};
+
+// Starts the mirror of a call when its route says so.
+void MaybeMirror(const ClientCallState& call, const MethodInfo& method, const CallOptions& options,
+                 const Message& request, const Message& response_prototype) {
+  if (call.router() != nullptr && call.plan().mirror_host != nullptr) {
+    MirroredCall::Start(*call.router(), call.plan(), method, options, request, response_prototype);
+  }
+}
+
+// The time left before `deadline`, for waiting out an injected delay.
+absl::Duration DelayBefore(absl::Duration delay, absl::Time deadline) {
+  return std::min(delay, deadline - absl::Now());
 }
 
 // One asynchronous call across its attempts. Owns itself until `done` ran.
@@ -38,90 +82,98 @@ class AsyncUnaryCall {
  public:
   AsyncUnaryCall(Channel& channel, const MethodInfo& method, const CallOptions& options,
                  const Message& request, Message* response, std::function<void(absl::Status)> done)
-      : grpc_channel_(ChannelAccess::Get(channel).grpc_channel),
-        method_(method),
-        rpc_method_(UnaryRpcMethod(method)),
+      : method_(method),
         options_(options),
+        call_(channel, method_, options_),
+        rpc_method_(UnaryRpcMethod(method)),
         request_(request.New()),
         response_(response),
-        done_(std::move(done)),
-        call_deadline_(CallDeadline(absl::Now(), method, options)) {
+        done_(std::move(done)) {
     request_->CopyFrom(request);
   }
 
-  void StartAttempt() {
-    ++attempt_;
-    context_ = std::make_unique<grpc::ClientContext>();
-    attempt_deadline_ = AttemptDeadline(absl::Now(), call_deadline_, method_.retry);
-    PrepareContext(*context_, options_, attempt_deadline_);
-    response_->Clear();
-    grpc::internal::CallbackUnaryCall<Message, Message>(
-        grpc_channel_.get(), rpc_method_, context_.get(), request_.get(), response_,
-        [this](grpc::Status status) { OnAttemptDone(ToAbslStatus(status)); });
+  void Start() {
+    if (call_.delay() > absl::ZeroDuration()) {
+      After(DelayBefore(call_.delay(), call_.plan().deadline), [this] { Admit(); });
+    } else {
+      Admit();
+    }
   }
 
  private:
+  void Admit() {
+    absl::Status admitted = call_.Admit();
+    if (!admitted.ok()) return Finish(std::move(admitted));
+    MaybeMirror(call_, method_, options_, *request_, *response_);
+    StartAttempt();
+  }
+
+  void StartAttempt() {
+    response_->Clear();
+    absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
+    if (!channel.ok()) return OnAttemptDone(channel.status());
+    grpc::internal::CallbackUnaryCall<Message, Message>(
+        *channel, rpc_method_, &call_.context(), request_.get(), response_,
+        [this](grpc::Status status) { OnAttemptDone(ToAbslStatus(status)); });
+  }
+
   void OnAttemptDone(absl::Status status) {
-    absl::Time now = absl::Now();
-    bool per_try_timed_out = status.code() == absl::StatusCode::kDeadlineExceeded &&
-                             attempt_deadline_ < call_deadline_;
-    absl::Duration backoff = RetryBackoff(attempt_ + 1);
-    if (ShouldRetry(method_, attempt_, status, per_try_timed_out) &&
-        now + backoff < call_deadline_) {
-      alarm_ = std::make_unique<grpc::Alarm>();
-      alarm_->Set(absl::ToChronoTime(now + backoff), [this](bool) { StartAttempt(); });
-      return;
-    }
+    std::optional<absl::Duration> backoff = call_.EndAttempt(status);
+    if (backoff) return After(*backoff, [this] { StartAttempt(); });
+    Finish(std::move(status));
+  }
+
+  void After(absl::Duration wait, std::function<void()> then) {
+    alarm_ = std::make_unique<grpc::Alarm>();
+    alarm_->Set(absl::ToChronoTime(absl::Now() + wait),
+                [then = std::move(then)](bool) { then(); });
+  }
+
+  void Finish(absl::Status status) {
     std::function<void(absl::Status)> done = std::move(done_);
     delete this;
     done(std::move(status));
   }
 
-  std::shared_ptr<grpc::Channel> grpc_channel_;
   const MethodInfo& method_;
+  const CallOptions options_;  // a copy: the caller's may be gone
+  ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
-  const CallOptions options_;
   std::unique_ptr<Message> request_;
   Message* response_;
   std::function<void(absl::Status)> done_;
-  const absl::Time call_deadline_;
-  absl::Time attempt_deadline_;
-  int attempt_ = 0;
-  std::unique_ptr<grpc::ClientContext> context_;
-  std::unique_ptr<grpc::Alarm> alarm_;  // waits out the back-off before a retry
+  std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
 };
 
 }  // namespace
 
 absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOptions& options,
                        const Message& request, Message* response) {
-  grpc::Channel& grpc_channel = *ChannelAccess::Get(channel).grpc_channel;
+  ClientCallState call(channel, method, options);
+  if (call.delay() > absl::ZeroDuration()) {
+    absl::SleepFor(DelayBefore(call.delay(), call.plan().deadline));
+  }
+  absl::Status admitted = call.Admit();
+  if (!admitted.ok()) return admitted;
+  MaybeMirror(call, method, options, request, *response);
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);
-  const absl::Time call_deadline = CallDeadline(absl::Now(), method, options);
-  for (int attempt = 1;; ++attempt) {
-    grpc::ClientContext context;
-    absl::Time attempt_deadline = AttemptDeadline(absl::Now(), call_deadline, method.retry);
-    PrepareContext(context, options, attempt_deadline);
+  while (true) {
     response->Clear();
-    absl::Status status = ToAbslStatus(grpc::internal::BlockingUnaryCall<Message, Message>(
-        &grpc_channel, rpc_method, &context, request, response));
-    absl::Time now = absl::Now();
-    bool per_try_timed_out = status.code() == absl::StatusCode::kDeadlineExceeded &&
-                             attempt_deadline < call_deadline;
-    absl::Duration backoff = RetryBackoff(attempt + 1);
-    if (!ShouldRetry(method, attempt, status, per_try_timed_out) ||
-        now + backoff >= call_deadline) {
-      return status;
-    }
-    absl::SleepFor(backoff);
+    absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
+    absl::Status status =
+        target.ok() ? ToAbslStatus(grpc::internal::BlockingUnaryCall<Message, Message>(
+                          *target, rpc_method, &call.context(), request, response))
+                    : target.status();
+    std::optional<absl::Duration> backoff = call.EndAttempt(status);
+    if (!backoff) return status;
+    absl::SleepFor(*backoff);
   }
 }
 
 void UnaryCallAsync(Channel& channel, const MethodInfo& method, const CallOptions& options,
                     const Message& request, Message* response,
                     std::function<void(absl::Status)> done) {
-  (new AsyncUnaryCall(channel, method, options, request, response, std::move(done)))
-      ->StartAttempt();
+  (new AsyncUnaryCall(channel, method, options, request, response, std::move(done)))->Start();
 }
 
 }  // namespace meshup::internal

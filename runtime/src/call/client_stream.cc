@@ -1,11 +1,11 @@
 // Streaming client calls. A stream is one attempt: once a message has been
-// sent it cannot be replayed, so streams are never retried.
+// sent it cannot be replayed, so streams are never retried. Routing, faults
+// and the connection-pool limit apply as to unary calls.
 #include <memory>
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "call/attempt_policy.h"
-#include "call/channel_impl.h"
+#include "call/client_call_state.h"
 #include "call/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -38,24 +38,33 @@ class GrpcClientStream final : public ClientStream {
  public:
   GrpcClientStream(Channel& channel, const MethodInfo& method, const CallOptions& options,
                    const Message* request, Message* response)
-      : kind_(method.kind),
+      : options_(options),
+        call_(channel, method, options_),
         rpc_method_(method.path.data(), RpcTypeOf(method.kind)) {
-    absl::Time deadline = CallDeadline(absl::Now(), method, options);
-    if (deadline != absl::InfiniteFuture()) context_.set_deadline(absl::ToChronoTime(deadline));
-    for (const auto& [name, value] : options.headers) context_.AddMetadata(name, value);
-    grpc::ChannelInterface* grpc_channel = ChannelAccess::Get(channel).grpc_channel.get();
-    switch (kind_) {
+    if (call_.delay() > absl::ZeroDuration()) {
+      absl::SleepFor(std::min(call_.delay(), call_.plan().deadline - absl::Now()));
+    }
+    status_ = call_.Admit();
+    if (!status_.ok()) return;
+    absl::StatusOr<grpc::Channel*> target = call_.StartAttempt();
+    if (!target.ok()) {
+      status_ = target.status();
+      call_.EndAttempt(status_);
+      return;
+    }
+    grpc::ClientContext* context = &call_.context();
+    switch (method.kind) {
       case RpcKind::kServerStreaming:
-        reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(
-            grpc_channel, rpc_method_, &context_, *request));
+        reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(*target, rpc_method_,
+                                                                           context, *request));
         break;
       case RpcKind::kClientStreaming:
-        writer_.reset(grpc::internal::ClientWriterFactory<Message>::Create(
-            grpc_channel, rpc_method_, &context_, response));
+        writer_.reset(grpc::internal::ClientWriterFactory<Message>::Create(*target, rpc_method_,
+                                                                           context, response));
         break;
       default:
         reader_writer_.reset(grpc::internal::ClientReaderWriterFactory<Message, Message>::Create(
-            grpc_channel, rpc_method_, &context_));
+            *target, rpc_method_, context));
         break;
     }
   }
@@ -76,18 +85,26 @@ class GrpcClientStream final : public ClientStream {
     return false;
   }
   absl::Status Finish() override {
+    if (!status_.ok() || finished_) return status_;
+    finished_ = true;
     grpc::Status status;
     if (reader_) status = reader_->Finish();
     if (writer_) status = writer_->Finish();
     if (reader_writer_) status = reader_writer_->Finish();
-    return ToAbslStatus(status);
+    status_ = ToAbslStatus(status);
+    call_.EndAttempt(status_);
+    return status_;
   }
-  void Cancel() override { context_.TryCancel(); }
+  void Cancel() override {
+    if (reader_ || writer_ || reader_writer_) call_.context().TryCancel();
+  }
 
  private:
-  const RpcKind kind_;
+  const CallOptions options_;
+  ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
-  grpc::ClientContext context_;
+  absl::Status status_;
+  bool finished_ = false;
   std::unique_ptr<grpc::ClientReader<Message>> reader_;
   std::unique_ptr<grpc::ClientWriter<Message>> writer_;
   std::unique_ptr<grpc::ClientReaderWriter<Message, Message>> reader_writer_;

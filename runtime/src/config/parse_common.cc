@@ -58,6 +58,16 @@ bool IsDnsLabel(absl::string_view name) {
   return true;
 }
 
+std::optional<std::string> MeshHostName(absl::string_view host) {
+  std::vector<absl::string_view> labels = absl::StrSplit(host, '.');
+  for (absl::string_view label : labels) {
+    if (!IsDnsLabel(label)) return std::nullopt;
+  }
+  const bool cluster_local = labels.size() == 2 || (labels.size() >= 3 && labels[2] == "svc");
+  if (labels.size() == 1 || cluster_local) return std::string(labels[0]);
+  return std::string(host);
+}
+
 absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
                                      const Document& doc) {
   MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(node, path, doc));
@@ -66,17 +76,13 @@ absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view p
     return doc.Error(node, path,
                      absl::StrCat("wildcard host '", host, "' is not supported; name the service"));
   }
-  std::vector<absl::string_view> labels = absl::StrSplit(host, '.');
-  for (absl::string_view label : labels) {
-    if (!IsDnsLabel(label)) {
-      return doc.Error(node, path,
-                       absl::StrCat("host '", host, "' is not a DNS name (lowercase letters, "
-                                                    "digits, '-' and '.')"));
-    }
+  std::optional<std::string> mesh_host = MeshHostName(host);
+  if (!mesh_host) {
+    return doc.Error(node, path,
+                     absl::StrCat("host '", host, "' is not a DNS name (lowercase letters, "
+                                                  "digits, '-' and '.')"));
   }
-  const bool cluster_local = labels.size() == 2 || (labels.size() >= 3 && labels[2] == "svc");
-  if (labels.size() == 1 || cluster_local) return std::string(labels[0]);
-  return host;
+  return *mesh_host;
 }
 
 absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,

@@ -3,6 +3,7 @@
 #ifndef MESHUP_SRC_CONFIG_PARSE_COMMON_H_
 #define MESHUP_SRC_CONFIG_PARSE_COMMON_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace meshup::config {
 // external "api.example.com") stay as they are. Wildcards are refused.
 absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
                                      const Document& doc);
+
+// The same rule for a name given in code: nullopt when `host` is not a DNS
+// name.
+std::optional<std::string> MeshHostName(absl::string_view host);
 
 // Istio's StringMatch {exact | prefix | regex}; regexes are RE2.
 absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,

@@ -1,0 +1,58 @@
+// An endpoint of a service: one workload's address, with the live state that
+// balancing and outlier detection share (requests in flight, consecutive
+// failures, ejection). Endpoints are shared (shared_ptr) between the
+// endpoint sets of successive discovery updates, so their state survives an
+// update that keeps them; all state is atomic, so picking takes no lock.
+#ifndef MESHUP_SRC_BALANCING_ENDPOINT_H_
+#define MESHUP_SRC_BALANCING_ENDPOINT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace meshup::internal {
+
+struct EndpointInfo {
+  std::string address;  // "127.0.0.1:9081" (IPv6 in brackets)
+  std::map<std::string, std::string> labels;
+  std::string service_account;
+};
+
+class Endpoint {
+ public:
+  explicit Endpoint(EndpointInfo info) : info_(std::move(info)) {}
+
+  const EndpointInfo& info() const { return info_; }
+  const std::string& address() const { return info_.address; }
+
+  int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  void AddInFlight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+
+  // Outlier detection's state.
+  bool IsEjected(absl::Time now) const {
+    return now < absl::FromUnixNanos(ejected_until_nanos_.load(std::memory_order_relaxed));
+  }
+  void EjectUntil(absl::Time until) {
+    ejected_until_nanos_.store(absl::ToUnixNanos(until), std::memory_order_relaxed);
+  }
+  std::atomic<int>& consecutive_failures() { return consecutive_failures_; }
+  std::atomic<int>& times_ejected() { return times_ejected_; }
+
+ private:
+  const EndpointInfo info_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> consecutive_failures_{0};
+  std::atomic<int> times_ejected_{0};
+  std::atomic<int64_t> ejected_until_nanos_{0};
+};
+
+using EndpointList = std::vector<std::shared_ptr<Endpoint>>;
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_BALANCING_ENDPOINT_H_

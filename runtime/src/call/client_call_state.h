@@ -1,0 +1,70 @@
+// One client call across its attempts: the part of the pipeline that the
+// blocking, asynchronous and streaming call paths share.
+//
+//   ClientCallState call(channel, method, options);
+//   status = call.Admit();                 // faults, connection-pool limit
+//   while (true) {
+//     attempt = call.StartAttempt();       // endpoint and gRPC context
+//     ... make the gRPC call on attempt->channel ...
+//     backoff = call.EndAttempt(status);   // nullopt: the call is over
+//   }
+//
+// For a static channel the plan is the IDL's and the endpoint is fixed; for a
+// mesh host the Router decides. Retries follow the plan (route or IDL), go to
+// another endpoint when there is one, respect idempotency (a non-idempotent
+// call is retried only when its request surely was not sent), the host's
+// retry budget, and the call's deadline.
+#ifndef MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
+#define MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "call/channel_impl.h"
+#include "grpcpp/client_context.h"
+#include "meshup/call_options.h"
+#include "meshup/method_info.h"
+#include "routing/router.h"
+
+namespace meshup::internal {
+
+class ClientCallState {
+ public:
+  ClientCallState(Channel& channel, const MethodInfo& method, const CallOptions& options);
+  ~ClientCallState();
+
+  // The injected delay to wait before the first attempt (zero when none).
+  absl::Duration delay() const { return plan_.delay; }
+  // Injected abort, connection-pool overflow, or a deadline already passed
+  // (after the delay): a non-OK status ends the call before any attempt.
+  absl::Status Admit();
+  // Picks the next attempt's endpoint and prepares a fresh context for it.
+  // Non-OK when no endpoint can serve.
+  absl::StatusOr<grpc::Channel*> StartAttempt();
+  grpc::ClientContext& context() { return *context_; }
+  // Ends the current attempt with `status`; returns how long to wait before
+  // the next one, or nullopt when `status` is the call's result.
+  std::optional<absl::Duration> EndAttempt(const absl::Status& status);
+
+  const CallPlan& plan() const { return plan_; }
+  Router* router() const { return channel_.router; }
+
+ private:
+  Channel::Impl& channel_;
+  const MethodInfo& method_;
+  const CallOptions& options_;
+  CallPlan plan_;
+  bool admitted_ = false;
+  int attempt_number_ = 0;
+  Attempt attempt_;
+  absl::Time attempt_deadline_;
+  grpc_connectivity_state state_before_attempt_ = GRPC_CHANNEL_IDLE;
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::vector<Endpoint*> tried_;
+};
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_

@@ -1,0 +1,56 @@
+// The embedded registry: a directory with one WorkloadEntry YAML file per
+// live workload, named <workload name>.yaml. Register() writes the file
+// atomically (a temporary file, then rename), Deregister() removes it, and
+// watchers follow the directory with a DirectoryWatcher. Any process that
+// shares the directory shares the registry: this is how `meshup up` runs a
+// mesh on one machine with no server at all. A file that cannot be read is
+// skipped (its workload keeps its last known record) and reported in
+// warnings().
+#ifndef MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
+#define MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "discovery/registry.h"
+#include "loop/event_loop.h"
+
+namespace meshup::internal {
+
+class FileRegistry final : public Registry {
+ public:
+  // `directory` is created if missing; `loop` must outlive the registry.
+  static absl::StatusOr<std::unique_ptr<FileRegistry>> Open(std::string directory,
+                                                            EventLoop& loop);
+
+  absl::Status Register(const WorkloadRecord& workload) override;
+  absl::Status Deregister(absl::string_view name) override;
+  std::unique_ptr<Watch> WatchService(absl::string_view service, OnChange on_change) override;
+
+  // Every workload in the directory, sorted by name.
+  std::vector<WorkloadRecord> ReadAll();
+  std::vector<std::string> warnings() const;
+
+ private:
+  FileRegistry(std::string directory, EventLoop& loop)
+      : directory_(std::move(directory)), loop_(loop) {}
+
+  const std::string directory_;
+  EventLoop& loop_;
+  mutable absl::Mutex mu_;
+  // The last good record of each file, kept when the file turns unreadable.
+  std::map<std::string, WorkloadRecord> last_good_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> warnings_ ABSL_GUARDED_BY(mu_);
+};
+
+// The WorkloadEntry document for `workload`, and back.
+std::string WorkloadEntryYaml(const WorkloadRecord& workload);
+absl::StatusOr<WorkloadRecord> ParseWorkloadEntryYaml(const std::string& file_name,
+                                                      const std::string& text);
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_

@@ -1,0 +1,29 @@
+// What a meshup::Mesh holds: the loop thread, the live configuration, the
+// registry and the router. Members are destroyed in the reverse order of
+// their dependencies (see ~Impl).
+#ifndef MESHUP_SRC_MESH_IMPL_H_
+#define MESHUP_SRC_MESH_IMPL_H_
+
+#include <memory>
+
+#include "config/config_source.h"
+#include "discovery/registry.h"
+#include "loop/event_loop.h"
+#include "meshup/mesh.h"
+#include "routing/router.h"
+
+namespace meshup {
+
+struct Mesh::Impl {
+  ~Impl();
+
+  MeshOptions options;
+  std::unique_ptr<internal::EventLoop> loop;
+  std::unique_ptr<config::ConfigSource> config;
+  std::unique_ptr<internal::Registry> registry;  // null: static endpoints only
+  std::unique_ptr<internal::Router> router;
+};
+
+}  // namespace meshup
+
+#endif  // MESHUP_SRC_MESH_IMPL_H_

@@ -1,0 +1,76 @@
+#include "routing/route_matcher.h"
+
+#include "absl/strings/match.h"
+
+namespace meshup::internal {
+namespace {
+
+bool MatchesIgnoringCase(const config::StringMatch& match, absl::string_view text) {
+  switch (match.kind) {
+    case config::StringMatch::Kind::kExact:
+      return absl::EqualsIgnoreCase(text, match.value);
+    case config::StringMatch::Kind::kPrefix:
+      return absl::StartsWithIgnoreCase(text, match.value);
+    case config::StringMatch::Kind::kRegex:
+      return match.Matches(text);
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::string* RequestAttributes::FindHeader(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+bool Matches(const config::RouteMatch& match, const RequestAttributes& request) {
+  if (match.uri) {
+    const bool uri_matches = match.ignore_uri_case ? MatchesIgnoringCase(*match.uri, request.path)
+                                                   : match.uri->Matches(request.path);
+    if (!uri_matches) return false;
+  }
+  for (const config::HeaderMatch& header : match.headers) {
+    const std::string* value = request.FindHeader(header.name);
+    if (value == nullptr || !header.match.Matches(*value)) return false;
+  }
+  for (const config::HeaderMatch& header : match.without_headers) {
+    const std::string* value = request.FindHeader(header.name);
+    if (value != nullptr && header.match.Matches(*value)) return false;
+  }
+  for (const auto& [key, value] : match.source_labels) {
+    if (request.source_labels == nullptr) return false;
+    auto it = request.source_labels->find(key);
+    if (it == request.source_labels->end() || it->second != value) return false;
+  }
+  if (!match.source_namespace.empty() && match.source_namespace != request.source_namespace) {
+    return false;
+  }
+  return true;
+}
+
+const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
+                                    const RequestAttributes& request) {
+  for (const config::HttpRoute& route : vs.http) {
+    if (route.matches.empty()) return &route;
+    for (const config::RouteMatch& match : route.matches) {
+      if (Matches(match, request)) return &route;
+    }
+  }
+  return nullptr;
+}
+
+const config::WeightedDestination& PickWeighted(const config::HttpRoute& route, Random& random) {
+  if (route.route.size() == 1) return route.route[0];
+  // The loader guarantees the weights add up to 100.
+  int draw = static_cast<int>(random.Uniform(100));
+  for (const config::WeightedDestination& destination : route.route) {
+    if (draw < destination.weight) return destination;
+    draw -= destination.weight;
+  }
+  return route.route.back();
+}
+
+}  // namespace meshup::internal

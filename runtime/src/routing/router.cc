@@ -1,0 +1,293 @@
+#include "routing/router.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "routing/route_matcher.h"
+
+namespace meshup::internal {
+namespace {
+
+// Istio's retryOn when a VirtualService sets retries without it.
+constexpr absl::StatusCode kDefaultRouteRetryOn[] = {absl::StatusCode::kUnavailable,
+                                                     absl::StatusCode::kCancelled};
+
+bool HasLabels(const std::map<std::string, std::string>& labels,
+               const std::map<std::string, std::string>& selector) {
+  for (const auto& [key, value] : selector) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::string> labels,
+                                  EndpointList endpoints, const config::TrafficPolicy* host_policy,
+                                  const config::TrafficPolicy* subset_policy, Clock& clock,
+                                  Random& random) {
+  HostState::SubsetState subset;
+  subset.name = std::move(name);
+  subset.labels = std::move(labels);
+  subset.endpoints = std::move(endpoints);
+  config::LoadBalancer lb;
+  if (subset_policy != nullptr && subset_policy->load_balancer) {
+    lb = *subset_policy->load_balancer;
+  } else if (host_policy != nullptr && host_policy->load_balancer) {
+    lb = *host_policy->load_balancer;
+  }
+  subset.hash_header = lb.policy == config::LoadBalancer::Policy::kConsistentHash
+                           ? lb.hash_header
+                           : std::string();
+  subset.balancer = NewBalancer(lb, subset.endpoints, random);
+  const config::OutlierDetection* od = nullptr;
+  if (subset_policy != nullptr && subset_policy->outlier_detection) {
+    od = &*subset_policy->outlier_detection;
+  } else if (host_policy != nullptr && host_policy->outlier_detection) {
+    od = &*host_policy->outlier_detection;
+  }
+  if (od != nullptr) subset.outlier_detector = std::make_unique<OutlierDetector>(*od, clock);
+  return subset;
+}
+
+}  // namespace
+
+const HostState::SubsetState* HostState::Find(absl::string_view subset) const {
+  if (subset.empty()) return &all;
+  for (const SubsetState& s : subsets) {
+    if (s.name == subset) return &s;
+  }
+  return nullptr;
+}
+
+Router::Router(config::ConfigSource& config, Registry* registry, MeshIdentity identity,
+               ChannelFactory channel_factory, Clock& clock, Random& random)
+    : config_(config),
+      registry_(registry),
+      identity_(std::move(identity)),
+      channel_factory_(std::move(channel_factory)),
+      clock_(clock),
+      random_(random) {
+  config_.OnSwap([this](const std::shared_ptr<const config::Snapshot>& snapshot) {
+    std::vector<std::shared_ptr<HostEntry>> entries;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [name, entry] : hosts_) entries.push_back(entry);
+    }
+    for (const auto& entry : entries) {
+      absl::MutexLock lock(&entry->mu_);
+      Rebuild(*entry, *snapshot);
+    }
+  });
+}
+
+Router::~Router() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, entry] : hosts_) entry->watch_.reset();  // no callback after this
+  hosts_.clear();
+}
+
+std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
+  std::shared_ptr<HostEntry> entry;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = hosts_.find(host);
+    if (it != hosts_.end()) return it->second;
+    entry = std::make_shared<HostEntry>(host, clock_);
+    hosts_.emplace(host, entry);
+  }
+  {
+    absl::MutexLock lock(&entry->mu_);
+    Rebuild(*entry, *config_.Current());
+  }
+  if (registry_ != nullptr) {
+    HostEntry* raw = entry.get();
+    entry->watch_ = registry_->WatchService(
+        host, [this, raw](const std::vector<WorkloadRecord>& workloads) {
+          absl::MutexLock lock(&raw->mu_);
+          raw->registered_ = workloads;
+          Rebuild(*raw, *config_.Current());
+        });
+  }
+  return entry;
+}
+
+void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
+  // The workloads of the host: registered ones, then the configuration's.
+  std::vector<EndpointInfo> infos;
+  for (const WorkloadRecord& record : entry.registered_) {
+    infos.push_back({record.HostPort(), record.labels, record.service_account});
+  }
+  auto add_static = [&infos](const config::Workload& workload, uint32_t default_port) {
+    uint32_t port = default_port;
+    if (workload.ports.size() == 1) port = workload.ports.begin()->second;
+    if (auto grpc = workload.ports.find("grpc"); grpc != workload.ports.end()) port = grpc->second;
+    if (port == 0) return;
+    WorkloadRecord record;
+    record.address = workload.address;
+    record.port = port;
+    infos.push_back({record.HostPort(), workload.labels, workload.service_account});
+  };
+  for (const config::Workload& workload : snapshot.workload_entries) {
+    auto app = workload.labels.find("app");
+    if (app != workload.labels.end() && app->second == entry.host()) add_static(workload, 0);
+  }
+  for (const config::ServiceEntry& service_entry : snapshot.service_entries) {
+    if (std::find(service_entry.hosts.begin(), service_entry.hosts.end(), entry.host()) ==
+        service_entry.hosts.end()) {
+      continue;
+    }
+    const uint32_t port = service_entry.ports.empty() ? 0 : service_entry.ports[0].number;
+    for (const config::Workload& endpoint : service_entry.endpoints) add_static(endpoint, port);
+  }
+
+  auto state = std::make_shared<HostState>();
+  std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address;
+  for (EndpointInfo& info : infos) {
+    if (by_address.count(info.address)) continue;  // registered and static: once
+    std::shared_ptr<RoutedEndpoint> endpoint;
+    auto old = entry.by_address_.find(info.address);
+    if (old != entry.by_address_.end() && old->second->info().labels == info.labels &&
+        old->second->info().service_account == info.service_account) {
+      endpoint = old->second;
+    } else {
+      auto channel = channel_factory_(info);
+      endpoint = std::make_shared<RoutedEndpoint>(std::move(info), std::move(channel));
+    }
+    by_address[endpoint->address()] = endpoint;
+    state->endpoints.push_back(endpoint);
+  }
+  entry.by_address_ = std::move(by_address);
+
+  const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
+  const config::TrafficPolicy* host_policy =
+      rule != nullptr && rule->traffic_policy ? &*rule->traffic_policy : nullptr;
+  state->all = MakeSubset("", {}, state->endpoints, host_policy, nullptr, clock_, random_);
+  if (rule != nullptr) {
+    for (const config::Subset& subset : rule->subsets) {
+      EndpointList members;
+      for (const auto& endpoint : state->endpoints) {
+        if (HasLabels(endpoint->info().labels, subset.labels)) members.push_back(endpoint);
+      }
+      state->subsets.push_back(MakeSubset(subset.name, subset.labels, std::move(members),
+                                          host_policy,
+                                          subset.traffic_policy ? &*subset.traffic_policy : nullptr,
+                                          clock_, random_));
+    }
+  }
+  if (host_policy != nullptr && host_policy->connection_pool) {
+    state->max_requests = host_policy->connection_pool->max_requests;
+  }
+  std::atomic_store(&entry.state_, std::shared_ptr<const HostState>(std::move(state)));
+}
+
+CallPlan Router::Plan(const std::string& host, const MethodInfo& method,
+                      const CallOptions& options, absl::Time now) {
+  CallPlan plan;
+  plan.snapshot = config_.Current();
+  const config::HttpRoute* route = nullptr;
+  std::string destination_host = host;
+  if (const config::VirtualService* vs = plan.snapshot->VirtualServiceFor(host)) {
+    RequestAttributes request;
+    request.path = method.path;
+    request.headers = options.headers;
+    request.source_labels = &identity_.labels;
+    request.source_namespace = identity_.namespace_name;
+    route = MatchRoute(*vs, request);
+    if (route != nullptr) {
+      const config::WeightedDestination& picked = PickWeighted(*route, random_);
+      destination_host = picked.destination.host;
+      plan.subset = picked.destination.subset;
+    }
+  }
+  plan.host = Host(destination_host);
+
+  // Timeout: the route's replaces the IDL's; the caller's can only shorten it.
+  absl::Duration timeout = method.timeout;
+  if (route != nullptr && route->timeout) {
+    timeout = *route->timeout == absl::ZeroDuration() ? absl::InfiniteDuration() : *route->timeout;
+  }
+  timeout = std::min(timeout, options.timeout);
+  if (timeout != absl::InfiniteDuration()) plan.deadline = now + timeout;
+
+  // Retries: the route's replace the IDL's. Istio counts retries; we count tries.
+  if (route != nullptr && route->retries) {
+    plan.tries = route->retries->attempts + 1;
+    plan.per_try_timeout = route->retries->per_try_timeout;
+    plan.retry_on = route->retries->retry_on;
+    if (plan.retry_on.empty()) {
+      plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
+    }
+  } else {
+    plan.tries = std::max(1, method.retry.attempts);
+    plan.per_try_timeout = method.retry.per_try_timeout;
+    plan.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
+    if (plan.retry_on.empty()) plan.retry_on.push_back(absl::StatusCode::kUnavailable);
+  }
+
+  if (route != nullptr) {
+    if (route->delay && random_.Percent() < route->delay->percentage) {
+      plan.delay = route->delay->fixed_delay;
+    }
+    if (route->abort && random_.Percent() < route->abort->percentage) {
+      plan.abort = absl::Status(route->abort->code, "fault filter abort");
+    }
+    if (route->mirror && random_.Percent() < route->mirror_percentage) {
+      plan.mirror_host = Host(route->mirror->host);
+      plan.mirror_subset = route->mirror->subset;
+    }
+  }
+
+  std::shared_ptr<const HostState> state = plan.host->state();
+  if (const HostState::SubsetState* subset = state->Find(plan.subset);
+      subset != nullptr && !subset->hash_header.empty()) {
+    for (const auto& [name, value] : options.headers) {
+      if (name == subset->hash_header) {
+        plan.hash_key = value;
+        plan.has_hash_key = true;
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
+absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* const> tried,
+                                     absl::Time now) {
+  Attempt attempt;
+  attempt.state = plan.host->state();
+  attempt.subset = attempt.state->Find(plan.subset);
+  const std::string what = plan.subset.empty()
+                               ? absl::StrCat("'", plan.host->host(), "'")
+                               : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  if (attempt.subset == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("no healthy upstream: ", what, " is not defined by a DestinationRule"));
+  }
+  if (attempt.subset->endpoints.empty()) {
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+  }
+  PickContext context;
+  context.now = now;
+  context.hash_key = plan.hash_key;
+  context.has_hash_key = plan.has_hash_key;
+  context.exclude = tried;
+  Endpoint* endpoint = attempt.subset->balancer->Pick(context);
+  if (endpoint == nullptr) {
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+  }
+  attempt.endpoint = static_cast<RoutedEndpoint*>(endpoint);
+  return attempt;
+}
+
+void Router::Report(const Attempt& attempt, absl::StatusCode code) {
+  // The ejection limit counts over the whole host, as Envoy's does per
+  // cluster; the Endpoint object is shared by every subset that has it, so an
+  // ejection holds wherever it is picked from.
+  if (attempt.subset->outlier_detector != nullptr) {
+    attempt.subset->outlier_detector->Record(*attempt.endpoint, code, attempt.state->endpoints);
+  }
+}
+
+}  // namespace meshup::internal

@@ -1,0 +1,166 @@
+// The client side of the mesh for one process: for a call to a service, the
+// Router decides what an Istio sidecar would — which route of the service's
+// VirtualService applies, which destination and subset, which faults, which
+// timeout and retries — and then, attempt by attempt, which endpoint serves.
+//
+// Per host it keeps a HostEntry: the endpoints (from the registry and from
+// ServiceEntry/WorkloadEntry documents), one balancer per subset, outlier
+// detection, the connection-pool limit and a retry budget. Entries are
+// rebuilt when discovery or the configuration changes; a rebuilt entry
+// keeps the Endpoint objects (and their in-flight counts and ejections) of
+// addresses it still has. Calls read the entry's state with one atomic load:
+// no lock on the hot path.
+#ifndef MESHUP_SRC_ROUTING_ROUTER_H_
+#define MESHUP_SRC_ROUTING_ROUTER_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "balancing/balancer.h"
+#include "balancing/outlier_detector.h"
+#include "balancing/retry_budget.h"
+#include "config/config_source.h"
+#include "discovery/registry.h"
+#include "grpcpp/channel.h"
+#include "meshup/call_options.h"
+#include "meshup/method_info.h"
+#include "util/clock.h"
+
+namespace meshup::internal {
+
+// The calling workload, for sourceLabels matches.
+struct MeshIdentity {
+  std::string service;
+  std::string namespace_name = "default";
+  std::map<std::string, std::string> labels;
+};
+
+// An endpoint with its gRPC channel.
+class RoutedEndpoint final : public Endpoint {
+ public:
+  RoutedEndpoint(EndpointInfo info, std::shared_ptr<grpc::Channel> channel)
+      : Endpoint(std::move(info)), channel_(std::move(channel)) {}
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
+ private:
+  const std::shared_ptr<grpc::Channel> channel_;
+};
+
+using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(const EndpointInfo&)>;
+
+// What one host has now; immutable once built.
+struct HostState {
+  struct SubsetState {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    EndpointList endpoints;
+    std::unique_ptr<Balancer> balancer;
+    std::unique_ptr<OutlierDetector> outlier_detector;  // null: not configured
+    std::string hash_header;  // set when the policy hashes on a header
+  };
+  EndpointList endpoints;
+  SubsetState all;  // every endpoint, with the host-level policy
+  std::vector<SubsetState> subsets;
+  int max_requests = 0;  // 0: unlimited
+
+  const SubsetState* Find(absl::string_view subset) const;
+};
+
+class HostEntry {
+ public:
+  HostEntry(std::string host, Clock& clock) : host_(std::move(host)), budget_({}, clock) {}
+
+  const std::string& host() const { return host_; }
+  std::shared_ptr<const HostState> state() const { return std::atomic_load(&state_); }
+  std::atomic<int>& in_flight() { return in_flight_; }
+  RetryBudget& budget() { return budget_; }
+
+ private:
+  friend class Router;
+  const std::string host_;
+  std::shared_ptr<const HostState> state_ = std::make_shared<HostState>();
+  std::atomic<int> in_flight_{0};
+  RetryBudget budget_;
+
+  absl::Mutex mu_;
+  std::vector<WorkloadRecord> registered_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Registry::Watch> watch_;
+};
+
+// A call's decisions, made once at its start.
+struct CallPlan {
+  std::shared_ptr<const config::Snapshot> snapshot;  // keeps the route alive
+  std::shared_ptr<HostEntry> host;                   // the destination's host
+  std::string subset;
+  absl::Time deadline = absl::InfiniteFuture();
+  int tries = 1;
+  absl::Duration per_try_timeout = absl::ZeroDuration();
+  std::vector<absl::StatusCode> retry_on;
+  absl::Duration delay = absl::ZeroDuration();  // injected fault
+  std::optional<absl::Status> abort;           // injected fault
+  std::shared_ptr<HostEntry> mirror_host;      // set when this call is mirrored
+  std::string mirror_subset;
+  std::string hash_key;
+  bool has_hash_key = false;
+};
+
+// One attempt's endpoint; `state` keeps it (and the subset) alive.
+struct Attempt {
+  std::shared_ptr<const HostState> state;
+  const HostState::SubsetState* subset = nullptr;
+  RoutedEndpoint* endpoint = nullptr;
+};
+
+class Router {
+ public:
+  // `registry` may be null (static endpoints only). All references must
+  // outlive the router.
+  Router(config::ConfigSource& config, Registry* registry, MeshIdentity identity,
+         ChannelFactory channel_factory, Clock& clock, Random& random);
+  ~Router();
+
+  // The entry of `host`, made and watched on first use.
+  std::shared_ptr<HostEntry> Host(const std::string& host);
+
+  // Decides a call of `method` to `host` at `now`.
+  CallPlan Plan(const std::string& host, const MethodInfo& method, const CallOptions& options,
+                absl::Time now);
+
+  // Picks the endpoint of an attempt, never one in `tried` when another
+  // exists. UNAVAILABLE ("no healthy upstream", naming the host and subset)
+  // when there is none.
+  absl::StatusOr<Attempt> Pick(const CallPlan& plan, absl::Span<Endpoint* const> tried,
+                               absl::Time now);
+
+  // Records how an attempt ended, for outlier detection.
+  void Report(const Attempt& attempt, absl::StatusCode code);
+
+  Clock& clock() { return clock_; }
+
+ private:
+  void Rebuild(HostEntry& entry, const config::Snapshot& snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu_);
+
+  config::ConfigSource& config_;
+  Registry* const registry_;
+  const MeshIdentity identity_;
+  const ChannelFactory channel_factory_;
+  Clock& clock_;
+  Random& random_;
+
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<HostEntry>, std::less<>> hosts_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_ROUTING_ROUTER_H_

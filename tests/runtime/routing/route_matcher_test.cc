@@ -1,0 +1,170 @@
+#include "routing/route_matcher.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "gtest/gtest.h"
+
+namespace meshup::internal {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Loads one VirtualService for host "reviews" whose spec.http is `http_yaml`,
+// with the subsets v1, v2, v3 defined.
+std::shared_ptr<const config::Snapshot> LoadRoutes(const std::string& http_yaml) {
+  auto snapshot = config::LoadConfigFiles({{"routes.yaml", R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+)" + http_yaml}});
+  EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+  return *snapshot;
+}
+
+// The subset the first matching route sends to (its first destination), or
+// "none" when no route matches.
+std::string RoutedSubset(const config::Snapshot& snapshot, absl::string_view path,
+                         const Headers& headers = {},
+                         const std::map<std::string, std::string>* labels = nullptr,
+                         absl::string_view ns = "") {
+  RequestAttributes request;
+  request.path = path;
+  request.headers = headers;
+  request.source_labels = labels;
+  request.source_namespace = ns;
+  const config::HttpRoute* route = MatchRoute(*snapshot.VirtualServiceFor("reviews"), request);
+  return route == nullptr ? "none" : route->route[0].destination.subset;
+}
+
+TEST(RouteMatcherTest, FirstMatchingRouteWins) {
+  auto snapshot = LoadRoutes(R"(
+  - match:
+    - headers: {end-user: {exact: jason}}
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+  - route: [{destination: {host: reviews, subset: v3}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews", {{"end-user", "jason"}}), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews", {{"end-user", "jasonx"}}),
+            "v1");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews"), "v1");
+}
+
+TEST(RouteMatcherTest, MatchesTheGrpcPathExactlyByPrefixAndByRegex) {
+  auto snapshot = LoadRoutes(R"(
+  - match: [{uri: {exact: /bookinfo.Reviews/GetReviews}}]
+    route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{uri: {prefix: /bookinfo.Reviews/}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - match: [{uri: {regex: "/bookinfo\\.[A-Z][a-z]+/Ping"}}]
+    route: [{destination: {host: reviews, subset: v3}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews"), "v1");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/Other"), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Ratings/Ping"), "v3");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Ratings/PingX"), "none");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/other.Svc/M"), "none");
+}
+
+TEST(RouteMatcherTest, AnyEntryOfAMatchListSuffices) {
+  auto snapshot = LoadRoutes(R"(
+  - match:
+    - headers: {end-user: {exact: jason}}
+    - headers: {x-canary: {prefix: "yes"}}
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {{"end-user", "jason"}}), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {{"x-canary", "yes-please"}}), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {{"x-canary", "no"}}), "none");
+}
+
+TEST(RouteMatcherTest, EveryConditionOfOneEntryMustHold) {
+  auto snapshot = LoadRoutes(R"(
+  - match:
+    - uri: {prefix: /bookinfo.Reviews/}
+      headers:
+        end-user: {regex: "j.*n"}
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews", {{"end-user", "jason"}}), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews", {{"end-user", "bob"}}), "none");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Ratings/Get", {{"end-user", "jason"}}), "none");
+}
+
+TEST(RouteMatcherTest, WithoutHeadersAndIgnoreUriCase) {
+  auto snapshot = LoadRoutes(R"(
+  - match:
+    - uri: {prefix: /BOOKINFO.reviews/}
+      ignoreUriCase: true
+      withoutHeaders:
+        x-debug: {exact: "1"}
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews"), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/bookinfo.Reviews/GetReviews", {{"x-debug", "1"}}), "none");
+}
+
+TEST(RouteMatcherTest, SourceLabelsAndNamespace) {
+  auto snapshot = LoadRoutes(R"(
+  - match:
+    - sourceLabels: {app: productpage}
+      sourceNamespace: bookinfo
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  const std::map<std::string, std::string> productpage = {{"app", "productpage"}};
+  const std::map<std::string, std::string> other = {{"app", "other"}};
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {}, &productpage, "bookinfo"), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {}, &productpage, "default"), "none");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {}, &other, "bookinfo"), "none");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {}, nullptr, "bookinfo"), "none");
+}
+
+// Draws 100,000 destinations of an 80/20 split with a fixed seed. With
+// p = 0.2 the standard deviation of the share is 0.13 percentage points, so
+// the +-1 point tolerance is more than seven of them.
+TEST(PickWeightedTest, FollowsTheWeights) {
+  auto snapshot = LoadRoutes(R"(
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 80}
+    - {destination: {host: reviews, subset: v3}, weight: 20}
+)");
+  const config::HttpRoute& route = snapshot->VirtualServiceFor("reviews")->http[0];
+  SeededRandom random(42);
+  std::map<std::string, int> counts;
+  constexpr int kDraws = 100000;
+  for (int i = 0; i < kDraws; ++i) ++counts[PickWeighted(route, random).destination.subset];
+  EXPECT_NEAR(counts["v1"] * 100.0 / kDraws, 80.0, 1.0);
+  EXPECT_NEAR(counts["v3"] * 100.0 / kDraws, 20.0, 1.0);
+}
+
+TEST(PickWeightedTest, AZeroWeightIsNeverPicked) {
+  auto snapshot = LoadRoutes(R"(
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 0}
+    - {destination: {host: reviews, subset: v2}, weight: 100}
+)");
+  const config::HttpRoute& route = snapshot->VirtualServiceFor("reviews")->http[0];
+  SeededRandom random(7);
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_EQ(PickWeighted(route, random).destination.subset, "v2");
+  }
+}
+
+}  // namespace
+}  // namespace meshup::internal

@@ -39,7 +39,7 @@ function(meshup_generate)
 
   if(TARGET protoc-gen-meshup)
     set(_plugin protoc-gen-meshup)
-    set(_idl_dir ${MESHUP_IDL_DIR})
+    get_property(_idl_dir GLOBAL PROPERTY MESHUP_IDL_DIR)
   else()
     set(_plugin meshup::protoc-gen-meshup)
     set(_idl_dir ${MESHUP_INSTALLED_IDL_DIR})
@@ -54,11 +54,11 @@ function(meshup_generate)
     list(APPEND _includes -I${_dir})
   endforeach()
 
-  set(_meshup_out ${ARG_OUT_DIR})
+  set(_meshup_opt "")
   set(_template_deps "")
   if(ARG_TEMPLATES_DIR)
     get_filename_component(ARG_TEMPLATES_DIR "${ARG_TEMPLATES_DIR}" ABSOLUTE)
-    set(_meshup_out "templates_dir=${ARG_TEMPLATES_DIR}:${ARG_OUT_DIR}")
+    set(_meshup_opt "--meshup_opt=templates_dir=${ARG_TEMPLATES_DIR}")
     file(GLOB_RECURSE _template_deps CONFIGURE_DEPENDS ${ARG_TEMPLATES_DIR}/*.mustache)
   endif()
 
@@ -79,9 +79,9 @@ function(meshup_generate)
       COMMAND protobuf::protoc ${_includes}
               --cpp_out=${ARG_OUT_DIR}
               --plugin=protoc-gen-meshup=$<TARGET_FILE:${_plugin}>
-              --meshup_out=${_meshup_out}
+              --meshup_out=${ARG_OUT_DIR} ${_meshup_opt}
               ${_abs}
-      DEPENDS ${_abs} ${_plugin} ${_template_deps}
+      DEPENDS ${_abs} ${_plugin} protobuf::protoc ${_template_deps}
       COMMENT "Generating MeshUp C++ from ${_rel}"
       VERBATIM)
     list(APPEND _sources ${ARG_OUT_DIR}/${_base}.pb.cc ${ARG_OUT_DIR}/${_base}.meshup.cc)

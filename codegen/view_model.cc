@@ -183,10 +183,33 @@ absl::StatusOr<ServiceView> BuildServiceView(const ServiceDescriptor& service,
         absl::StrCat(where, ": option (meshup.service).service_account '", view.service_account,
                      "' is not a DNS-1123 label"));
   }
+  if (view.name == "Client" || view.name == "Service" || view.name == "Info") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": a service may not be named ", view.name,
+        ": the generated class has a member of that name; rename the service"));
+  }
   for (int i = 0; i < service.method_count(); ++i) {
     absl::StatusOr<MethodView> method = BuildMethodView(*service.method(i), where);
     if (!method.ok()) return method.status();
     view.methods.push_back(*std::move(method));
+  }
+  // Generated names a method must not take: the classes' own members, and
+  // the Async twin of another unary method.
+  for (const MethodView& method : view.methods) {
+    if (method.name == "Client" || method.name == "Service" || method.name == "Info" ||
+        method.name == view.name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ", method ", method.name, ": the generated ", view.name,
+          " already has a member of that name; rename the method"));
+    }
+    for (const MethodView& other : view.methods) {
+      if (!other.client_streaming && !other.server_streaming &&
+          method.name == absl::StrCat(other.name, "Async")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ", method ", method.name, ": clashes with the asynchronous form of method ",
+            other.name, "; rename one of them"));
+      }
+    }
   }
   return view;
 }
@@ -204,6 +227,17 @@ std::string CppTypeName(const google::protobuf::Descriptor& message) {
 }
 
 absl::StatusOr<FileView> BuildFileView(const FileDescriptor& file) {
+  if (file.service_count() > 0 &&
+      file.options().optimize_for() == google::protobuf::FileOptions::LITE_RUNTIME) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.name(), ": option optimize_for = LITE_RUNTIME is not supported: MeshUp services "
+                     "need full Protobuf messages"));
+  }
+  if (file.service_count() > 0 && file.options().cc_generic_services()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.name(), ": option cc_generic_services = true makes protoc emit classes named "
+                     "like the services, which clash with MeshUp's; remove it"));
+  }
   FileView view;
   view.proto_path = file.name();
   view.base_name = std::string(absl::StripSuffix(file.name(), ".proto"));

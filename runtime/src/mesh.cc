@@ -129,7 +129,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
     channel->endpoint = std::make_shared<internal::RoutedEndpoint>(
         internal::EndpointInfo{channel->target, {}, ""}, NewGrpcChannel(channel->target));
   } else {
-    std::optional<std::string> host = config::MeshHostName(target);
+    std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {
       return absl::InvalidArgumentError(absl::StrCat(
           "target '", target,

@@ -1,6 +1,7 @@
 #include "names.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -52,6 +53,32 @@ absl::Status ValidateHostPort(absl::string_view target) {
   if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("target '", target, "' has port '", port_text, "': expected 1 to 65535"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHeader(absl::string_view name, absl::string_view value) {
+  if (name.empty()) return absl::InvalidArgumentError("a header name is empty");
+  for (char c : name) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+          c == '.')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "header name '", name, "' must be lowercase letters, digits, '-', '_' or '.'"));
+    }
+  }
+  if (absl::StartsWith(name, "grpc-")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("header name '", name, "' is reserved by gRPC"));
+  }
+  if (absl::EndsWith(name, "-bin")) return absl::OkStatus();
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the value of header '", name,
+          "' has a character that is not printable ASCII; binary values need a name ending "
+          "in -bin"));
+    }
   }
   return absl::OkStatus();
 }

@@ -19,6 +19,11 @@ bool IsLabelValue(absl::string_view value);
 // port from 1 to 65535. The error names the target and what is wrong.
 absl::Status ValidateHostPort(absl::string_view target);
 
+// A request or response header gRPC accepts: a lowercase name of
+// [0-9a-z-_.], not starting with ':' or "grpc-" (reserved); a value of
+// printable ASCII, or any bytes when the name ends in "-bin".
+absl::Status ValidateHeader(absl::string_view name, absl::string_view value);
+
 }  // namespace meshup::internal
 
 #endif  // MESHUP_SRC_NAMES_H_

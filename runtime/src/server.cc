@@ -70,10 +70,17 @@ absl::StatusOr<int> Server::Start() {
   absl::MutexLock lock(&impl_->mu);
   if (impl_->started) return absl::FailedPreconditionError("the server has already started");
   const std::string address = absl::StrCat(
-      impl_->options.host.find(':') != std::string::npos ? absl::StrCat("[", impl_->options.host, "]")
-                                                          : impl_->options.host,
+      impl_->options.host.find(':') != std::string::npos && impl_->options.host[0] != '['
+          ? absl::StrCat("[", impl_->options.host, "]")
+          : impl_->options.host,
       ":", impl_->options.port);
+  if (impl_->options.port < 0 || impl_->options.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("ServerOptions.port ", impl_->options.port,
+                                                   " is not 0 to 65535"));
+  }
   grpc::ServerBuilder builder;
+  // Two servers must not share a port: the second one's Start() fails.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   for (Service* service : impl_->services) {

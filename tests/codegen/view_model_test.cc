@@ -197,5 +197,47 @@ TEST_F(ViewModelTest, RefusesAServiceAccountThatIsNotADnsLabel) {
   EXPECT_THAT(status.message(), HasSubstr("service_account 'Bad Account' is not a DNS-1123"));
 }
 
+TEST_F(ViewModelTest, RefusesAMethodNamedLikeAGeneratedMember) {
+  auto file = importer_.ImportText("clash.proto", R"(
+syntax = "proto3";
+import "google/protobuf/empty.proto";
+service Catalog {
+  rpc Info(google.protobuf.Empty) returns (google.protobuf.Empty);
+}
+)");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(BuildFileView(**file).status().message(),
+              HasSubstr("service Catalog, method Info: the generated Catalog already has a member "
+                        "of that name"));
+}
+
+TEST_F(ViewModelTest, RefusesAMethodThatClashesWithAnAsyncTwin) {
+  auto file = importer_.ImportText("twin.proto", R"(
+syntax = "proto3";
+import "google/protobuf/empty.proto";
+service Catalog {
+  rpc Get(google.protobuf.Empty) returns (google.protobuf.Empty);
+  rpc GetAsync(google.protobuf.Empty) returns (google.protobuf.Empty);
+}
+)");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(BuildFileView(**file).status().message(),
+              HasSubstr("method GetAsync: clashes with the asynchronous form of method Get"));
+}
+
+TEST_F(ViewModelTest, RefusesLiteRuntimeFiles) {
+  auto file = importer_.ImportText("lite.proto", R"(
+syntax = "proto3";
+option optimize_for = LITE_RUNTIME;
+import "google/protobuf/empty.proto";
+service Catalog {
+  rpc Get(google.protobuf.Empty) returns (google.protobuf.Empty);
+}
+)");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(BuildFileView(**file).status().message(),
+              HasSubstr("lite.proto: option optimize_for = LITE_RUNTIME is not supported"));
+}
+
 }  // namespace
 }  // namespace meshup::codegen

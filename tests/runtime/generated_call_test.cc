@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -139,6 +141,9 @@ class GeneratedCallTest : public ::testing::Test {
     auto channel = mesh_->Connect(absl::StrCat("127.0.0.1:", *port));
     ASSERT_TRUE(channel.ok()) << channel.status();
     client_ = std::make_unique<Everything::Client>(*channel);
+    // Connect now, so that tests with short per-try timeouts time calls, not
+    // the connection's set-up.
+    ASSERT_TRUE(client_->Echo(meshup_test::common::Echo()).ok());
   }
 
   void TearDown() override {
@@ -161,34 +166,81 @@ TEST_F(GeneratedCallTest, UnaryCallRoundTrips) {
   EXPECT_EQ(reply->sequence(), 7);
 }
 
+// What an asynchronous call delivered. Shared with the callback, so that a
+// callback arriving after a failed wait writes to live memory.
+template <class Reply>
+struct AsyncResult {
+  absl::Mutex mu;
+  absl::StatusOr<Reply> reply ABSL_GUARDED_BY(mu) = absl::UnknownError("not called");
+  int calls ABSL_GUARDED_BY(mu) = 0;
+
+  std::function<void(absl::StatusOr<Reply>)> Callback(std::shared_ptr<AsyncResult> self) {
+    return [self](absl::StatusOr<Reply> result) {
+      absl::MutexLock lock(&self->mu);
+      self->reply = std::move(result);
+      ++self->calls;
+    };
+  }
+  bool Wait() {
+    absl::MutexLock lock(&mu);
+    return mu.AwaitWithTimeout(absl::Condition(
+                                   +[](int* calls) { return *calls > 0; }, &calls),
+                               absl::Seconds(10));
+  }
+};
+
 TEST_F(GeneratedCallTest, AsyncUnaryCallRunsTheCallbackOnce) {
   Echo request;
   request.set_text("async");
-  absl::Notification done;
-  absl::StatusOr<Echo> reply = absl::UnknownError("not called");
-  int calls = 0;
-  client_->EchoAsync(request, [&](absl::StatusOr<Echo> result) {
-    reply = std::move(result);
-    ++calls;
-    done.Notify();
-  });
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_TRUE(reply.ok()) << reply.status();
-  EXPECT_EQ(reply->text(), "async");
-  EXPECT_EQ(calls, 1);
+  auto result = std::make_shared<AsyncResult<Echo>>();
+  client_->EchoAsync(request, result->Callback(result));
+  ASSERT_TRUE(result->Wait());
+  // Once the server has stopped, no callback can still be on its way.
+  server_->Shutdown(absl::Seconds(1));
+  server_->Wait();
+  absl::MutexLock lock(&result->mu);
+  ASSERT_TRUE(result->reply.ok()) << result->reply.status();
+  EXPECT_EQ(result->reply->text(), "async");
+  EXPECT_EQ(result->calls, 1);
 }
 
 TEST_F(GeneratedCallTest, AsyncUnaryCallReportsErrors) {
   Echo request;
   request.set_text("throw");
-  absl::Notification done;
-  absl::Status status;
-  client_->EchoAsync(request, [&](absl::StatusOr<Echo> result) {
-    status = result.status();
-    done.Notify();
-  });
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  auto result = std::make_shared<AsyncResult<Echo>>();
+  client_->EchoAsync(request, result->Callback(result));
+  ASSERT_TRUE(result->Wait());
+  absl::MutexLock lock(&result->mu);
+  EXPECT_EQ(result->reply.status().code(), absl::StatusCode::kInternal);
+}
+
+TEST_F(GeneratedCallTest, AsyncCallWithABadHeaderFailsOnARuntimeThread) {
+  auto result = std::make_shared<AsyncResult<Echo>>();
+  CallOptions options;
+  options.headers.emplace_back("Bad Name", "x");
+  const std::thread::id caller = std::this_thread::get_id();
+  auto seen_on = std::make_shared<std::thread::id>();
+  client_->EchoAsync(
+      Echo(),
+      [result, seen_on](absl::StatusOr<Echo> reply) {
+        *seen_on = std::this_thread::get_id();
+        result->Callback(result)(std::move(reply));
+      },
+      options);
+  ASSERT_TRUE(result->Wait());
+  absl::MutexLock lock(&result->mu);
+  EXPECT_EQ(result->reply.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(*seen_on, caller);
+}
+
+TEST_F(GeneratedCallTest, BadHeadersAreRefusedBeforeSending) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"End-User", "jason"}, {":path", "/x"}, {"grpc-timeout", "1S"}, {"x-a", "line\nbreak"}}) {
+    CallOptions options;
+    options.headers.emplace_back(name, value);
+    absl::StatusOr<Echo> reply = client_->Echo(Echo(), options);
+    EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument) << name;
+  }
 }
 
 TEST_F(GeneratedCallTest, ServerStreamingDeliversEveryMessageInOrder) {

@@ -120,6 +120,29 @@ TEST(ServerTest, StartNamesAnAddressInUse) {
               HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(taken)));
 }
 
+TEST(ServerTest, TwoServersCannotShareAPort) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  auto first = (*mesh)->NewServer();
+  absl::StatusOr<int> port = first->Start();
+  ASSERT_TRUE(port.ok());
+  ServerOptions options;
+  options.port = *port;
+  auto second = (*mesh)->NewServer(options);
+  absl::StatusOr<int> again = second->Start();
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(again.status().message(), HasSubstr("cannot listen on 127.0.0.1:"));
+}
+
+TEST(ServerTest, RefusesAPortOutOfRange) {
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  ServerOptions options;
+  options.port = 70000;
+  EXPECT_THAT((*mesh)->NewServer(options)->Start().status().message(),
+              HasSubstr("ServerOptions.port 70000 is not 0 to 65535"));
+}
+
 TEST(ServerTest, RefusesTheSameServiceTwiceAndServicesAfterStart) {
   auto mesh = Mesh::Create(Options());
   ASSERT_TRUE(mesh.ok());

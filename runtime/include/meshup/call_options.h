@@ -18,7 +18,9 @@ struct CallOptions {
   // The caller's own deadline for the whole call, retries included.
   absl::Duration timeout = absl::InfiniteDuration();
   // Request headers (gRPC metadata) to send, e.g. {"end-user", "jason"}.
-  // Names are lowercase ASCII, as HTTP/2 requires.
+  // Names are lowercase letters, digits, '-', '_' and '.', not "grpc-...";
+  // values printable ASCII unless the name ends in "-bin". A call with a bad
+  // header fails with INVALID_ARGUMENT before anything is sent.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -14,7 +14,8 @@
 //   bookinfo::Ratings::Client ratings(*channel);
 //
 // Create() validates the options and loads the configuration; it returns
-// InvalidArgument naming the bad field, or the configuration's first error. A
+// InvalidArgument naming the bad field, NotFound for a config_dir that is
+// not a directory, or the configuration's first error. A
 // Mesh must outlive the channels and servers it made. All methods are
 // thread-safe.
 #ifndef MESHUP_MESH_H_

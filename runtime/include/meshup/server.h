@@ -53,7 +53,8 @@ class Server {
   absl::StatusOr<int> Start();
   // Stops the server; calls in flight get `grace` to finish. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
-  // Blocks until the server has shut down.
+  // Blocks until a started server has shut down; returns at once for a
+  // server that never started.
   void Wait();
   // The bound port, or 0 before Start().
   int port() const;

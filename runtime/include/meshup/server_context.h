@@ -10,6 +10,7 @@
 #include <string>
 #include "absl/strings/string_view.h"
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "meshup/method_info.h"
 
@@ -37,8 +38,9 @@ class ServerContext {
   // True once the caller cancelled or the deadline passed.
   bool IsCancelled() const;
   // Adds a header to the response's initial metadata. Call before the first
-  // streamed response is written.
-  void AddResponseHeader(const std::string& name, const std::string& value);
+  // streamed response is written. InvalidArgument for a name or value gRPC
+  // would refuse (see CallOptions::headers).
+  absl::Status AddResponseHeader(const std::string& name, const std::string& value);
 
  private:
   grpc::ServerContext& grpc_;

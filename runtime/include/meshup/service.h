@@ -6,9 +6,10 @@
 // user does not override answers UNIMPLEMENTED. Handlers run on the server's
 // RPC threads, several at once: they must be thread-safe.
 //
-// Before a handler runs, the runtime wraps it: it reads the caller's identity,
-// applies authorization, and records telemetry. A Service is added to one
-// Server and must outlive it.
+// Every handler runs inside the runtime's wrapper (RunServerCall), the one
+// place where the caller's identity, authorization and telemetry apply; today
+// it converts statuses and turns a handler's exception into INTERNAL. A
+// Service is added to one Server and must outlive it.
 #ifndef MESHUP_SERVICE_H_
 #define MESHUP_SERVICE_H_
 

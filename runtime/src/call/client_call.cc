@@ -93,11 +93,13 @@ class AsyncUnaryCall {
   }
 
   void Start() {
+    in_caller_thread_ = true;
     if (call_.delay() > absl::ZeroDuration()) {
       After(DelayBefore(call_.delay(), call_.plan().deadline), [this] { Admit(); });
     } else {
       Admit();
     }
+    in_caller_thread_ = false;
   }
 
  private:
@@ -130,6 +132,11 @@ class AsyncUnaryCall {
   }
 
   void Finish(absl::Status status) {
+    // `done` never runs on the caller's thread, which may hold a lock `done`
+    // takes: a call that ends before it started finishes on a runtime thread.
+    if (in_caller_thread_) {
+      return After(absl::ZeroDuration(), [this, status] { Finish(status); });
+    }
     std::function<void(absl::Status)> done = std::move(done_);
     delete this;
     done(std::move(status));
@@ -143,6 +150,7 @@ class AsyncUnaryCall {
   Message* response_;
   std::function<void(absl::Status)> done_;
   std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
+  bool in_caller_thread_ = false;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/attempt_policy.h"
+#include "names.h"
 
 namespace meshup::internal {
 
@@ -27,6 +28,10 @@ ClientCallState::~ClientCallState() {
 }
 
 absl::Status ClientCallState::Admit() {
+  for (const auto& [name, value] : options_.headers) {
+    absl::Status valid = ValidateHeader(name, value);
+    if (!valid.ok()) return valid;
+  }
   if (plan_.abort) return *plan_.abort;
   if (absl::Now() >= plan_.deadline) {
     return absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded"));
@@ -81,8 +86,9 @@ std::optional<absl::Duration> ClientCallState::EndAttempt(const absl::Status& st
                attempt_.endpoint->channel()->GetState(false) != GRPC_CHANNEL_READY;
   }
   if (status.ok()) return std::nullopt;
-  const bool per_try_timed_out =
-      status.code() == absl::StatusCode::kDeadlineExceeded && attempt_deadline_ < plan_.deadline;
+  const bool per_try_timed_out = status.code() == absl::StatusCode::kDeadlineExceeded &&
+                                 attempt_deadline_ < plan_.deadline &&
+                                 absl::Now() >= attempt_deadline_;
   if (!ShouldRetry(plan_.tries, plan_.retry_on, method_.idempotent || not_sent, attempt_number_,
                    status, per_try_timed_out)) {
     return std::nullopt;

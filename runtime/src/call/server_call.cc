@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "call/grpc_status.h"
+#include "names.h"
 #include "meshup/internal/grpc_service.h"
 #include "meshup/server_context.h"
 
@@ -30,8 +31,11 @@ absl::Time ServerContext::deadline() const {
 
 bool ServerContext::IsCancelled() const { return grpc_.IsCancelled(); }
 
-void ServerContext::AddResponseHeader(const std::string& name, const std::string& value) {
+absl::Status ServerContext::AddResponseHeader(const std::string& name, const std::string& value) {
+  absl::Status valid = internal::ValidateHeader(name, value);
+  if (!valid.ok()) return valid;
   grpc_.AddInitialMetadata(name, value);
+  return absl::OkStatus();
 }
 
 namespace internal {

@@ -175,7 +175,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, con
   rule.origin = origin;
   YAML::Node host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(spec, "spec.host", "host is required");
-  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHost(host, "spec.host", doc));
+  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHost(host, "spec.host", doc, origin.namespace_name));
   if (YAML::Node policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(rule.traffic_policy,
                             ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc));

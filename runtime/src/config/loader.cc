@@ -178,6 +178,20 @@ absl::Status Validate(Snapshot& snapshot) {
   }
 
   snapshot.BuildIndexes();
+  std::map<std::string, const VirtualService*> first_for_host;
+  for (const VirtualService& vs : snapshot.virtual_services) {
+    for (const std::string& host : vs.hosts) {
+      auto [it, inserted] = first_for_host.emplace(host, &vs);
+      if (!inserted) {
+        snapshot.warnings.push_back(absl::StrCat(
+            vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name,
+            "/", vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
+            it->second->origin.namespace_name, "/", it->second->origin.name, " (",
+            it->second->origin.file, ":", it->second->origin.line,
+            "); this one is ignored for it, as Istio ignores all but the first"));
+      }
+    }
+  }
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const HttpRoute& route : vs.http) {
       for (const WeightedDestination& weighted : route.route) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -58,25 +59,27 @@ bool IsDnsLabel(absl::string_view name) {
   return true;
 }
 
-std::optional<std::string> MeshHostName(absl::string_view host) {
+std::optional<std::string> MeshHostName(absl::string_view host, absl::string_view ns) {
   std::vector<absl::string_view> labels = absl::StrSplit(host, '.');
   for (absl::string_view label : labels) {
     if (!IsDnsLabel(label)) return std::nullopt;
   }
-  const bool cluster_local = labels.size() == 2 || (labels.size() >= 3 && labels[2] == "svc");
+  const bool cluster_local = (labels.size() == 2 && labels[1] == ns) ||
+                             (labels.size() == 3 && labels[2] == "svc") ||
+                             absl::EndsWith(host, ".svc.cluster.local");
   if (labels.size() == 1 || cluster_local) return std::string(labels[0]);
   return std::string(host);
 }
 
 absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
-                                     const Document& doc) {
+                                     const Document& doc, absl::string_view ns) {
   MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(node, path, doc));
   if (host.empty()) return doc.Error(node, path, "a host is required");
   if (host.find('*') != std::string::npos) {
     return doc.Error(node, path,
                      absl::StrCat("wildcard host '", host, "' is not supported; name the service"));
   }
-  std::optional<std::string> mesh_host = MeshHostName(host);
+  std::optional<std::string> mesh_host = MeshHostName(host, ns);
   if (!mesh_host) {
     return doc.Error(node, path,
                      absl::StrCat("host '", host, "' is not a DNS name (lowercase letters, "

@@ -13,16 +13,17 @@
 
 namespace meshup::config {
 
-// The mesh name of a host as Istio writes it: "reviews",
-// "reviews.default", "reviews.default.svc" and
-// "reviews.default.svc.cluster.local" are all "reviews". Other names (an
-// external "api.example.com") stay as they are. Wildcards are refused.
+// The mesh name of a host as Istio writes it, in namespace `ns`: "reviews",
+// "reviews.<ns>", "reviews.<any ns>.svc" and
+// "reviews.<any ns>.svc.cluster.local" are all "reviews". Other names (an
+// external "httpbin.org" or "api.example.com") stay as they are. Wildcards
+// are refused.
 absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
-                                     const Document& doc);
+                                     const Document& doc, absl::string_view ns);
 
 // The same rule for a name given in code: nullopt when `host` is not a DNS
 // name.
-std::optional<std::string> MeshHostName(absl::string_view host);
+std::optional<std::string> MeshHostName(absl::string_view host, absl::string_view ns);
 
 // Istio's StringMatch {exact | prefix | regex}; regexes are RE2.
 absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,

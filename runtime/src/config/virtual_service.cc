@@ -62,14 +62,14 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::str
 }
 
 absl::StatusOr<Destination> ReadDestination(const YAML::Node& node, const std::string& path,
-                                            const Document& doc) {
+                                            const Document& doc, const Origin& origin) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   if (!node.IsDefined()) return doc.Error(node, path, "a destination is required");
   Destination destination;
   YAML::Node host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(node, path, "host is required");
-  MESHUP_ASSIGN_OR_RETURN(destination.host, ReadHost(host, fields.Path("host"), doc));
+  MESHUP_ASSIGN_OR_RETURN(destination.host, ReadHost(host, fields.Path("host"), doc, origin.namespace_name));
   if (YAML::Node subset = fields.Get("subset"); subset.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(destination.subset, ReadString(subset, fields.Path("subset"), doc));
   }
@@ -167,7 +167,7 @@ absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Do
 }
 
 absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::string& path,
-                                        const Document& doc) {
+                                        const Document& doc, const Origin& origin) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   HttpRoute route;
@@ -197,7 +197,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     MESHUP_RETURN_IF_ERROR(item.status());
     WeightedDestination weighted;
     MESHUP_ASSIGN_OR_RETURN(weighted.destination,
-                            ReadDestination(item.Get("destination"), item.Path("destination"), doc));
+                            ReadDestination(item.Get("destination"), item.Path("destination"), doc, origin));
     if (YAML::Node weight = item.Get("weight"); weight.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, item.Path("weight"), doc, 0, 100));
       weighted.weight = static_cast<int>(w);
@@ -224,7 +224,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     MESHUP_RETURN_IF_ERROR(ReadFault(fault, fields.Path("fault"), doc, route));
   }
   if (YAML::Node mirror = fields.Get("mirror"); mirror.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(route.mirror, ReadDestination(mirror, fields.Path("mirror"), doc));
+    MESHUP_ASSIGN_OR_RETURN(route.mirror, ReadDestination(mirror, fields.Path("mirror"), doc, origin));
   }
   if (YAML::Node percentage = fields.Get("mirrorPercentage"); percentage.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.mirror_percentage,
@@ -251,7 +251,7 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
     return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i), doc));
+    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i), doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
   if (YAML::Node gateways = fields.Get("gateways"); gateways.IsDefined()) {
@@ -269,7 +269,7 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
   YAML::Node http = fields.Get("http");
   MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
   for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc));
+    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc, origin));
     vs.http.push_back(std::move(route));
   }
   if (vs.http.empty()) {

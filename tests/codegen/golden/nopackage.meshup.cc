@@ -63,7 +63,7 @@ void NoPackage::Client::PingAsync(
       });
 }
 
-NoPackage::Service::Service() : ::meshup::Service(Info()) {
+NoPackage::Service::Service() : ::meshup::Service(kNoPackageInfo) {
   auto grpc_service = std::make_unique<::meshup::internal::GrpcService>(*this);
   grpc_service->AddUnary<::PingRequest, ::PingReply>(
       kNoPackageMethods[0],

@@ -311,7 +311,7 @@ void Everything::Client::MissingAsync(
       });
 }
 
-Everything::Service::Service() : ::meshup::Service(Info()) {
+Everything::Service::Service() : ::meshup::Service(kEverythingInfo) {
   auto grpc_service = std::make_unique<::meshup::internal::GrpcService>(*this);
   grpc_service->AddUnary<::meshup_test::common::Echo, ::meshup_test::common::Echo>(
       kEverythingMethods[0],
@@ -461,7 +461,7 @@ void Plain::Client::PingAsync(
       });
 }
 
-Plain::Service::Service() : ::meshup::Service(Info()) {
+Plain::Service::Service() : ::meshup::Service(kPlainInfo) {
   auto grpc_service = std::make_unique<::meshup::internal::GrpcService>(*this);
   grpc_service->AddUnary<::google::protobuf::Empty, ::google::protobuf::Empty>(
       kPlainMethods[0],

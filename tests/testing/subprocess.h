@@ -1,0 +1,40 @@
+// Test helper: a child process that is always cleaned up. The destructor
+// sends SIGKILL if the child still runs and reaps it, so a failing test
+// leaves nothing behind.
+#ifndef MESHUP_TESTS_TESTING_SUBPROCESS_H_
+#define MESHUP_TESTS_TESTING_SUBPROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace meshup::testing {
+
+class Subprocess {
+ public:
+  // Starts `argv` with stdout on a pipe; stderr is inherited.
+  static absl::StatusOr<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv);
+  ~Subprocess();
+
+  // Reads stdout until a line starting with `prefix`; returns the rest of it.
+  absl::StatusOr<std::string> WaitForLine(const std::string& prefix, absl::Duration timeout);
+  // Sends `signal` and waits (bounded) for the child to exit; returns its
+  // wait status, or an error when it did not exit in time.
+  absl::StatusOr<int> Stop(int signal, absl::Duration timeout);
+  pid_t pid() const { return pid_; }
+
+ private:
+  Subprocess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
+  pid_t pid_;
+  int stdout_fd_;
+  bool reaped_ = false;
+  std::string buffer_;
+};
+
+}  // namespace meshup::testing
+
+#endif  // MESHUP_TESTS_TESTING_SUBPROCESS_H_

@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
@@ -24,9 +25,15 @@ class EverythingService final : public meshup_test::everything::Everything::Serv
  public:
   explicit EverythingService(std::string identity) : identity_(std::move(identity)) {}
 
+  // The port is known only once the server started.
+  void set_identity(std::string identity) {
+    absl::MutexLock lock(&mu_);
+    identity_ = std::move(identity);
+  }
+
   absl::Status Echo(meshup::ServerContext&, const meshup_test::common::Echo& request,
                     meshup_test::common::Echo& response) override {
-    response.set_text(identity_);
+    response.set_text(identity());
     response.set_sequence(request.sequence());
     return absl::OkStatus();
   }
@@ -37,14 +44,20 @@ class EverythingService final : public meshup_test::everything::Everything::Serv
     const absl::Time until = absl::Now() + absl::Milliseconds(request.hold_ms());
     while (!context.IsCancelled() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(2));
     if (request.fail_with_code() != 0) {
-      return absl::Status(static_cast<absl::StatusCode>(request.fail_with_code()), identity_);
+      return absl::Status(static_cast<absl::StatusCode>(request.fail_with_code()), identity());
     }
-    response.set_header_value(identity_);
+    response.set_header_value(identity());
     return absl::OkStatus();
   }
 
  private:
-  const std::string identity_;
+  std::string identity() {
+    absl::MutexLock lock(&mu_);
+    return identity_;
+  }
+
+  absl::Mutex mu_;
+  std::string identity_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
@@ -72,26 +85,14 @@ int main(int argc, char** argv) {
   (void)absl::SimpleAtoi(Flag(argc, argv, "drain_ms", "200"), &drain_ms);
   server_options.drain_delay = absl::Milliseconds(drain_ms);
   auto server = (*mesh)->NewServer(server_options);
-  // The identity needs the port, which Start() picks: serve through a
-  // service that reads it once known.
-  std::string identity;
-  EverythingService* service_ptr = nullptr;
-  {
-    static EverythingService* service = nullptr;
-    (void)service;
-  }
-  // Bind first to learn the port, with a placeholder identity that is fixed
-  // before the first call can arrive (calls come only through the registry,
-  // which lists the workload only after Start()).
-  auto service = std::make_unique<EverythingService>(options.version);
-  service_ptr = service.get();
-  (void)service_ptr;
-  if (!server->AddService(*service).ok()) return 1;
+  EverythingService service(options.version);
+  if (!server->AddService(service).ok()) return 1;
   absl::StatusOr<int> port = server->Start();
   if (!port.ok()) {
     std::fprintf(stderr, "test_server: %s\n", port.status().ToString().c_str());
     return 1;
   }
+  service.set_identity(absl::StrCat(options.version, ":", *port));
   std::printf("port: %d\n", *port);
   std::fflush(stdout);
   signal(SIGTERM, [](int) { stop_requested = true; });

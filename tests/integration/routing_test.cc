@@ -1,0 +1,357 @@
+// Routing over loopback with real server processes: a client with a config
+// directory routes exactly as its YAML says, follows changes live, and
+// survives a killed endpoint. Servers are test_server processes registered
+// in a shared file registry; each answers Echo with "<version>:<port>".
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "meshup/mesh.h"
+#include "meshup_test/everything.meshup.h"
+#include "subprocess.h"
+
+namespace meshup {
+namespace {
+
+using meshup_test::common::Echo;
+using meshup_test::everything::CountReply;
+using meshup_test::everything::CountRequest;
+using meshup_test::everything::Everything;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kSubsets[] = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: everything}
+spec:
+  host: everything
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+)";
+
+// A VirtualService for `everything` whose http list is `http_yaml`.
+std::string Routes(const std::string& http_yaml) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: everything}\n"
+         "spec:\n  hosts: [everything]\n  http:\n" +
+         http_yaml;
+}
+
+std::string Split(int v1_weight, int v3_weight) {
+  return Routes(absl::StrCat("  - route:\n    - {destination: {host: everything, subset: v1}, weight: ",
+                             v1_weight,
+                             "}\n    - {destination: {host: everything, subset: v3}, weight: ",
+                             v3_weight, "}\n    retries: {attempts: 2, retryOn: unavailable}\n"));
+}
+
+class RoutingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            absl::StrCat("meshup-routing-", getpid(), "-",
+                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_ / "config");
+    std::filesystem::create_directories(root_ / "registry");
+    WriteConfig("subsets.yaml", kSubsets);
+  }
+  void TearDown() override {
+    client_.reset();
+    mesh_.reset();
+    servers_.clear();  // kills whatever still runs
+    std::filesystem::remove_all(root_);
+  }
+
+  // Writes a config file atomically, as `meshup apply` does.
+  void WriteConfig(const std::string& name, const std::string& text) {
+    const auto temporary = root_ / "config" / ("." + name);
+    std::ofstream(temporary) << text;
+    std::filesystem::rename(temporary, root_ / "config" / name);
+  }
+
+  // Starts a server process of `version`; returns its port.
+  int StartServer(const std::string& version, int drain_ms = 200) {
+    auto server = testing::Subprocess::Start(
+        {MESHUP_TEST_SERVER, "--service=everything", "--version=" + version,
+         "--registry=" + (root_ / "registry").string(), absl::StrCat("--drain_ms=", drain_ms)});
+    EXPECT_TRUE(server.ok()) << server.status();
+    absl::StatusOr<std::string> port = (*server)->WaitForLine("port: ", absl::Seconds(30));
+    EXPECT_TRUE(port.ok()) << port.status();
+    int number = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(*port, &number));
+    servers_.push_back(*std::move(server));
+    return number;
+  }
+
+  void StartClient() {
+    MeshOptions options;
+    options.service = "client";
+    options.config_dir = (root_ / "config").string();
+    options.registry_dir = (root_ / "registry").string();
+    auto mesh = Mesh::Create(options);
+    ASSERT_TRUE(mesh.ok()) << mesh.status();
+    mesh_ = *std::move(mesh);
+    auto channel = mesh_->Connect("everything");
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    client_ = std::make_unique<Everything::Client>(*channel);
+  }
+
+  // Calls Echo until `count` distinct servers answered (bounded), so that
+  // every server is known to the client before a test measures anything.
+  void WaitForServers(size_t count, const CallOptions& options = {}) {
+    std::set<std::string> seen;
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (seen.size() < count && absl::Now() < deadline) {
+      absl::StatusOr<Echo> reply = client_->Echo(Echo(), options);
+      if (reply.ok()) seen.insert(reply->text());
+    }
+    ASSERT_EQ(seen.size(), count) << "only " << seen.size() << " servers answered";
+  }
+
+  // Which versions answered `calls` calls, and how many calls failed.
+  std::map<std::string, int> CountVersions(int calls, const CallOptions& options = {}) {
+    std::map<std::string, int> versions;
+    for (int i = 0; i < calls; ++i) {
+      absl::StatusOr<Echo> reply = client_->Echo(Echo(), options);
+      ++versions[reply.ok() ? reply->text().substr(0, reply->text().find(':')) : "failed"];
+    }
+    return versions;
+  }
+
+  std::filesystem::path root_;
+  std::vector<std::unique_ptr<testing::Subprocess>> servers_;
+  std::unique_ptr<Mesh> mesh_;
+  std::unique_ptr<Everything::Client> client_;
+};
+
+TEST_F(RoutingTest, RoutesByHeaderToSubsets) {
+  WriteConfig("routes.yaml", Routes(R"(  - match:
+    - headers: {end-user: {exact: jason}}
+    route: [{destination: {host: everything, subset: v2}}]
+  - route: [{destination: {host: everything, subset: v1}}]
+)"));
+  StartServer("v1");
+  StartServer("v2");
+  StartClient();
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  WaitForServers(1, jason);
+  WaitForServers(1);
+  EXPECT_EQ(CountVersions(50, jason), (std::map<std::string, int>{{"v2", 50}}));
+  EXPECT_EQ(CountVersions(50), (std::map<std::string, int>{{"v1", 50}}));
+}
+
+// 2,000 calls over an 80/20 split: the v3 share's standard deviation is 0.9
+// points, so the +-5 point tolerance is more than five of them.
+TEST_F(RoutingTest, SplitsTrafficByWeight) {
+  WriteConfig("routes.yaml", Split(80, 20));
+  StartServer("v1");
+  StartServer("v3");
+  StartClient();
+  WaitForServers(2);
+  std::map<std::string, int> versions = CountVersions(2000);
+  EXPECT_EQ(versions["failed"], 0);
+  EXPECT_NEAR(versions["v1"] / 20.0, 80.0, 5.0);
+  EXPECT_NEAR(versions["v3"] / 20.0, 20.0, 5.0);
+}
+
+TEST_F(RoutingTest, WeightsShiftLiveWithZeroFailedCalls) {
+  WriteConfig("routes.yaml", Split(100, 0));
+  StartServer("v1");
+  StartServer("v3");
+  StartClient();
+  WaitForServers(1);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0}, v1{0}, v3{0};
+  std::thread load([&] {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (!stop && absl::Now() < deadline) {
+      absl::StatusOr<Echo> reply = client_->Echo(Echo());
+      if (!reply.ok()) {
+        ++failed;
+      } else if (absl::StartsWith(reply->text(), "v1:")) {
+        ++v1;
+      } else {
+        ++v3;
+      }
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  const int v1_before = v1.load();
+  EXPECT_EQ(v3.load(), 0);
+  const absl::Time changed = absl::Now();
+  WriteConfig("routes.yaml", Split(0, 100));
+  // The change must show within a second; wait up to five for a loaded machine.
+  while (v3.load() == 0 && absl::Now() < changed + absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const absl::Duration took = absl::Now() - changed;
+  absl::SleepFor(absl::Milliseconds(200));
+  const int v1_after_switch = v1.load();
+  absl::SleepFor(absl::Milliseconds(300));
+  stop = true;
+  load.join();
+  EXPECT_GT(v1_before, 0);
+  EXPECT_GT(v3.load(), 0);
+  EXPECT_LT(took, absl::Seconds(1)) << "the weight change took " << took;
+  EXPECT_EQ(v1.load(), v1_after_switch) << "v1 still got calls after the switch";
+  EXPECT_EQ(failed.load(), 0);
+}
+
+TEST_F(RoutingTest, AKilledEndpointIsEjectedAndIdempotentCallsStillSucceed) {
+  WriteConfig("subsets.yaml", std::string(kSubsets) + R"(  trafficPolicy:
+    outlierDetection:
+      consecutive5xxErrors: 1
+      baseEjectionTime: 60s
+      maxEjectionPercent: 50
+)");
+  WriteConfig("routes.yaml", Routes(R"(  - route: [{destination: {host: everything}}]
+    retries: {attempts: 2, retryOn: unavailable}
+)"));
+  StartServer("v1");
+  StartServer("v1");
+  StartServer("v1");
+  StartClient();
+  WaitForServers(3);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0}, succeeded{0};
+  std::thread load([&] {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (!stop && absl::Now() < deadline) {
+      (client_->Echo(Echo()).ok() ? succeeded : failed)++;
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  // A crash: no deregistration, the registry still lists the workload.
+  ASSERT_TRUE(servers_[0]->Stop(SIGKILL, absl::Seconds(10)).ok());
+  const int at_kill = succeeded.load();
+  absl::SleepFor(absl::Milliseconds(1000));
+  stop = true;
+  load.join();
+  EXPECT_GT(succeeded.load(), at_kill + 10) << "calls stopped after the kill";
+  EXPECT_EQ(failed.load(), 0);
+}
+
+TEST_F(RoutingTest, AGracefulStopLosesNoCall) {
+  WriteConfig("routes.yaml", Routes(R"(  - route: [{destination: {host: everything}}]
+    retries: {attempts: 2, retryOn: unavailable}
+)"));
+  StartServer("v1", /*drain_ms=*/1000);
+  StartServer("v1", /*drain_ms=*/1000);
+  StartClient();
+  WaitForServers(2);
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0}, succeeded{0};
+  std::thread load([&] {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (!stop && absl::Now() < deadline) {
+      (client_->Echo(Echo()).ok() ? succeeded : failed)++;
+    }
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  absl::StatusOr<int> exit = servers_[0]->Stop(SIGTERM, absl::Seconds(20));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0);
+  absl::SleepFor(absl::Milliseconds(300));
+  stop = true;
+  load.join();
+  EXPECT_GT(succeeded.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(root_ / "registry"),
+                          std::filesystem::directory_iterator()),
+            1)
+      << "the stopped server did not deregister";
+}
+
+TEST_F(RoutingTest, InjectsAbortsAndDelays) {
+  WriteConfig("routes.yaml", Routes(R"(  - match: [{headers: {x-fault: {exact: abort}}}]
+    route: [{destination: {host: everything}}]
+    fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}}
+  - match: [{headers: {x-fault: {exact: delay}}}]
+    route: [{destination: {host: everything}}]
+    fault: {delay: {fixedDelay: 300ms, percentage: {value: 100}}}
+  - route: [{destination: {host: everything}}]
+)"));
+  StartServer("v1");
+  StartClient();
+  WaitForServers(1);
+  CallOptions abort;
+  abort.headers.emplace_back("x-fault", "abort");
+  absl::StatusOr<Echo> aborted = client_->Echo(Echo(), abort);
+  EXPECT_EQ(aborted.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(aborted.status().message(), "fault filter abort");
+
+  CallOptions delay;
+  delay.headers.emplace_back("x-fault", "delay");
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(client_->Echo(Echo(), delay).ok());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+}
+
+TEST_F(RoutingTest, TheRouteTimeoutReplacesTheIdls) {
+  WriteConfig("routes.yaml", Routes(R"(  - match: [{uri: {exact: /meshup_test.everything.Everything/Count}}]
+    route: [{destination: {host: everything}}]
+    timeout: 200ms
+  - route: [{destination: {host: everything}}]
+)"));
+  StartServer("v1");
+  StartClient();
+  WaitForServers(1);
+  CountRequest request;
+  request.set_hold_ms(10000);  // Count's IDL timeout is 3 s
+  const absl::Time start = absl::Now();
+  absl::StatusOr<CountReply> reply = client_->Count(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+TEST_F(RoutingTest, TheConnectionPoolLimitFailsExcessCallsFast) {
+  WriteConfig("subsets.yaml", std::string(kSubsets) + R"(  trafficPolicy:
+    connectionPool: {http: {http2MaxRequests: 1}}
+)");
+  StartServer("v1");
+  StartClient();
+  WaitForServers(1);
+  CountRequest hold;
+  hold.set_hold_ms(1000);
+  absl::Mutex mu;
+  bool done = false;
+  // The asynchronous call takes the pool's one slot before it returns.
+  client_->CountAsync(hold, [&](absl::StatusOr<CountReply>) {
+    absl::MutexLock lock(&mu);
+    done = true;
+  });
+  absl::StatusOr<Echo> excess = client_->Echo(Echo());
+  EXPECT_EQ(excess.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(excess.status().message(), HasSubstr("connection pool of 'everything' is full"));
+  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(10)));
+}
+
+TEST_F(RoutingTest, AServiceWithNoEndpointsSaysSo) {
+  StartClient();
+  absl::StatusOr<Echo> reply = client_->Echo(Echo());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(reply.status().message(), HasSubstr("no healthy upstream: no endpoints for 'everything'"));
+}
+
+}  // namespace
+}  // namespace meshup

@@ -29,9 +29,9 @@ bool IsNetworkingVersion(absl::string_view version) {
 }
 
 // Reads one document into `snapshot`.
-absl::Status LoadDocument(const YAML::Node& root, const std::string& file,
+absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int first_line,
                           Snapshot& snapshot) {
-  Document doc(file, &snapshot.warnings);
+  Document doc(file, &snapshot.warnings, first_line);
   Fields top(root, "", doc);
   MESHUP_RETURN_IF_ERROR(top.status());
   MESHUP_ASSIGN_OR_RETURN(std::string api_version,
@@ -42,7 +42,7 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file,
   MESHUP_RETURN_IF_ERROR(metadata.status());
   Origin origin;
   origin.file = file;
-  origin.line = root.Mark().line + 1;
+  origin.line = doc.Line(root);
   origin.kind = kind;
   MESHUP_ASSIGN_OR_RETURN(origin.name, ReadString(metadata.Get("name"), "metadata.name", doc));
   origin.namespace_name = "default";
@@ -97,23 +97,90 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file,
   return absl::OkStatus();
 }
 
-absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(file.text);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file.name, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": invalid YAML: ", e.msg));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file.name, ": invalid YAML: ", e.what()));
+// YAML allows no C0 control characters but tab, line feed and carriage
+// return (and yaml-cpp can loop forever on a NUL); configuration files are
+// small. Both are refused before parsing.
+constexpr size_t kMaxFileBytes = 4 << 20;
+
+absl::Status CheckText(const ConfigFile& file) {
+  if (file.text.size() > kMaxFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(file.name, ": ", file.text.size(),
+                                                   " bytes; a configuration file may have at "
+                                                   "most ",
+                                                   kMaxFileBytes));
   }
-  for (const YAML::Node& document : documents) {
+  int line = 1, column = 1;
+  for (char c : file.text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: control character 0x",
+                       absl::Hex(u, absl::kZeroPad2), " (a configuration file is text)"));
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return absl::OkStatus();
+}
+
+struct DocumentText {
+  int first_line;  // 0-based
+  std::string text;
+};
+
+// Splits a file at its document markers: a line that is "---" (or starts
+// with "--- "), or "...". yaml-cpp's own LoadAll can loop forever on some
+// malformed input (a lone ","), so documents are parsed one by one.
+std::vector<DocumentText> SplitDocuments(const std::string& text) {
+  std::vector<DocumentText> documents(1, DocumentText{0, ""});
+  int line = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    absl::string_view content(text.data() + start, end - start);
+    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    if (content == "---" || absl::StartsWith(content, "--- ") || content == "...") {
+      DocumentText next{line + 1, ""};
+      if (content != "..." && content.size() > 4) {
+        // "--- {inline}": the document starts on the marker's line.
+        next.first_line = line;
+        next.text = absl::StrCat(std::string(4, ' '), content.substr(4), "\n");
+      }
+      documents.push_back(std::move(next));
+    } else {
+      absl::StrAppend(&documents.back().text, content, "\n");
+    }
+    ++line;
+    start = end + 1;
+  }
+  return documents;
+}
+
+absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
+  MESHUP_RETURN_IF_ERROR(CheckText(file));
+  for (const DocumentText& part : SplitDocuments(file.text)) {
+    YAML::Node document;
+    try {
+      document = YAML::Load(part.text);
+    } catch (const YAML::ParserException& e) {
+      return absl::InvalidArgumentError(absl::StrCat(file.name, ":",
+                                                     e.mark.line + 1 + part.first_line, ":",
+                                                     e.mark.column + 1, ": invalid YAML: ", e.msg));
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(file.name, ":", part.first_line + 1,
+                                                     ": invalid YAML: ", e.what()));
+    }
     if (!document.IsDefined() || document.IsNull()) continue;  // an empty `---` section
     try {
-      MESHUP_RETURN_IF_ERROR(LoadDocument(document, file.name, snapshot));
+      MESHUP_RETURN_IF_ERROR(LoadDocument(document, file.name, part.first_line, snapshot));
     } catch (const std::exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(file.name, ":", document.Mark().line + 1, ": cannot read: ", e.what()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.name, ":", document.Mark().line + 1 + part.first_line, ": cannot read: ", e.what()));
     }
   }
   snapshot.files.push_back(file.name);

@@ -171,7 +171,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   HttpRoute route;
-  route.line = node.Mark().line + 1;
+  route.line = doc.Line(node);
   if (YAML::Node name = fields.Get("name"); name.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.name, ReadString(name, fields.Path("name"), doc));
   }

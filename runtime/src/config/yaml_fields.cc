@@ -38,7 +38,9 @@ const char* TypeName(const YAML::Node& node) {
 
 std::string Document::Where(const YAML::Mark& mark, absl::string_view path) const {
   std::string where = file_;
-  if (!mark.is_null()) absl::StrAppend(&where, ":", mark.line + 1, ":", mark.column + 1);
+  if (!mark.is_null()) {
+    absl::StrAppend(&where, ":", mark.line + 1 + first_line_, ":", mark.column + 1);
+  }
   absl::StrAppend(&where, ": ");
   if (!subject_.empty()) absl::StrAppend(&where, subject_, ": ");
   if (!path.empty()) absl::StrAppend(&where, path, ": ");

@@ -27,12 +27,16 @@ namespace meshup::config {
 // One YAML document being read: where it is, and where warnings go.
 class Document {
  public:
-  Document(std::string file, std::vector<std::string>* warnings)
-      : file_(std::move(file)), warnings_(warnings) {}
+  // `first_line` is the 0-based line of the file where this document starts:
+  // yaml-cpp counts lines from the start of the text it was given.
+  Document(std::string file, std::vector<std::string>* warnings, int first_line = 0)
+      : file_(std::move(file)), warnings_(warnings), first_line_(first_line) {}
 
   // "VirtualService default/reviews", once known.
   void set_subject(std::string subject) { subject_ = std::move(subject); }
   const std::string& file() const { return file_; }
+  // The 1-based line of `node` in the file.
+  int Line(const YAML::Node& node) const { return node.Mark().line + 1 + first_line_; }
 
   // InvalidArgument: "<file>:<line>:<col>: <subject>: <path>: <message>".
   absl::Status Error(const YAML::Node& at, absl::string_view path,
@@ -47,6 +51,7 @@ class Document {
   std::string file_;
   std::string subject_;
   std::vector<std::string>* warnings_;
+  int first_line_;
 };
 
 // A YAML mapping whose keys are read one by one; CheckAllRead() refuses the

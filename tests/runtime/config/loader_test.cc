@@ -332,6 +332,15 @@ TEST(LoaderErrorTest, InvalidYamlNamesLineAndColumn) {
               HasSubstr("test.yaml:3:1: invalid YAML"));
 }
 
+TEST(LoaderErrorTest, ControlCharactersAreRefusedBeforeParsing) {
+  EXPECT_THAT(Error(std::string("apiVersion: v1\nkind: \0Mesh\n", 22)),
+              HasSubstr("test.yaml:2:7: invalid YAML: control character 0x00"));
+}
+
+TEST(LoaderErrorTest, AHugeFileIsRefused) {
+  EXPECT_THAT(Error(std::string(5 << 20, '#')), HasSubstr("a configuration file may have at most"));
+}
+
 TEST(LoaderErrorTest, UnknownKind) {
   EXPECT_THAT(Error("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n"),
               HasSubstr("test.yaml:2:7: Gateway default/g: kind: kind 'Gateway' "

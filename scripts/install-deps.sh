@@ -11,8 +11,8 @@ packages=(
   # the runtime's and tools' libraries
   libabsl-dev libuv1-dev libssl-dev libyaml-cpp-dev libre2-dev libhttp-parser-dev
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libkainjow-mustache-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; real servers the tests start; clang for the fuzzers
+  libgtest-dev libgmock-dev libbenchmark-dev etcd-server clang
 )
 
 missing=()

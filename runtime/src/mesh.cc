@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "call/channel_impl.h"
 #include "config/parse_common.h"
+#include "discovery/dns_registry.h"
+#include "discovery/etcd_registry.h"
 #include "discovery/file_registry.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -104,8 +106,24 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   if (registry_dir.empty() && mesh_config.registry.type == config::MeshConfig::Registry::Type::kFile) {
     registry_dir = mesh_config.registry.directory;
   }
+  using RegistryType = config::MeshConfig::Registry::Type;
   if (!registry_dir.empty()) {
     auto registry = internal::FileRegistry::Open(registry_dir, *impl->loop);
+    if (!registry.ok()) return registry.status();
+    impl->registry = *std::move(registry);
+  } else if (mesh_config.registry.type == RegistryType::kEtcd) {
+    internal::EtcdOptions etcd;
+    etcd.endpoints = mesh_config.registry.endpoints;
+    etcd.prefix = mesh_config.registry.prefix;
+    auto registry = internal::EtcdRegistry::Open(std::move(etcd));
+    if (!registry.ok()) return registry.status();
+    impl->registry = *std::move(registry);
+  } else if (mesh_config.registry.type == RegistryType::kDns) {
+    internal::DnsOptions dns;
+    dns.name_template = mesh_config.registry.name_template;
+    dns.namespace_name = impl->options.namespace_name;
+    dns.port = mesh_config.registry.port;
+    auto registry = internal::DnsRegistry::Open(std::move(dns));
     if (!registry.ok()) return registry.status();
     impl->registry = *std::move(registry);
   }

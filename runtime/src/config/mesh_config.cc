@@ -44,6 +44,17 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
     if (YAML::Node prefix = reg.Get("prefix"); prefix.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(mesh.registry.prefix, ReadString(prefix, reg.Path("prefix"), doc));
     }
+    if (YAML::Node name = reg.Get("nameTemplate"); name.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(mesh.registry.name_template,
+                              ReadString(name, reg.Path("nameTemplate"), doc));
+    }
+    if (YAML::Node port = reg.Get("port"); port.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port, reg.Path("port"), doc, 1, 65535));
+      mesh.registry.port = static_cast<uint32_t>(number);
+    }
+    if (mesh.registry.type == MeshConfig::Registry::Type::kDns && mesh.registry.port == 0) {
+      return doc.Error(registry, reg.Path("port"), "the dns registry needs the services' port");
+    }
     if (mesh.registry.type == MeshConfig::Registry::Type::kEtcd && mesh.registry.endpoints.empty()) {
       return doc.Error(registry, reg.Path("endpoints"), "the etcd registry needs endpoints");
     }

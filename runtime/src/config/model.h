@@ -183,6 +183,10 @@ struct MeshConfig {
     std::string directory;               // file
     std::vector<std::string> endpoints;  // etcd: "http://127.0.0.1:2379"
     std::string prefix = "/meshup/";     // etcd key prefix
+    // dns: the name of a service ({service}, {namespace} replaced) and the
+    // services' port.
+    std::string name_template = "{service}.{namespace}.svc.cluster.local";
+    uint32_t port = 0;
   };
   Registry registry;
 };

@@ -1,0 +1,212 @@
+// The Router's per-call decisions and endpoint picks, with seeded randomness
+// and static endpoints from the configuration (no servers needed: channels
+// are made lazily and never used here).
+#include "routing/router.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+
+namespace meshup::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr absl::StatusCode kUnavailableOnly[] = {absl::StatusCode::kUnavailable};
+
+MethodInfo Method() {
+  MethodInfo method;
+  method.name = "GetReviews";
+  method.path = "/bookinfo.Reviews/GetReviews";
+  method.timeout = absl::Seconds(3);
+  method.retry.attempts = 2;
+  method.retry.retry_on = kUnavailableOnly;
+  method.idempotent = true;
+  return method;
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void Load(const std::string& yaml) {
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("meshup-router-", getpid(), "-",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "config.yaml") << yaml;
+    auto source = config::ConfigSource::Watch(dir_.string(), loop_);
+    ASSERT_TRUE(source.ok()) << source.status();
+    config_ = *std::move(source);
+    MeshIdentity identity;
+    identity.labels = {{"app", "productpage"}};
+    router_ = std::make_unique<Router>(
+        *config_, nullptr, identity,
+        [](const EndpointInfo& info) {
+          return grpc::CreateChannel(info.address, grpc::InsecureChannelCredentials());
+        },
+        clock_, random_);
+  }
+  void TearDown() override {
+    router_.reset();
+    config_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::filesystem::path dir_;
+  EventLoop loop_;
+  FakeClock clock_;
+  SeededRandom random_{1};
+  std::unique_ptr<config::ConfigSource> config_;
+  std::unique_ptr<Router> router_;
+};
+
+constexpr char kReviews[] = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: reviews-v1}
+spec: {address: 127.0.0.1, ports: {grpc: 9001}, labels: {app: reviews, version: v1}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: reviews-v2}
+spec: {address: 127.0.0.1, ports: {grpc: 9002}, labels: {app: reviews, version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: reviews-v2b}
+spec: {address: 127.0.0.1, ports: {grpc: 9003}, labels: {app: reviews, version: v2}}
+)";
+
+TEST_F(RouterTest, WithoutAVirtualServiceTheIdlDecides) {
+  Load(kReviews);
+  const absl::Time now = absl::Now();
+  CallPlan plan = router_->Plan("reviews", Method(), CallOptions(), now);
+  EXPECT_EQ(plan.host->host(), "reviews");
+  EXPECT_EQ(plan.subset, "");
+  EXPECT_EQ(plan.deadline, now + absl::Seconds(3));
+  EXPECT_EQ(plan.tries, 2);
+  EXPECT_FALSE(plan.abort.has_value());
+  EXPECT_EQ(plan.delay, absl::ZeroDuration());
+  EXPECT_EQ(plan.host->state()->endpoints.size(), 3u);
+}
+
+TEST_F(RouterTest, TheRouteDecidesSubsetTimeoutRetriesAndFaults) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+    timeout: 500ms
+    retries: {attempts: 4, perTryTimeout: 100ms}
+    fault:
+      abort: {httpStatus: 503, percentage: {value: 100}}
+      delay: {fixedDelay: 2s, percentage: {value: 0}}
+    mirror: {host: reviews, subset: v1}
+  - route: [{destination: {host: reviews, subset: v1}}]
+)");
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  const absl::Time now = absl::Now();
+  CallPlan plan = router_->Plan("reviews", Method(), jason, now);
+  EXPECT_EQ(plan.subset, "v2");
+  EXPECT_EQ(plan.deadline, now + absl::Milliseconds(500));
+  EXPECT_EQ(plan.tries, 5);  // Istio's attempts count retries
+  EXPECT_EQ(plan.per_try_timeout, absl::Milliseconds(100));
+  EXPECT_THAT(plan.retry_on, ::testing::ElementsAre(absl::StatusCode::kUnavailable,
+                                                    absl::StatusCode::kCancelled));
+  ASSERT_TRUE(plan.abort.has_value());
+  EXPECT_EQ(plan.abort->code(), absl::StatusCode::kUnavailable);  // HTTP 503
+  EXPECT_EQ(plan.delay, absl::ZeroDuration());                    // 0 percent
+  ASSERT_NE(plan.mirror_host, nullptr);
+  EXPECT_EQ(plan.mirror_subset, "v1");
+
+  CallPlan other = router_->Plan("reviews", Method(), CallOptions(), now);
+  EXPECT_EQ(other.subset, "v1");
+  EXPECT_FALSE(other.abort.has_value());
+  EXPECT_EQ(other.mirror_host, nullptr);
+}
+
+TEST_F(RouterTest, TheCallersShorterTimeoutWinsOverTheRoutes) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews}}]
+    timeout: 10s
+)");
+  CallOptions options;
+  options.timeout = absl::Milliseconds(50);
+  const absl::Time now = absl::Now();
+  EXPECT_EQ(router_->Plan("reviews", Method(), options, now).deadline,
+            now + absl::Milliseconds(50));
+}
+
+TEST_F(RouterTest, PicksOnlyFromTheSubsetAndNeverATriedEndpoint) {
+  Load(kReviews);
+  CallPlan plan = router_->Plan("reviews", Method(), CallOptions(), absl::Now());
+  plan.subset = "v2";
+  for (int i = 0; i < 50; ++i) {
+    absl::StatusOr<Attempt> first = router_->Pick(plan, {}, clock_.Now());
+    ASSERT_TRUE(first.ok()) << first.status();
+    EXPECT_EQ(first->endpoint->info().labels.at("version"), "v2");
+    Endpoint* tried[] = {first->endpoint};
+    absl::StatusOr<Attempt> retry = router_->Pick(plan, tried, clock_.Now());
+    ASSERT_TRUE(retry.ok());
+    EXPECT_NE(retry->endpoint, first->endpoint);
+  }
+}
+
+TEST_F(RouterTest, AnEmptySubsetSaysNoHealthyUpstream) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ratings}
+spec:
+  host: ratings
+  subsets: [{name: v1, labels: {version: v1}}]
+)");
+  CallPlan plan = router_->Plan("ratings", Method(), CallOptions(), absl::Now());
+  plan.subset = "v1";
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(attempt.status().message(),
+              HasSubstr("no healthy upstream: no endpoints for 'ratings' subset 'v1'"));
+}
+
+TEST_F(RouterTest, AnEndpointKeepsItsStateAcrossAReload) {
+  Load(kReviews);
+  std::shared_ptr<HostEntry> host = router_->Host("reviews");
+  Endpoint* before = host->state()->endpoints[0].get();
+  before->AddInFlight(3);
+  ASSERT_TRUE(config_->Reload().ok());
+  Endpoint* after = host->state()->endpoints[0].get();
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after->in_flight(), 3);
+  before->AddInFlight(-3);
+}
+
+}  // namespace
+}  // namespace meshup::internal

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "ca_command.h"
 
 #ifndef MESHUP_VERSION
 #define MESHUP_VERSION "unknown"
@@ -10,8 +11,10 @@
 int main(int argc, char** argv) {
   CLI::App app{"meshup: the MeshUp service mesh command line"};
   app.require_subcommand(1);
+  int exit_code = 0;
   CLI::App* version = app.add_subcommand("version", "Print the MeshUp version");
   version->callback([] { std::printf("meshup %s\n", MESHUP_VERSION); });
+  meshup::cli::AddCaCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return exit_code;
 }

@@ -165,6 +165,9 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   auto server = std::make_unique<Server::Impl>(std::move(options));
   server->registry = impl_->registry.get();
   server->mesh_options = impl_->options;
+  server->runtime.config = impl_->config.get();
+  server->runtime.labels = {{"app", impl_->options.service}, {"version", impl_->options.version}};
+  server->runtime.namespace_name = impl_->options.namespace_name;
   return std::unique_ptr<Server>(new Server(std::move(server)));
 }
 

@@ -63,6 +63,7 @@ absl::Status Server::AddService(Service& service) {
     }
   }
   impl_->services.push_back(&service);
+  internal::ServiceAccess::SetRuntime(service, &impl_->runtime);
   return absl::OkStatus();
 }
 

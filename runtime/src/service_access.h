@@ -8,6 +8,8 @@ namespace meshup::internal {
 
 struct ServiceAccess {
   static grpc::Service* GrpcService(Service& service) { return service.grpc_service_.get(); }
+  static void SetRuntime(Service& service, ServerRuntime* runtime) { service.runtime_ = runtime; }
+  static ServerRuntime* Runtime(Service& service) { return service.runtime_; }
 };
 
 }  // namespace meshup::internal

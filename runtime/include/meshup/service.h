@@ -7,9 +7,10 @@
 // RPC threads, several at once: they must be thread-safe.
 //
 // Every handler runs inside the runtime's wrapper (RunServerCall), the one
-// place where the caller's identity, authorization and telemetry apply; today
-// it converts statuses and turns a handler's exception into INTERNAL. A
-// Service is added to one Server and must outlive it.
+// place where the caller's identity, authorization and telemetry apply: a
+// call that the configuration's AuthorizationPolicy refuses gets
+// PERMISSION_DENIED and never reaches the handler; a handler's exception
+// becomes INTERNAL. A Service is added to one Server and must outlive it.
 #ifndef MESHUP_SERVICE_H_
 #define MESHUP_SERVICE_H_
 
@@ -25,6 +26,7 @@ namespace meshup {
 
 namespace internal {
 struct ServiceAccess;
+struct ServerRuntime;
 }  // namespace internal
 
 class Service {
@@ -45,6 +47,7 @@ class Service {
   friend struct internal::ServiceAccess;
   const ServiceInfo& info_;
   std::unique_ptr<grpc::Service> grpc_service_;
+  internal::ServerRuntime* runtime_ = nullptr;  // set when added to a Server
 };
 
 }  // namespace meshup

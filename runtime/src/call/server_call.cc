@@ -6,6 +6,11 @@
 #include "absl/time/time.h"
 #include "call/grpc_status.h"
 #include "names.h"
+#include "absl/strings/strip.h"
+#include "security/authorizer.h"
+#include "security/spiffe_id.h"
+#include "server_runtime.h"
+#include "service_access.h"
 #include "meshup/internal/grpc_service.h"
 #include "meshup/server_context.h"
 
@@ -40,10 +45,45 @@ absl::Status ServerContext::AddResponseHeader(const std::string& name, const std
 
 namespace internal {
 
-grpc::Status RunServerCall(Service& /*service*/, const MethodInfo& method,
+namespace {
+
+// Applies the configuration's AuthorizationPolicy to the call; OK to go on.
+absl::Status Authorize(ServerRuntime& runtime, const ServerContext& context,
+                       grpc::ServerContext& grpc_context) {
+  if (runtime.config == nullptr) return absl::OkStatus();
+  std::shared_ptr<const config::Snapshot> snapshot = runtime.config->Current();
+  if (snapshot->authorization_policies.empty()) return absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& [name, value] : grpc_context.client_metadata()) {
+    headers.emplace_back(std::string(name.data(), name.size()),
+                         std::string(value.data(), value.size()));
+  }
+  absl::string_view principal = context.peer_identity();
+  absl::ConsumePrefix(&principal, "spiffe://");
+  AuthzRequest request;
+  request.path = context.method().path;  // canonical: never the raw request line
+  request.principal = principal;
+  request.headers = headers;
+  if (absl::StatusOr<SpiffeId> id = ParseSpiffeId(context.peer_identity()); id.ok()) {
+    request.source_namespace = id->namespace_name;
+  }
+  AuthzDecision decision =
+      internal::Authorize(*snapshot, runtime.labels, runtime.namespace_name, request);
+  if (decision.allowed) return absl::OkStatus();
+  runtime.denied.fetch_add(1, std::memory_order_relaxed);
+  return absl::PermissionDeniedError("RBAC: access denied");
+}
+
+}  // namespace
+
+grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            grpc::ServerContext& grpc_context,
                            absl::FunctionRef<absl::Status(ServerContext&)> handler) {
   ServerContext context(grpc_context, method);
+  if (ServerRuntime* runtime = ServiceAccess::Runtime(service)) {
+    absl::Status allowed = Authorize(*runtime, context, grpc_context);
+    if (!allowed.ok()) return ToGrpcStatus(allowed);
+  }
   absl::Status status;
   // A handler that throws must not take the server down: its caller gets
   // INTERNAL, and the exception stops here.

@@ -22,6 +22,8 @@ namespace {
 constexpr absl::string_view kNetworkingVersions[] = {
     "networking.istio.io/v1alpha3", "networking.istio.io/v1beta1", "networking.istio.io/v1"};
 constexpr absl::string_view kMeshVersion = "meshup.dev/v1alpha1";
+constexpr absl::string_view kSecurityVersions[] = {"security.istio.io/v1beta1",
+                                                   "security.istio.io/v1"};
 
 bool IsNetworkingVersion(absl::string_view version) {
   return std::find(std::begin(kNetworkingVersions), std::end(kNetworkingVersions), version) !=
@@ -62,6 +64,9 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
   MESHUP_RETURN_IF_ERROR(top.CheckAllRead({"status"}));
 
   const bool networking = IsNetworkingVersion(api_version);
+  const bool security =
+      std::find(std::begin(kSecurityVersions), std::end(kSecurityVersions), api_version) !=
+      std::end(kSecurityVersions);
   if (kind == "Mesh" && api_version == kMeshVersion) {
     MESHUP_ASSIGN_OR_RETURN(MeshConfig mesh, ParseMeshConfig(spec, origin, doc));
     if (!snapshot.mesh.origin.file.empty()) {
@@ -81,6 +86,17 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
   } else if (kind == "WorkloadEntry" && networking) {
     MESHUP_ASSIGN_OR_RETURN(Workload workload, ParseWorkloadEntry(spec, origin, doc));
     snapshot.workload_entries.push_back(std::move(workload));
+  } else if (kind == "PeerAuthentication" && security) {
+    MESHUP_ASSIGN_OR_RETURN(PeerAuthentication policy, ParsePeerAuthentication(spec, origin, doc));
+    snapshot.peer_authentications.push_back(std::move(policy));
+  } else if (kind == "AuthorizationPolicy" && security) {
+    MESHUP_ASSIGN_OR_RETURN(AuthorizationPolicy policy,
+                            ParseAuthorizationPolicy(spec, origin, doc));
+    snapshot.authorization_policies.push_back(std::move(policy));
+  } else if (kind == "PeerAuthentication" || kind == "AuthorizationPolicy") {
+    return doc.Error(top.Get("apiVersion"), "apiVersion",
+                     absl::StrCat("'", api_version, "' is not an apiVersion of ", kind, " (use ",
+                                  absl::StrJoin(kSecurityVersions, ", "), ")"));
   } else if (kind == "VirtualService" || kind == "DestinationRule" || kind == "ServiceEntry" ||
              kind == "WorkloadEntry" || kind == "Mesh") {
     return doc.Error(top.Get("apiVersion"), "apiVersion",
@@ -92,7 +108,8 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
     return doc.Error(top.Get("kind"), "kind",
                      absl::StrCat("kind '", kind, "' (", api_version,
                                   ") is not supported; MeshUp reads VirtualService, "
-                                  "DestinationRule, ServiceEntry, WorkloadEntry and Mesh"));
+                                  "DestinationRule, ServiceEntry, WorkloadEntry, "
+                                  "PeerAuthentication, AuthorizationPolicy and Mesh"));
   }
   return absl::OkStatus();
 }
@@ -230,6 +247,8 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const DestinationRule& dr : snapshot.destination_rules) MESHUP_RETURN_IF_ERROR(check(dr.origin));
   for (const ServiceEntry& se : snapshot.service_entries) MESHUP_RETURN_IF_ERROR(check(se.origin));
   for (const Workload& we : snapshot.workload_entries) MESHUP_RETURN_IF_ERROR(check(we.origin));
+  for (const auto& pa : snapshot.peer_authentications) MESHUP_RETURN_IF_ERROR(check(pa.origin));
+  for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
 
   // One DestinationRule per host: two would leave the subsets ambiguous.
   std::map<std::string, const DestinationRule*> rule_for_host;

@@ -3,8 +3,9 @@
 // Every *.yaml and *.yml file directly in the directory is read, in name
 // order; each may hold several documents separated by `---`. Accepted kinds:
 // networking.istio.io VirtualService, DestinationRule, ServiceEntry and
-// WorkloadEntry (apiVersion v1alpha3, v1beta1 or v1), and meshup.dev/v1alpha1
-// Mesh. Anything else, any field MeshUp does not implement, and any bad value
+// WorkloadEntry (apiVersion v1alpha3, v1beta1 or v1), security.istio.io
+// PeerAuthentication and AuthorizationPolicy (v1beta1 or v1), and
+// meshup.dev/v1alpha1 Mesh. Anything else, any field MeshUp does not implement, and any bad value
 // is an error naming the file, line, column and field; a few fields that
 // cannot matter to MeshUp (exportTo, metadata of `kubectl get` output, ...)
 // only warn. Loading is all or nothing: one error and no snapshot.

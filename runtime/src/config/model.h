@@ -173,6 +173,52 @@ struct ServiceEntry {
   std::vector<Workload> endpoints;
 };
 
+// security.istio.io PeerAuthentication.
+struct PeerAuthentication {
+  Origin origin;
+  std::map<std::string, std::string> selector;  // empty: every workload of the namespace
+  enum class Mode { kStrict, kPermissive, kDisable };
+  Mode mode = Mode::kStrict;
+};
+
+// Istio's authorization string match: "abc" exact, "abc*" prefix, "*abc"
+// suffix, "*" any non-empty value.
+struct AuthzValue {
+  std::string text;
+  bool Matches(absl::string_view value) const;
+};
+
+struct AuthzCondition {
+  std::string key;  // "request.headers[<name>]", "source.principal", "source.namespace"
+  std::vector<AuthzValue> values;
+  std::vector<AuthzValue> not_values;
+};
+
+struct AuthzSource {
+  std::vector<AuthzValue> principals, not_principals;
+  std::vector<AuthzValue> namespaces, not_namespaces;
+};
+
+struct AuthzOperation {
+  std::vector<AuthzValue> paths, not_paths;
+  std::vector<AuthzValue> methods, not_methods;
+};
+
+struct AuthzRule {
+  std::vector<AuthzSource> from;     // empty: any source
+  std::vector<AuthzOperation> to;    // empty: any operation
+  std::vector<AuthzCondition> when;  // all must hold
+};
+
+// security.istio.io AuthorizationPolicy (actions ALLOW and DENY).
+struct AuthorizationPolicy {
+  Origin origin;
+  std::map<std::string, std::string> selector;  // empty: every workload of the namespace
+  enum class Action { kAllow, kDeny };
+  Action action = Action::kAllow;
+  std::vector<AuthzRule> rules;  // ALLOW with none allows nothing; DENY with none denies nothing
+};
+
 // meshup.dev/v1alpha1 Mesh: what Istio has no kind for.
 struct MeshConfig {
   Origin origin;

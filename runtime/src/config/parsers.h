@@ -18,6 +18,12 @@ absl::StatusOr<Workload> ParseWorkloadEntry(const YAML::Node& spec, const Origin
                                             const Document& doc, absl::string_view path = "spec");
 absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Origin& origin,
                                                const Document& doc);
+absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YAML::Node& spec,
+                                                           const Origin& origin,
+                                                           const Document& doc);
+absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YAML::Node& spec,
+                                                             const Origin& origin,
+                                                             const Document& doc);
 absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin& origin,
                                            const Document& doc);
 

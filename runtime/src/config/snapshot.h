@@ -20,6 +20,8 @@ struct Snapshot {
   std::vector<DestinationRule> destination_rules;
   std::vector<ServiceEntry> service_entries;
   std::vector<Workload> workload_entries;
+  std::vector<PeerAuthentication> peer_authentications;
+  std::vector<AuthorizationPolicy> authorization_policies;
   MeshConfig mesh;
   // Harmless fields that were ignored, with where they are.
   std::vector<std::string> warnings;

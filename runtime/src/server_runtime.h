@@ -1,0 +1,25 @@
+// What the server wrapper needs from the Mesh for every incoming call: the
+// live configuration (for AuthorizationPolicy) and this workload's labels and
+// namespace. One per Server, shared by its services.
+#ifndef MESHUP_SRC_SERVER_RUNTIME_H_
+#define MESHUP_SRC_SERVER_RUNTIME_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "config/config_source.h"
+
+namespace meshup::internal {
+
+struct ServerRuntime {
+  config::ConfigSource* config = nullptr;  // the Mesh's
+  std::map<std::string, std::string> labels;
+  std::string namespace_name;
+  std::atomic<int64_t> denied{0};  // calls refused by authorization
+};
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_SERVER_RUNTIME_H_

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/loader.h"
 #include "loop/directory_watcher.h"
+#include "util/files.h"
 #include "yaml-cpp/yaml.h"
 
 namespace meshup::internal {
@@ -26,20 +27,6 @@ bool IsFileSafeName(absl::string_view name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
   }
   return true;
-}
-
-absl::Status MakeDirectories(const std::string& path) {
-  std::string partial;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      partial = path.substr(0, i);
-      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("cannot create registry directory ", partial, ": ", strerror(errno)));
-      }
-    }
-  }
-  return absl::OkStatus();
 }
 
 class FileWatch final : public Registry::Watch {
@@ -143,20 +130,8 @@ absl::Status FileRegistry::Register(const WorkloadRecord& workload) {
     return absl::InvalidArgumentError(
         absl::StrCat("workload ", workload.name, " has no app label: its service is unknown"));
   }
-  const std::string path = absl::StrCat(directory_, "/", workload.name, ".yaml");
-  const std::string temporary = absl::StrCat(directory_, "/.", workload.name, ".yaml.tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << WorkloadEntryYaml(workload);
-    if (!out.good()) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
-    }
-  }
-  if (rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot rename ", temporary, " to ", path, ": ", strerror(errno)));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(absl::StrCat(directory_, "/", workload.name, ".yaml"),
+                             WorkloadEntryYaml(workload), 0644);
 }
 
 absl::Status FileRegistry::Deregister(absl::string_view name) {

@@ -20,6 +20,7 @@
 #include "openssl/rand.h"
 #include "openssl/x509.h"
 #include "openssl/x509v3.h"
+#include "util/files.h"
 
 namespace meshup::internal {
 namespace {
@@ -42,50 +43,6 @@ std::string OpenSslError() {
   char text[256];
   ERR_error_string_n(code, text, sizeof(text));
   ERR_clear_error();
-  return text;
-}
-
-absl::Status MakeDirectory(const std::string& path) {
-  std::string partial;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      partial = path.substr(0, i);
-      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("cannot create ", partial, ": ", strerror(errno)));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Writes `text` to `path` with `mode`, whole: a temporary file, then rename.
-absl::Status WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  const size_t slash = path.rfind('/');
-  const std::string temporary =
-      slash == std::string::npos
-          ? absl::StrCat(".", path, ".tmp")
-          : absl::StrCat(path.substr(0, slash + 1), ".", path.substr(slash + 1), ".tmp");
-  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
-  fchmod(fd, mode);  // the umask must not widen or narrow it
-  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(fd);
-  if (!written || rename(temporary.c_str(), path.c_str()) != 0) {
-    unlink(temporary.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  FILE* file = fopen(path.c_str(), "rb");
-  if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
-  std::string text;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), file)) > 0) text.append(buffer, n);
-  fclose(file);
   return text;
 }
 
@@ -192,7 +149,7 @@ absl::Status InitCa(const std::string& directory, const CaOptions& options) {
         key_path, " exists; a new CA would invalidate every certificate it issued (use --force "
                   "to replace it)"));
   }
-  if (absl::Status made = MakeDirectory(directory); !made.ok()) return made;
+  if (absl::Status made = MakeDirectories(directory); !made.ok()) return made;
   absl::StatusOr<Key> key = NewP256Key();
   if (!key.ok()) return key.status();
   absl::StatusOr<Certificate> certificate =
@@ -210,10 +167,10 @@ absl::Status InitCa(const std::string& directory, const CaOptions& options) {
   if (X509_sign(cert, key->get(), EVP_sha256()) == 0) {
     return absl::InternalError(absl::StrCat("cannot sign the CA: ", OpenSslError()));
   }
-  if (absl::Status written = WriteFile(key_path, KeyPem(key->get()), 0600); !written.ok()) {
+  if (absl::Status written = WriteFileAtomically(key_path, KeyPem(key->get()), 0600); !written.ok()) {
     return written;
   }
-  return WriteFile(absl::StrCat(directory, "/", kCaCertificateFile), CertificatePem(cert), 0644);
+  return WriteFileAtomically(absl::StrCat(directory, "/", kCaCertificateFile), CertificatePem(cert), 0644);
 }
 
 absl::StatusOr<std::string> CaTrustDomain(const std::string& ca_directory) {
@@ -248,7 +205,7 @@ absl::StatusOr<SpiffeId> IssueWorkloadCertificate(const std::string& ca_director
   if (options.ttl < absl::Minutes(1)) {
     return absl::InvalidArgumentError("a workload certificate must be valid for at least a minute");
   }
-  if (absl::Status made = MakeDirectory(out_directory); !made.ok()) return made;
+  if (absl::Status made = MakeDirectories(out_directory); !made.ok()) return made;
   absl::StatusOr<Key> key = NewP256Key();
   if (!key.ok()) return key.status();
   absl::StatusOr<Certificate> certificate =
@@ -275,7 +232,7 @@ absl::StatusOr<SpiffeId> IssueWorkloadCertificate(const std::string& ca_director
        {std::tuple{kKeyFile, KeyPem(key->get()), mode_t{0600}},
         std::tuple{kCertificateFile, CertificatePem(cert), mode_t{0644}},
         std::tuple{kRootsFile, CertificatePem(ca->certificate.get()), mode_t{0644}}}) {
-    absl::Status written = WriteFile(absl::StrCat(out_directory, "/", file), text, mode);
+    absl::Status written = WriteFileAtomically(absl::StrCat(out_directory, "/", file), text, mode);
     if (!written.ok()) return written;
   }
   return id;

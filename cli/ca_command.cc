@@ -57,11 +57,11 @@ int Issue(const CaFlags& flags) {
   options.id.namespace_name = flags.namespace_name;
   options.id.service_account = flags.service_account;
   if (!ParseTtl(flags.ttl, options.ttl, &options.ttl)) return 2;
-  const std::string out = flags.out.empty()
-                              ? absl::StrCat(".meshup/certs/", flags.namespace_name, "/",
-                                             flags.service_account)
-                              : flags.out;
-  absl::StatusOr<internal::SpiffeId> id = internal::IssueWorkloadCertificate(flags.dir, out, options);
+  const std::string out = flags.out.empty() ? absl::StrCat(".meshup/certs/", flags.namespace_name,
+                                                           "/", flags.service_account)
+                                            : flags.out;
+  absl::StatusOr<internal::SpiffeId> id =
+      internal::IssueWorkloadCertificate(flags.dir, out, options);
   if (!id.ok()) {
     std::fprintf(stderr, "meshup ca issue: %s\n", std::string(id.status().message()).c_str());
     return 1;

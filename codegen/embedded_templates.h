@@ -4,7 +4,6 @@
 #define MESHUP_CODEGEN_EMBEDDED_TEMPLATES_H_
 
 #include "absl/strings/string_view.h"
-
 #include "absl/types/span.h"
 
 namespace meshup::codegen {

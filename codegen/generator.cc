@@ -26,7 +26,8 @@ absl::StatusOr<PluginOptions> ParsePluginOptions(const std::string& parameter) {
   PluginOptions options;
   if (parameter.empty()) return options;
   for (absl::string_view item : absl::StrSplit(parameter, ',')) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.first == "templates_dir" && !kv.second.empty()) {
       options.templates_dir = std::string(kv.second);
     } else if (kv.first == "templates_dir") {

@@ -35,7 +35,7 @@ data MethodData(const ServiceView& service, const MethodView& method, int index)
   out.set("server_streaming", Bool(method.server_streaming && !method.client_streaming));
   out.set("client_streaming", Bool(method.client_streaming && !method.server_streaming));
   out.set("bidi_streaming", Bool(method.client_streaming && method.server_streaming));
-  const char* kind = unary                       ? "kUnary"
+  const char* kind = unary                      ? "kUnary"
                      : !method.client_streaming ? "kServerStreaming"
                      : !method.server_streaming ? "kClientStreaming"
                                                 : "kBidiStreaming";

@@ -139,9 +139,9 @@ absl::StatusOr<std::string> RenderTemplate(absl::string_view name, const std::st
         absl::StrCat("template ", name, " failed to render: ", tmpl.error_message()));
   }
   if (!strict.missing().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("template ", name, " names keys the view model does not have: ",
-                     absl::StrJoin(strict.missing(), ", ")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "template ", name,
+        " names keys the view model does not have: ", absl::StrJoin(strict.missing(), ", ")));
   }
   return out;
 }

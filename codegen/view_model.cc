@@ -1,6 +1,5 @@
 #include "codegen/view_model.h"
 
-#include "absl/strings/string_view.h"
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "meshup/options.pb.h"
 
@@ -20,10 +20,8 @@ using google::protobuf::ServiceDescriptor;
 
 // Istio's retryOn names for gRPC codes, and the absl::StatusCode enumerators.
 constexpr std::pair<absl::string_view, absl::string_view> kRetryCodes[] = {
-    {"cancelled", "kCancelled"},
-    {"deadline-exceeded", "kDeadlineExceeded"},
-    {"internal", "kInternal"},
-    {"resource-exhausted", "kResourceExhausted"},
+    {"cancelled", "kCancelled"},     {"deadline-exceeded", "kDeadlineExceeded"},
+    {"internal", "kInternal"},       {"resource-exhausted", "kResourceExhausted"},
     {"unavailable", "kUnavailable"},
 };
 
@@ -84,8 +82,8 @@ absl::StatusOr<MethodView> BuildMethodView(const MethodDescriptor& method,
   const meshup::MethodOptions& options = method.options().GetExtension(meshup::method);
   view.idempotent = options.idempotent();
   if (!options.timeout().empty()) {
-    absl::StatusOr<absl::Duration> timeout =
-        ParseIdlDuration(options.timeout(), absl::StrCat(where, ": option (meshup.method).timeout"));
+    absl::StatusOr<absl::Duration> timeout = ParseIdlDuration(
+        options.timeout(), absl::StrCat(where, ": option (meshup.method).timeout"));
     if (!timeout.ok()) return timeout.status();
     view.timeout = *timeout;
   }
@@ -98,8 +96,9 @@ absl::StatusOr<MethodView> BuildMethodView(const MethodDescriptor& method,
                        "; at most 10 attempts are allowed"));
     }
     if (!retry.per_try_timeout().empty()) {
-      absl::StatusOr<absl::Duration> per_try = ParseIdlDuration(
-          retry.per_try_timeout(), absl::StrCat(where, ": option (meshup.method).retry.per_try_timeout"));
+      absl::StatusOr<absl::Duration> per_try =
+          ParseIdlDuration(retry.per_try_timeout(),
+                           absl::StrCat(where, ": option (meshup.method).retry.per_try_timeout"));
       if (!per_try.ok()) return per_try.status();
       view.retry_per_try_timeout = *per_try;
     }
@@ -143,13 +142,13 @@ absl::StatusOr<MethodView> BuildMethodView(const MethodDescriptor& method,
         break;
       case meshup::HttpRule::PATTERN_NOT_SET:
         return absl::InvalidArgumentError(
-            absl::StrCat(where, ": option (meshup.method).http sets no verb (get, put, post, "
-                                "delete or patch)"));
+            absl::StrCat(where,
+                         ": option (meshup.method).http sets no verb (get, put, post, "
+                         "delete or patch)"));
     }
     if (view.http_path.empty() || view.http_path.front() != '/') {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": option (meshup.method).http path '", view.http_path,
-                       "' must start with '/'"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": option (meshup.method).http path '",
+                                                     view.http_path, "' must start with '/'"));
     }
     view.http_body = http.body();
   }
@@ -166,10 +165,10 @@ absl::StatusOr<ServiceView> BuildServiceView(const ServiceDescriptor& service,
   const meshup::ServiceOptions& options = service.options().GetExtension(meshup::service);
   view.mesh_name = options.name().empty() ? absl::AsciiStrToLower(service.name()) : options.name();
   if (!IsDns1123Label(view.mesh_name)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": mesh name '", view.mesh_name,
-        "' is not a DNS-1123 label (lowercase letters, digits and '-'); set option "
-        "(meshup.service).name"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": mesh name '", view.mesh_name,
+                     "' is not a DNS-1123 label (lowercase letters, digits and '-'); set option "
+                     "(meshup.service).name"));
   }
   if (options.port() > 65535) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": option (meshup.service).port is ",
@@ -184,9 +183,9 @@ absl::StatusOr<ServiceView> BuildServiceView(const ServiceDescriptor& service,
                      "' is not a DNS-1123 label"));
   }
   if (view.name == "Client" || view.name == "Service" || view.name == "Info") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": a service may not be named ", view.name,
-        ": the generated class has a member of that name; rename the service"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": a service may not be named ", view.name,
+                     ": the generated class has a member of that name; rename the service"));
   }
   for (int i = 0; i < service.method_count(); ++i) {
     absl::StatusOr<MethodView> method = BuildMethodView(*service.method(i), where);
@@ -198,9 +197,9 @@ absl::StatusOr<ServiceView> BuildServiceView(const ServiceDescriptor& service,
   for (const MethodView& method : view.methods) {
     if (method.name == "Client" || method.name == "Service" || method.name == "Info" ||
         method.name == view.name) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ", method ", method.name, ": the generated ", view.name,
-          " already has a member of that name; rename the method"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ", method ", method.name, ": the generated ", view.name,
+                       " already has a member of that name; rename the method"));
     }
     for (const MethodView& other : view.methods) {
       if (!other.client_streaming && !other.server_streaming &&
@@ -229,13 +228,15 @@ std::string CppTypeName(const google::protobuf::Descriptor& message) {
 absl::StatusOr<FileView> BuildFileView(const FileDescriptor& file) {
   if (file.service_count() > 0 &&
       file.options().optimize_for() == google::protobuf::FileOptions::LITE_RUNTIME) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.name(), ": option optimize_for = LITE_RUNTIME is not supported: MeshUp services "
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.name(),
+                     ": option optimize_for = LITE_RUNTIME is not supported: MeshUp services "
                      "need full Protobuf messages"));
   }
   if (file.service_count() > 0 && file.options().cc_generic_services()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.name(), ": option cc_generic_services = true makes protoc emit classes named "
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.name(),
+                     ": option cc_generic_services = true makes protoc emit classes named "
                      "like the services, which clash with MeshUp's; remove it"));
   }
   FileView view;

@@ -40,9 +40,9 @@ struct MethodView {
 };
 
 struct ServiceView {
-  std::string name;             // "Reviews"
-  std::string full_name;        // "bookinfo.Reviews"
-  std::string mesh_name;        // "reviews"
+  std::string name;       // "Reviews"
+  std::string full_name;  // "bookinfo.Reviews"
+  std::string mesh_name;  // "reviews"
   uint32_t port = 0;
   std::string service_account;  // defaults to the mesh name
   std::vector<std::string> comments;
@@ -50,10 +50,10 @@ struct ServiceView {
 };
 
 struct FileView {
-  std::string proto_path;       // "bookinfo/reviews.proto", as protoc names it
-  std::string base_name;        // "bookinfo/reviews": outputs are base_name + ".meshup.h" etc.
-  std::string pb_header;        // "bookinfo/reviews.pb.h"
-  std::string header_guard;     // "BOOKINFO_REVIEWS_MESHUP_H_"
+  std::string proto_path;    // "bookinfo/reviews.proto", as protoc names it
+  std::string base_name;     // "bookinfo/reviews": outputs are base_name + ".meshup.h" etc.
+  std::string pb_header;     // "bookinfo/reviews.pb.h"
+  std::string header_guard;  // "BOOKINFO_REVIEWS_MESHUP_H_"
   std::vector<std::string> namespaces;  // {"bookinfo"}
   std::vector<ServiceView> services;
 };

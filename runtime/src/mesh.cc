@@ -43,25 +43,24 @@ std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& address) {
 
 absl::Status ValidateOptions(const MeshOptions& options) {
   if (!internal::IsDns1123Label(options.service)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "MeshOptions.service '", options.service,
-        "' is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("MeshOptions.service '", options.service,
+                     "' is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)"));
   }
   if (!internal::IsLabelValue(options.version) || options.version.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "MeshOptions.version '", options.version,
-        "' is not a label value (letters, digits, '-', '_' and '.', at most 63)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("MeshOptions.version '", options.version,
+                     "' is not a label value (letters, digits, '-', '_' and '.', at most 63)"));
   }
   if (!internal::IsDns1123Label(options.namespace_name)) {
-    return absl::InvalidArgumentError(absl::StrCat("MeshOptions.namespace_name '",
-                                                   options.namespace_name,
-                                                   "' is not a DNS-1123 label"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MeshOptions.namespace_name '", options.namespace_name, "' is not a DNS-1123 label"));
   }
   if (!options.config_dir.empty()) {
     struct stat info;
     if (stat(options.config_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-      return absl::NotFoundError(absl::StrCat("MeshOptions.config_dir '", options.config_dir,
-                                              "' is not a directory"));
+      return absl::NotFoundError(
+          absl::StrCat("MeshOptions.config_dir '", options.config_dir, "' is not a directory"));
     }
   }
   return absl::OkStatus();
@@ -103,7 +102,8 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   }
   std::string registry_dir = impl->options.registry_dir;
   const config::MeshConfig& mesh_config = impl->config->Current()->mesh;
-  if (registry_dir.empty() && mesh_config.registry.type == config::MeshConfig::Registry::Type::kFile) {
+  if (registry_dir.empty() &&
+      mesh_config.registry.type == config::MeshConfig::Registry::Type::kFile) {
     registry_dir = mesh_config.registry.directory;
   }
   using RegistryType = config::MeshConfig::Registry::Type;
@@ -149,10 +149,10 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   } else {
     std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "target '", target,
-          "' is neither a service of the mesh (a DNS name such as reviews or "
-          "reviews.default.svc.cluster.local) nor host:port"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("target '", target,
+                       "' is neither a service of the mesh (a DNS name such as reviews or "
+                       "reviews.default.svc.cluster.local) nor host:port"));
     }
     channel->router = impl_->router.get();
     channel->host = *host;

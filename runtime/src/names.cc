@@ -44,10 +44,9 @@ absl::Status ValidateHostPort(absl::string_view target) {
     return absl::InvalidArgumentError(
         absl::StrCat("target '", target, "' has no host: expected host:port"));
   }
-  if (host.find(':') != absl::string_view::npos &&
-      !(host.front() == '[' && host.back() == ']')) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "target '", target, "': an IPv6 host must be in brackets, e.g. [::1]:8080"));
+  if (host.find(':') != absl::string_view::npos && !(host.front() == '[' && host.back() == ']')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", target, "': an IPv6 host must be in brackets, e.g. [::1]:8080"));
   }
   int port = 0;
   if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
@@ -61,15 +60,13 @@ absl::Status ValidateHeader(absl::string_view name, absl::string_view value) {
   if (name.empty()) return absl::InvalidArgumentError("a header name is empty");
   for (char c : name) {
     if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.')) {
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
       return absl::InvalidArgumentError(absl::StrCat(
           "header name '", name, "' must be lowercase letters, digits, '-', '_' or '.'"));
     }
   }
   if (absl::StartsWith(name, "grpc-")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("header name '", name, "' is reserved by gRPC"));
+    return absl::InvalidArgumentError(absl::StrCat("header name '", name, "' is reserved by gRPC"));
   }
   if (absl::EndsWith(name, "-bin")) return absl::OkStatus();
   for (char c : value) {

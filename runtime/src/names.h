@@ -2,9 +2,8 @@
 #ifndef MESHUP_SRC_NAMES_H_
 #define MESHUP_SRC_NAMES_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace meshup::internal {
 

@@ -76,8 +76,8 @@ absl::StatusOr<int> Server::Start() {
           : impl_->options.host,
       ":", impl_->options.port);
   if (impl_->options.port < 0 || impl_->options.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("ServerOptions.port ", impl_->options.port,
-                                                   " is not 0 to 65535"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ServerOptions.port ", impl_->options.port, " is not 0 to 65535"));
   }
   grpc::ServerBuilder builder;
   // Two servers must not share a port: the second one's Start() fails.
@@ -102,9 +102,8 @@ absl::StatusOr<int> Server::Start() {
       impl_->grpc_server->Shutdown();
       impl_->grpc_server->Wait();
       impl_->shut_down = true;
-      return absl::UnavailableError(absl::StrCat("serving on ", address,
-                                                 " but cannot register in the registry: ",
-                                                 registered.message()));
+      return absl::UnavailableError(absl::StrCat(
+          "serving on ", address, " but cannot register in the registry: ", registered.message()));
     }
     impl_->registered_name = workload.name;
   }

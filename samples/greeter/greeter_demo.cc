@@ -32,13 +32,14 @@ class GreeterService final : public greeter::Greeter::Service {
                              greeter::HelloReply& reply) override {
     std::string names;
     greeter::HelloRequest request;
-    while (reader.Read(&request)) absl::StrAppend(&names, names.empty() ? "" : " and ", request.name());
+    while (reader.Read(&request))
+      absl::StrAppend(&names, names.empty() ? "" : " and ", request.name());
     reply.set_message(absl::StrCat("Hello, ", names, "!"));
     return absl::OkStatus();
   }
-  absl::Status Chat(meshup::ServerContext&,
-                    meshup::ServerReaderWriter<greeter::HelloRequest, greeter::HelloReply>& stream)
-      override {
+  absl::Status Chat(
+      meshup::ServerContext&,
+      meshup::ServerReaderWriter<greeter::HelloRequest, greeter::HelloReply>& stream) override {
     greeter::HelloRequest request;
     while (stream.Read(&request)) {
       greeter::HelloReply reply;

@@ -45,12 +45,14 @@ class CaCommandTest : public ::testing::Test {
 };
 
 TEST_F(CaCommandTest, InitThenIssue) {
-  CommandResult init = Meshup(absl::StrCat("ca init --dir ", dir_, "/ca --trust-domain example.org"));
+  CommandResult init =
+      Meshup(absl::StrCat("ca init --dir ", dir_, "/ca --trust-domain example.org"));
   EXPECT_EQ(init.exit_code, 0) << init.output;
   EXPECT_THAT(init.output, HasSubstr("CA for trust domain example.org written to"));
 
-  CommandResult issue = Meshup(absl::StrCat("ca issue --dir ", dir_, "/ca --service-account reviews ",
-                                  "--namespace bookinfo --ttl 10m --out ", dir_, "/reviews"));
+  CommandResult issue =
+      Meshup(absl::StrCat("ca issue --dir ", dir_, "/ca --service-account reviews ",
+                          "--namespace bookinfo --ttl 10m --out ", dir_, "/reviews"));
   EXPECT_EQ(issue.exit_code, 0) << issue.output;
   EXPECT_THAT(issue.output, HasSubstr("issued spiffe://example.org/ns/bookinfo/sa/reviews"));
   struct stat info;
@@ -59,7 +61,8 @@ TEST_F(CaCommandTest, InitThenIssue) {
 }
 
 TEST_F(CaCommandTest, IssueWithoutACaSaysWhatIsMissing) {
-  CommandResult issue = Meshup(absl::StrCat("ca issue --dir ", dir_, "/none --service-account reviews"));
+  CommandResult issue =
+      Meshup(absl::StrCat("ca issue --dir ", dir_, "/none --service-account reviews"));
   EXPECT_EQ(issue.exit_code, 1);
   EXPECT_THAT(issue.output, HasSubstr("meshup ca issue: cannot read"));
 }

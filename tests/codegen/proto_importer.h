@@ -23,7 +23,7 @@ class ProtoImporter {
   absl::StatusOr<const google::protobuf::FileDescriptor*> Import(const std::string& path);
   // Writes `text` as `name` in the scratch directory, then imports it.
   absl::StatusOr<const google::protobuf::FileDescriptor*> ImportText(const std::string& name,
-                                                                    const std::string& text);
+                                                                     const std::string& text);
 
  private:
   class Errors;

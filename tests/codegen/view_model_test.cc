@@ -150,13 +150,15 @@ TEST_F(ViewModelTest, RefusesANegativeTimeout) {
 
 TEST_F(ViewModelTest, RefusesAnUnparsablePerTryTimeout) {
   absl::Status status = BuildWith(
-      "", R"(option (meshup.method) = { idempotent: true retry: { attempts: 2 per_try_timeout: "soon" } };)");
+      "",
+      R"(option (meshup.method) = { idempotent: true retry: { attempts: 2 per_try_timeout: "soon" } };)");
   EXPECT_THAT(status.message(), HasSubstr("(meshup.method).retry.per_try_timeout: 'soon'"));
 }
 
 TEST_F(ViewModelTest, RefusesAnUnknownRetryCode) {
   absl::Status status = BuildWith(
-      "", R"(option (meshup.method) = { idempotent: true retry: { attempts: 2 retry_on: ["5xx"] } };)");
+      "",
+      R"(option (meshup.method) = { idempotent: true retry: { attempts: 2 retry_on: ["5xx"] } };)");
   EXPECT_THAT(status.message(), HasSubstr("retry_on has '5xx'; expected one of cancelled"));
 }
 
@@ -183,7 +185,8 @@ TEST_F(ViewModelTest, RefusesAnHttpPathWithoutLeadingSlash) {
 
 TEST_F(ViewModelTest, RefusesAMeshNameThatIsNotADnsLabel) {
   absl::Status status = BuildWith(R"(option (meshup.service) = { name: "My_Service" };)", "");
-  EXPECT_THAT(status.message(), HasSubstr("service Case: mesh name 'My_Service' is not a DNS-1123"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("service Case: mesh name 'My_Service' is not a DNS-1123"));
 }
 
 TEST_F(ViewModelTest, RefusesAPortAbove65535) {

@@ -54,10 +54,10 @@ std::string Routes(const std::string& http_yaml) {
 }
 
 std::string Split(int v1_weight, int v3_weight) {
-  return Routes(absl::StrCat("  - route:\n    - {destination: {host: everything, subset: v1}, weight: ",
-                             v1_weight,
-                             "}\n    - {destination: {host: everything, subset: v3}, weight: ",
-                             v3_weight, "}\n    retries: {attempts: 2, retryOn: unavailable}\n"));
+  return Routes(absl::StrCat(
+      "  - route:\n    - {destination: {host: everything, subset: v1}, weight: ", v1_weight,
+      "}\n    - {destination: {host: everything, subset: v3}, weight: ", v3_weight,
+      "}\n    retries: {attempts: 2, retryOn: unavailable}\n"));
 }
 
 class RoutingTest : public ::testing::Test {
@@ -307,7 +307,8 @@ TEST_F(RoutingTest, InjectsAbortsAndDelays) {
 }
 
 TEST_F(RoutingTest, TheRouteTimeoutReplacesTheIdls) {
-  WriteConfig("routes.yaml", Routes(R"(  - match: [{uri: {exact: /meshup_test.everything.Everything/Count}}]
+  WriteConfig("routes.yaml",
+              Routes(R"(  - match: [{uri: {exact: /meshup_test.everything.Everything/Count}}]
     route: [{destination: {host: everything}}]
     timeout: 200ms
   - route: [{destination: {host: everything}}]
@@ -350,7 +351,8 @@ TEST_F(RoutingTest, AServiceWithNoEndpointsSaysSo) {
   StartClient();
   absl::StatusOr<Echo> reply = client_->Echo(Echo());
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(reply.status().message(), HasSubstr("no healthy upstream: no endpoints for 'everything'"));
+  EXPECT_THAT(reply.status().message(),
+              HasSubstr("no healthy upstream: no endpoints for 'everything'"));
 }
 
 }  // namespace

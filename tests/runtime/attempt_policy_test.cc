@@ -68,8 +68,10 @@ TEST(ShouldRetryTest, RetriesUnavailableByDefault) {
 }
 
 TEST(ShouldRetryTest, StopsWhenAttemptsAreUsedUp) {
-  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 3, true), 3, absl::UnavailableError("x"), false));
-  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 0, true), 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(
+      ShouldRetry(Method(absl::Seconds(1), 3, true), 3, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(
+      ShouldRetry(Method(absl::Seconds(1), 0, true), 1, absl::UnavailableError("x"), false));
 }
 
 TEST(ShouldRetryTest, NeverRetriesANonIdempotentMethod) {

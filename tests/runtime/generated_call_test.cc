@@ -234,8 +234,11 @@ TEST_F(GeneratedCallTest, AsyncCallWithABadHeaderFailsOnARuntimeThread) {
 }
 
 TEST_F(GeneratedCallTest, BadHeadersAreRefusedBeforeSending) {
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"End-User", "jason"}, {":path", "/x"}, {"grpc-timeout", "1S"}, {"x-a", "line\nbreak"}}) {
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"End-User", "jason"},
+                                                        {":path", "/x"},
+                                                        {"grpc-timeout", "1S"},
+                                                        {"x-a", "line\nbreak"}}) {
     CallOptions options;
     options.headers.emplace_back(name, value);
     absl::StatusOr<Echo> reply = client_->Echo(Echo(), options);

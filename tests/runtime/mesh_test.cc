@@ -1,7 +1,7 @@
 #include "meshup/mesh.h"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gmock/gmock.h"
@@ -52,7 +52,8 @@ TEST(MeshTest, RefusesAConfigDirThatDoesNotExist) {
   options.config_dir = "/nonexistent/meshup-config";
   auto mesh = Mesh::Create(options);
   EXPECT_EQ(mesh.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(mesh.status().message(), HasSubstr("'/nonexistent/meshup-config' is not a directory"));
+  EXPECT_THAT(mesh.status().message(),
+              HasSubstr("'/nonexistent/meshup-config' is not a directory"));
 }
 
 TEST(MeshTest, ConnectAcceptsAServiceOfTheMesh) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace meshup {

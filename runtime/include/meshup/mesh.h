@@ -23,9 +23,9 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "meshup/channel.h"
 #include "meshup/server.h"
 

@@ -48,8 +48,8 @@ class MirroredCall {
   }
 
  private:
-  MirroredCall(const MethodInfo& method, const Message& request,
-               const Message& response_prototype, Attempt attempt)
+  MirroredCall(const MethodInfo& method, const Message& request, const Message& response_prototype,
+               Attempt attempt)
       : rpc_method_(UnaryRpcMethod(method)),
         request_(request.New()),
         response_(response_prototype.New()),
@@ -127,8 +127,7 @@ class AsyncUnaryCall {
 
   void After(absl::Duration wait, std::function<void()> then) {
     alarm_ = std::make_unique<grpc::Alarm>();
-    alarm_->Set(absl::ToChronoTime(absl::Now() + wait),
-                [then = std::move(then)](bool) { then(); });
+    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [then = std::move(then)](bool) { then(); });
   }
 
   void Finish(absl::Status status) {
@@ -168,10 +167,10 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   while (true) {
     response->Clear();
     absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
-    absl::Status status =
-        target.ok() ? ToAbslStatus(grpc::internal::BlockingUnaryCall<Message, Message>(
-                          *target, rpc_method, &call.context(), request, response))
-                    : target.status();
+    absl::Status status = target.ok()
+                              ? ToAbslStatus(grpc::internal::BlockingUnaryCall<Message, Message>(
+                                    *target, rpc_method, &call.context(), request, response))
+                              : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
     if (!backoff) return status;
     absl::SleepFor(*backoff);

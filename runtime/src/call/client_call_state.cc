@@ -41,10 +41,10 @@ absl::Status ClientCallState::Admit() {
     const int in_flight = plan_.host->in_flight().fetch_add(1);
     if (max_requests > 0 && in_flight >= max_requests) {
       plan_.host->in_flight().fetch_sub(1);
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "connection pool of '", plan_.host->host(), "' is full: ", max_requests,
-          " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
-          "http2MaxRequests)"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("connection pool of '", plan_.host->host(), "' is full: ", max_requests,
+                       " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
+                       "http2MaxRequests)"));
     }
     admitted_ = true;
     plan_.host->budget().RecordCall();
@@ -57,7 +57,8 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   const absl::Time now = absl::Now();
   attempt_ = Attempt();
   if (channel_.router != nullptr) {
-    absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, channel_.router->clock().Now());
+    absl::StatusOr<Attempt> picked =
+        channel_.router->Pick(plan_, tried_, channel_.router->clock().Now());
     if (!picked.ok()) return picked.status();
     attempt_ = *std::move(picked);
   } else {
@@ -65,7 +66,8 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   }
   attempt_.endpoint->AddInFlight(1);
   context_ = std::make_unique<grpc::ClientContext>();
-  attempt_deadline_ = AttemptDeadline(now, plan_.deadline, RetryPolicy{0, plan_.per_try_timeout, {}});
+  attempt_deadline_ =
+      AttemptDeadline(now, plan_.deadline, RetryPolicy{0, plan_.per_try_timeout, {}});
   if (attempt_deadline_ != absl::InfiniteFuture()) {
     context_->set_deadline(absl::ToChronoTime(attempt_deadline_));
   }

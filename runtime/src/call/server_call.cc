@@ -3,16 +3,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "call/grpc_status.h"
+#include "meshup/internal/grpc_service.h"
+#include "meshup/server_context.h"
 #include "names.h"
-#include "absl/strings/strip.h"
 #include "security/authorizer.h"
 #include "security/spiffe_id.h"
 #include "server_runtime.h"
 #include "service_access.h"
-#include "meshup/internal/grpc_service.h"
-#include "meshup/server_context.h"
 
 namespace meshup {
 

@@ -29,9 +29,9 @@ absl::StatusOr<LoadBalancer> ReadLoadBalancer(const YAML::Node& node, const std:
     } else if (name == "RANDOM") {
       lb.policy = LoadBalancer::Policy::kRandom;
     } else {
-      return doc.Error(simple, fields.Path("simple"),
-                       absl::StrCat("'", name,
-                                    "' is not supported; use LEAST_REQUEST, ROUND_ROBIN or RANDOM"));
+      return doc.Error(
+          simple, fields.Path("simple"),
+          absl::StrCat("'", name, "' is not supported; use LEAST_REQUEST, ROUND_ROBIN or RANDOM"));
     }
   } else {
     Fields hash_fields(hash, fields.Path("consistentHash"), doc);
@@ -60,14 +60,14 @@ absl::StatusOr<ConnectionPool> ReadConnectionPool(const YAML::Node& node, const 
     Fields http_fields(http, fields.Path("http"), doc);
     MESHUP_RETURN_IF_ERROR(http_fields.status());
     if (YAML::Node max = http_fields.Get("http2MaxRequests"); max.IsDefined()) {
-      MESHUP_ASSIGN_OR_RETURN(int64_t n, ReadInt(max, http_fields.Path("http2MaxRequests"), doc, 1,
-                                                 1 << 30));
+      MESHUP_ASSIGN_OR_RETURN(int64_t n,
+                              ReadInt(max, http_fields.Path("http2MaxRequests"), doc, 1, 1 << 30));
       pool.max_requests = static_cast<int>(n);
     }
     // HTTP/1 settings describe connections gRPC does not make.
-    MESHUP_RETURN_IF_ERROR(http_fields.CheckAllRead(
-        {"http1MaxPendingRequests", "maxRequestsPerConnection", "h2UpgradePolicy", "idleTimeout",
-         "useClientProtocol"}));
+    MESHUP_RETURN_IF_ERROR(
+        http_fields.CheckAllRead({"http1MaxPendingRequests", "maxRequestsPerConnection",
+                                  "h2UpgradePolicy", "idleTimeout", "useClientProtocol"}));
   }
   if (YAML::Node tcp = fields.Get("tcp"); tcp.IsDefined()) {
     Fields tcp_fields(tcp, fields.Path("tcp"), doc);
@@ -89,7 +89,8 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
   MESHUP_RETURN_IF_ERROR(fields.status());
   OutlierDetection od;
   int errors_fields = 0;
-  for (const char* key : {"consecutive5xxErrors", "consecutiveGatewayErrors", "consecutiveErrors"}) {
+  for (const char* key :
+       {"consecutive5xxErrors", "consecutiveGatewayErrors", "consecutiveErrors"}) {
     if (YAML::Node n = fields.Get(key); n.IsDefined()) {
       ++errors_fields;
       MESHUP_ASSIGN_OR_RETURN(int64_t value, ReadInt(n, fields.Path(key), doc, 1, 1000));

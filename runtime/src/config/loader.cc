@@ -53,25 +53,25 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
   }
   doc.set_subject(absl::StrCat(kind, " ", origin.namespace_name, "/", origin.name));
   if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
-  metadata.Get("labels");       // Kubernetes metadata: meaningful to tools, not to routing
+  metadata.Get("labels");  // Kubernetes metadata: meaningful to tools, not to routing
   metadata.Get("annotations");
-  MESHUP_RETURN_IF_ERROR(metadata.CheckAllRead(
-      {"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields",
-       "selfLink", "finalizers", "ownerReferences"}));
+  MESHUP_RETURN_IF_ERROR(
+      metadata.CheckAllRead({"uid", "resourceVersion", "creationTimestamp", "generation",
+                             "managedFields", "selfLink", "finalizers", "ownerReferences"}));
 
   const YAML::Node spec = top.Get("spec");
   if (!spec.IsDefined()) return doc.Error(root, "spec", "spec is required");
   MESHUP_RETURN_IF_ERROR(top.CheckAllRead({"status"}));
 
   const bool networking = IsNetworkingVersion(api_version);
-  const bool security =
-      std::find(std::begin(kSecurityVersions), std::end(kSecurityVersions), api_version) !=
-      std::end(kSecurityVersions);
+  const bool security = std::find(std::begin(kSecurityVersions), std::end(kSecurityVersions),
+                                  api_version) != std::end(kSecurityVersions);
   if (kind == "Mesh" && api_version == kMeshVersion) {
     MESHUP_ASSIGN_OR_RETURN(MeshConfig mesh, ParseMeshConfig(spec, origin, doc));
     if (!snapshot.mesh.origin.file.empty()) {
-      return doc.Error(root, "", absl::StrCat("a second Mesh document; the first is at ",
-                                              snapshot.mesh.origin.ToString()));
+      return doc.Error(root, "",
+                       absl::StrCat("a second Mesh document; the first is at ",
+                                    snapshot.mesh.origin.ToString()));
     }
     snapshot.mesh = std::move(mesh);
   } else if (kind == "VirtualService" && networking) {
@@ -189,8 +189,8 @@ absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
                                                      e.mark.line + 1 + part.first_line, ":",
                                                      e.mark.column + 1, ": invalid YAML: ", e.msg));
     } catch (const std::exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(file.name, ":", part.first_line + 1,
-                                                     ": invalid YAML: ", e.what()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.name, ":", part.first_line + 1, ": invalid YAML: ", e.what()));
     }
     if (!document.IsDefined() || document.IsNull()) continue;  // an empty `---` section
     try {
@@ -211,22 +211,22 @@ std::string SubsetNames(const DestinationRule& rule) {
 }
 
 // A route's destination must name a subset its host's DestinationRule defines.
-absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs,
-                         const HttpRoute& route, const Destination& destination) {
+absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, const HttpRoute& route,
+                         const Destination& destination) {
   if (destination.subset.empty()) return absl::OkStatus();
   const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
   const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
                                          vs.origin.namespace_name, "/", vs.origin.name, ": ");
   if (rule == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, "subset '", destination.subset, "' of host '", destination.host,
-        "': no DestinationRule defines subsets for host '", destination.host, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
+                     "': no DestinationRule defines subsets for host '", destination.host, "'"));
   }
   if (rule->FindSubset(destination.subset) == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, "unknown subset '", destination.subset, "' of host '",
-                     destination.host, "'; DestinationRule ", rule->origin.namespace_name, "/",
-                     rule->origin.name, " (", rule->origin.file, ") defines: ", SubsetNames(*rule)));
+        absl::StrCat(where, "unknown subset '", destination.subset, "' of host '", destination.host,
+                     "'; DestinationRule ", rule->origin.namespace_name, "/", rule->origin.name,
+                     " (", rule->origin.file, ") defines: ", SubsetNames(*rule)));
   }
   return absl::OkStatus();
 }
@@ -238,13 +238,15 @@ absl::Status Validate(Snapshot& snapshot) {
     auto [it, inserted] =
         seen.emplace(std::make_tuple(origin.kind, origin.namespace_name, origin.name), &origin);
     if (inserted) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin.file, ":", origin.line, ": ", origin.kind, " ", origin.namespace_name, "/",
-        origin.name, " is defined twice; the other is at ", it->second->file, ":",
-        it->second->line));
+    return absl::InvalidArgumentError(absl::StrCat(origin.file, ":", origin.line, ": ", origin.kind,
+                                                   " ", origin.namespace_name, "/", origin.name,
+                                                   " is defined twice; the other is at ",
+                                                   it->second->file, ":", it->second->line));
   };
-  for (const VirtualService& vs : snapshot.virtual_services) MESHUP_RETURN_IF_ERROR(check(vs.origin));
-  for (const DestinationRule& dr : snapshot.destination_rules) MESHUP_RETURN_IF_ERROR(check(dr.origin));
+  for (const VirtualService& vs : snapshot.virtual_services)
+    MESHUP_RETURN_IF_ERROR(check(vs.origin));
+  for (const DestinationRule& dr : snapshot.destination_rules)
+    MESHUP_RETURN_IF_ERROR(check(dr.origin));
   for (const ServiceEntry& se : snapshot.service_entries) MESHUP_RETURN_IF_ERROR(check(se.origin));
   for (const Workload& we : snapshot.workload_entries) MESHUP_RETURN_IF_ERROR(check(we.origin));
   for (const auto& pa : snapshot.peer_authentications) MESHUP_RETURN_IF_ERROR(check(pa.origin));
@@ -256,10 +258,10 @@ absl::Status Validate(Snapshot& snapshot) {
     auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrCat(
-          rule.origin.file, ":", rule.origin.line, ": DestinationRule ",
-          rule.origin.namespace_name, "/", rule.origin.name, ": host '", rule.host,
-          "' already has DestinationRule ", it->second->origin.namespace_name, "/",
-          it->second->origin.name, " at ", it->second->origin.file, ":", it->second->origin.line));
+          rule.origin.file, ":", rule.origin.line, ": DestinationRule ", rule.origin.namespace_name,
+          "/", rule.origin.name, ": host '", rule.host, "' already has DestinationRule ",
+          it->second->origin.namespace_name, "/", it->second->origin.name, " at ",
+          it->second->origin.file, ":", it->second->origin.line));
     }
   }
 
@@ -270,8 +272,8 @@ absl::Status Validate(Snapshot& snapshot) {
       auto [it, inserted] = first_for_host.emplace(host, &vs);
       if (!inserted) {
         snapshot.warnings.push_back(absl::StrCat(
-            vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name,
-            "/", vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
+            vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
+            vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
             it->second->origin.namespace_name, "/", it->second->origin.name, " (",
             it->second->origin.file, ":", it->second->origin.line,
             "); this one is ignored for it, as Istio ignores all but the first"));

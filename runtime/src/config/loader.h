@@ -27,7 +27,8 @@ struct ConfigFile {
   std::string text;
 };
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(const std::vector<ConfigFile>& files);
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
+    const std::vector<ConfigFile>& files);
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory);
 

@@ -55,7 +55,8 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
     if (mesh.registry.type == MeshConfig::Registry::Type::kDns && mesh.registry.port == 0) {
       return doc.Error(registry, reg.Path("port"), "the dns registry needs the services' port");
     }
-    if (mesh.registry.type == MeshConfig::Registry::Type::kEtcd && mesh.registry.endpoints.empty()) {
+    if (mesh.registry.type == MeshConfig::Registry::Type::kEtcd &&
+        mesh.registry.endpoints.empty()) {
       return doc.Error(registry, reg.Path("endpoints"), "the etcd registry needs endpoints");
     }
     MESHUP_RETURN_IF_ERROR(reg.CheckAllRead());

@@ -82,8 +82,9 @@ absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view p
   std::optional<std::string> mesh_host = MeshHostName(host, ns);
   if (!mesh_host) {
     return doc.Error(node, path,
-                     absl::StrCat("host '", host, "' is not a DNS name (lowercase letters, "
-                                                  "digits, '-' and '.')"));
+                     absl::StrCat("host '", host,
+                                  "' is not a DNS name (lowercase letters, "
+                                  "digits, '-' and '.')"));
   }
   return *mesh_host;
 }

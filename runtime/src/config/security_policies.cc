@@ -17,8 +17,8 @@ absl::StatusOr<std::map<std::string, std::string>> ReadSelector(Fields& spec, co
   if (!selector.IsDefined()) return std::map<std::string, std::string>();
   Fields fields(selector, "spec.selector", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
-  MESHUP_ASSIGN_OR_RETURN(auto labels, ReadStringMap(fields.Get("matchLabels"),
-                                                     fields.Path("matchLabels"), doc));
+  MESHUP_ASSIGN_OR_RETURN(
+      auto labels, ReadStringMap(fields.Get("matchLabels"), fields.Path("matchLabels"), doc));
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return labels;
 }
@@ -30,8 +30,7 @@ absl::StatusOr<std::vector<AuthzValue>> ReadValues(const YAML::Node& node, const
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string& text = texts[i];
     const size_t stars = std::count(text.begin(), text.end(), '*');
-    if (text.empty() || stars > 1 ||
-        (stars == 1 && text.front() != '*' && text.back() != '*')) {
+    if (text.empty() || stars > 1 || (stars == 1 && text.front() != '*' && text.back() != '*')) {
       return doc.Error(node[i], Index(path, i),
                        absl::StrCat("'", text,
                                     "' is not a value Istio matches: use an exact value, "
@@ -56,12 +55,12 @@ absl::StatusOr<AuthzRule> ReadRule(const YAML::Node& node, const std::string& pa
     Fields source(item.Get("source"), item.Path("source"), doc);
     MESHUP_RETURN_IF_ERROR(source.status());
     AuthzSource parsed;
-    MESHUP_ASSIGN_OR_RETURN(parsed.principals, ReadValues(source.Get("principals"),
-                                                          source.Path("principals"), doc));
+    MESHUP_ASSIGN_OR_RETURN(parsed.principals,
+                            ReadValues(source.Get("principals"), source.Path("principals"), doc));
     MESHUP_ASSIGN_OR_RETURN(parsed.not_principals, ReadValues(source.Get("notPrincipals"),
                                                               source.Path("notPrincipals"), doc));
-    MESHUP_ASSIGN_OR_RETURN(parsed.namespaces, ReadValues(source.Get("namespaces"),
-                                                          source.Path("namespaces"), doc));
+    MESHUP_ASSIGN_OR_RETURN(parsed.namespaces,
+                            ReadValues(source.Get("namespaces"), source.Path("namespaces"), doc));
     MESHUP_ASSIGN_OR_RETURN(parsed.not_namespaces, ReadValues(source.Get("notNamespaces"),
                                                               source.Path("notNamespaces"), doc));
     MESHUP_RETURN_IF_ERROR(source.CheckAllRead());
@@ -77,12 +76,12 @@ absl::StatusOr<AuthzRule> ReadRule(const YAML::Node& node, const std::string& pa
     Fields operation(item.Get("operation"), item.Path("operation"), doc);
     MESHUP_RETURN_IF_ERROR(operation.status());
     AuthzOperation parsed;
-    MESHUP_ASSIGN_OR_RETURN(parsed.paths, ReadValues(operation.Get("paths"),
-                                                     operation.Path("paths"), doc));
-    MESHUP_ASSIGN_OR_RETURN(parsed.not_paths, ReadValues(operation.Get("notPaths"),
-                                                         operation.Path("notPaths"), doc));
-    MESHUP_ASSIGN_OR_RETURN(parsed.methods, ReadValues(operation.Get("methods"),
-                                                       operation.Path("methods"), doc));
+    MESHUP_ASSIGN_OR_RETURN(parsed.paths,
+                            ReadValues(operation.Get("paths"), operation.Path("paths"), doc));
+    MESHUP_ASSIGN_OR_RETURN(parsed.not_paths,
+                            ReadValues(operation.Get("notPaths"), operation.Path("notPaths"), doc));
+    MESHUP_ASSIGN_OR_RETURN(parsed.methods,
+                            ReadValues(operation.Get("methods"), operation.Path("methods"), doc));
     MESHUP_ASSIGN_OR_RETURN(parsed.not_methods, ReadValues(operation.Get("notMethods"),
                                                            operation.Path("notMethods"), doc));
     MESHUP_RETURN_IF_ERROR(operation.CheckAllRead());

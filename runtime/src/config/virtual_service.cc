@@ -50,9 +50,8 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::str
   MESHUP_ASSIGN_OR_RETURN(
       match.without_headers,
       ReadHeaderMatches(fields.Get("withoutHeaders"), fields.Path("withoutHeaders"), doc));
-  MESHUP_ASSIGN_OR_RETURN(
-      match.source_labels,
-      ReadStringMap(fields.Get("sourceLabels"), fields.Path("sourceLabels"), doc));
+  MESHUP_ASSIGN_OR_RETURN(match.source_labels, ReadStringMap(fields.Get("sourceLabels"),
+                                                             fields.Path("sourceLabels"), doc));
   if (YAML::Node ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.source_namespace,
                             ReadString(ns, fields.Path("sourceNamespace"), doc));
@@ -69,16 +68,16 @@ absl::StatusOr<Destination> ReadDestination(const YAML::Node& node, const std::s
   Destination destination;
   YAML::Node host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(node, path, "host is required");
-  MESHUP_ASSIGN_OR_RETURN(destination.host, ReadHost(host, fields.Path("host"), doc, origin.namespace_name));
+  MESHUP_ASSIGN_OR_RETURN(destination.host,
+                          ReadHost(host, fields.Path("host"), doc, origin.namespace_name));
   if (YAML::Node subset = fields.Get("subset"); subset.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(destination.subset, ReadString(subset, fields.Path("subset"), doc));
   }
   if (YAML::Node port = fields.Get("port"); port.IsDefined()) {
     Fields port_fields(port, fields.Path("port"), doc);
     MESHUP_RETURN_IF_ERROR(port_fields.status());
-    MESHUP_ASSIGN_OR_RETURN(
-        int64_t number,
-        ReadInt(port_fields.Get("number"), port_fields.Path("number"), doc, 1, 65535));
+    MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port_fields.Get("number"),
+                                                    port_fields.Path("number"), doc, 1, 65535));
     destination.port = static_cast<uint32_t>(number);
     MESHUP_RETURN_IF_ERROR(port_fields.CheckAllRead());
   }
@@ -147,7 +146,8 @@ absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Do
     YAML::Node http = abort_fields.Get("httpStatus");
     YAML::Node grpc = abort_fields.Get("grpcStatus");
     if (http.IsDefined() == grpc.IsDefined()) {
-      return doc.Error(abort_node, abort_fields.path(), "set exactly one of httpStatus or grpcStatus");
+      return doc.Error(abort_node, abort_fields.path(),
+                       "set exactly one of httpStatus or grpcStatus");
     }
     if (http.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t status,
@@ -196,8 +196,9 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     Fields item(destinations[i], item_path, doc);
     MESHUP_RETURN_IF_ERROR(item.status());
     WeightedDestination weighted;
-    MESHUP_ASSIGN_OR_RETURN(weighted.destination,
-                            ReadDestination(item.Get("destination"), item.Path("destination"), doc, origin));
+    MESHUP_ASSIGN_OR_RETURN(
+        weighted.destination,
+        ReadDestination(item.Get("destination"), item.Path("destination"), doc, origin));
     if (YAML::Node weight = item.Get("weight"); weight.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, item.Path("weight"), doc, 0, 100));
       weighted.weight = static_cast<int>(w);
@@ -224,7 +225,8 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     MESHUP_RETURN_IF_ERROR(ReadFault(fault, fields.Path("fault"), doc, route));
   }
   if (YAML::Node mirror = fields.Get("mirror"); mirror.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(route.mirror, ReadDestination(mirror, fields.Path("mirror"), doc, origin));
+    MESHUP_ASSIGN_OR_RETURN(route.mirror,
+                            ReadDestination(mirror, fields.Path("mirror"), doc, origin));
   }
   if (YAML::Node percentage = fields.Get("mirrorPercentage"); percentage.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.mirror_percentage,
@@ -251,7 +253,8 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
     return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i), doc, origin.namespace_name));
+    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i),
+                                                       doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
   if (YAML::Node gateways = fields.Get("gateways"); gateways.IsDefined()) {
@@ -269,12 +272,14 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
   YAML::Node http = fields.Get("http");
   MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
   for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc, origin));
+    MESHUP_ASSIGN_OR_RETURN(HttpRoute route,
+                            ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc, origin));
     vs.http.push_back(std::move(route));
   }
   if (vs.http.empty()) {
-    return doc.Error(spec, fields.Path("http"), "at least one HTTP route is required (tcp and tls "
-                                                "routes are not supported)");
+    return doc.Error(spec, fields.Path("http"),
+                     "at least one HTTP route is required (tcp and tls "
+                     "routes are not supported)");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
   return vs;

@@ -58,8 +58,9 @@ absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Ori
     return doc.Error(spec, "spec.hosts", "at least one host is required");
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(std::string host,
-                            ReadHost(hosts[i], absl::StrCat("spec.hosts[", i, "]"), doc, origin.namespace_name));
+    MESHUP_ASSIGN_OR_RETURN(
+        std::string host,
+        ReadHost(hosts[i], absl::StrCat("spec.hosts[", i, "]"), doc, origin.namespace_name));
     entry.hosts.push_back(std::move(host));
   }
   YAML::Node ports = fields.Get("ports");

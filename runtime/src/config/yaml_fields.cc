@@ -57,8 +57,7 @@ absl::Status Document::Error(const YAML::Mark& at, absl::string_view path,
   return absl::InvalidArgumentError(absl::StrCat(Where(at, path), message));
 }
 
-void Document::Warn(const YAML::Node& at, absl::string_view path,
-                    absl::string_view message) const {
+void Document::Warn(const YAML::Node& at, absl::string_view path, absl::string_view message) const {
   if (warnings_ != nullptr) {
     warnings_->push_back(
         absl::StrCat(Where(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), path), message));
@@ -121,8 +120,8 @@ absl::StatusOr<std::string> ReadString(const YAML::Node& node, absl::string_view
   return text;
 }
 
-absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path,
-                                const Document& doc, int64_t min, int64_t max) {
+absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path, const Document& doc,
+                                int64_t min, int64_t max) {
   std::string text;
   int64_t value = 0;
   if (!ScalarText(node, &text) || !absl::SimpleAtoi(text, &value)) {
@@ -151,8 +150,7 @@ absl::StatusOr<double> ReadDouble(const YAML::Node& node, absl::string_view path
   return value;
 }
 
-absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view path,
-                              const Document& doc) {
+absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view path, const Document& doc) {
   std::string text;
   if (ScalarText(node, &text)) {
     if (text == "true") return true;

@@ -3,8 +3,8 @@
 // line, column, field path) and what is wrong.
 //
 //   Fields spec(node, "spec", doc);
-//   MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(spec.Get("host"), spec.Path("host"), doc));
-//   MESHUP_RETURN_IF_ERROR(spec.CheckAllRead());
+//   MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(spec.Get("host"), spec.Path("host"),
+//   doc)); MESHUP_RETURN_IF_ERROR(spec.CheckAllRead());
 //
 // yaml-cpp is used only here and in the loader; its exceptions stop here.
 #ifndef MESHUP_SRC_CONFIG_YAML_FIELDS_H_
@@ -39,10 +39,8 @@ class Document {
   int Line(const YAML::Node& node) const { return node.Mark().line + 1 + first_line_; }
 
   // InvalidArgument: "<file>:<line>:<col>: <subject>: <path>: <message>".
-  absl::Status Error(const YAML::Node& at, absl::string_view path,
-                     absl::string_view message) const;
-  absl::Status Error(const YAML::Mark& at, absl::string_view path,
-                     absl::string_view message) const;
+  absl::Status Error(const YAML::Node& at, absl::string_view path, absl::string_view message) const;
+  absl::Status Error(const YAML::Mark& at, absl::string_view path, absl::string_view message) const;
   void Warn(const YAML::Node& at, absl::string_view path, absl::string_view message) const;
 
  private:
@@ -86,8 +84,8 @@ class Fields {
 
 absl::StatusOr<std::string> ReadString(const YAML::Node& node, absl::string_view path,
                                        const Document& doc);
-absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path,
-                                const Document& doc, int64_t min, int64_t max);
+absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path, const Document& doc,
+                                int64_t min, int64_t max);
 absl::StatusOr<double> ReadDouble(const YAML::Node& node, absl::string_view path,
                                   const Document& doc, double min, double max);
 absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view path, const Document& doc);

@@ -63,8 +63,8 @@ absl::StatusOr<std::unique_ptr<DnsRegistry>> DnsRegistry::Open(DnsOptions option
     return absl::InvalidArgumentError("the dns registry needs the services' port (1 to 65535)");
   }
   if (options.name_template.find("{service}") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dns name template '", options.name_template, "' must contain {service}"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dns name template '", options.name_template, "' must contain {service}"));
   }
   return std::unique_ptr<DnsRegistry>(new DnsRegistry(std::move(options)));
 }

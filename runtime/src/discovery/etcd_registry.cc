@@ -180,7 +180,8 @@ EtcdRegistry::~EtcdRegistry() {
 absl::StatusOr<std::string> EtcdRegistry::Call(absl::string_view path, const std::string& body) {
   absl::Status last = absl::UnavailableError("no etcd endpoint");
   for (const std::string& endpoint : options_.endpoints) {
-    absl::StatusOr<std::string> response = PostJson(absl::StrCat(endpoint, path), body, kCallTimeout);
+    absl::StatusOr<std::string> response =
+        PostJson(absl::StrCat(endpoint, path), body, kCallTimeout);
     if (response.ok()) return response;
     last = response.status();
   }

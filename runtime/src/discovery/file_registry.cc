@@ -174,7 +174,8 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
       good[name] = *record;
       records.push_back(*std::move(record));
     } else if (auto last = last_good_.find(name); last != last_good_.end()) {
-      warnings_.push_back(absl::StrCat(record.status().message(), " (keeping its last good record)"));
+      warnings_.push_back(
+          absl::StrCat(record.status().message(), " (keeping its last good record)"));
       good[name] = last->second;
       records.push_back(last->second);
     } else if (in) {

@@ -23,8 +23,7 @@ namespace meshup::internal {
 class FileRegistry final : public Registry {
  public:
   // `directory` is created if missing; `loop` must outlive the registry.
-  static absl::StatusOr<std::unique_ptr<FileRegistry>> Open(std::string directory,
-                                                            EventLoop& loop);
+  static absl::StatusOr<std::unique_ptr<FileRegistry>> Open(std::string directory, EventLoop& loop);
 
   absl::Status Register(const WorkloadRecord& workload) override;
   absl::Status Deregister(absl::string_view name) override;

@@ -16,9 +16,8 @@ std::string WorkloadRecord::HostPort() const {
 }
 
 bool WorkloadRecord::operator==(const WorkloadRecord& other) const {
-  return name == other.name && namespace_name == other.namespace_name &&
-         address == other.address && port == other.port && labels == other.labels &&
-         service_account == other.service_account;
+  return name == other.name && namespace_name == other.namespace_name && address == other.address &&
+         port == other.port && labels == other.labels && service_account == other.service_account;
 }
 
 }  // namespace meshup::internal

@@ -25,10 +25,10 @@
 namespace meshup::internal {
 
 struct WorkloadRecord {
-  std::string name;            // unique in the registry, e.g. "reviews-v2-4711"
+  std::string name;  // unique in the registry, e.g. "reviews-v2-4711"
   std::string namespace_name = "default";
-  std::string address;         // "127.0.0.1", or an IPv6 address without brackets
-  uint32_t port = 0;           // the gRPC port
+  std::string address;                        // "127.0.0.1", or an IPv6 address without brackets
+  uint32_t port = 0;                          // the gRPC port
   std::map<std::string, std::string> labels;  // app, version, ...
   std::string service_account;
 

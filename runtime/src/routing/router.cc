@@ -37,9 +37,8 @@ HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::s
   } else if (host_policy != nullptr && host_policy->load_balancer) {
     lb = *host_policy->load_balancer;
   }
-  subset.hash_header = lb.policy == config::LoadBalancer::Policy::kConsistentHash
-                           ? lb.hash_header
-                           : std::string();
+  subset.hash_header =
+      lb.policy == config::LoadBalancer::Policy::kConsistentHash ? lb.hash_header : std::string();
   subset.balancer = NewBalancer(lb, subset.endpoints, random);
   const config::OutlierDetection* od = nullptr;
   if (subset_policy != nullptr && subset_policy->outlier_detection) {
@@ -103,8 +102,8 @@ std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
   }
   if (registry_ != nullptr) {
     HostEntry* raw = entry.get();
-    entry->watch_ = registry_->WatchService(
-        host, [this, raw](const std::vector<WorkloadRecord>& workloads) {
+    entry->watch_ =
+        registry_->WatchService(host, [this, raw](const std::vector<WorkloadRecord>& workloads) {
           absl::MutexLock lock(&raw->mu_);
           raw->registered_ = workloads;
           Rebuild(*raw, *config_.Current());
@@ -170,10 +169,9 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
       for (const auto& endpoint : state->endpoints) {
         if (HasLabels(endpoint->info().labels, subset.labels)) members.push_back(endpoint);
       }
-      state->subsets.push_back(MakeSubset(subset.name, subset.labels, std::move(members),
-                                          host_policy,
-                                          subset.traffic_policy ? &*subset.traffic_policy : nullptr,
-                                          clock_, random_));
+      state->subsets.push_back(
+          MakeSubset(subset.name, subset.labels, std::move(members), host_policy,
+                     subset.traffic_policy ? &*subset.traffic_policy : nullptr, clock_, random_));
     }
   }
   if (host_policy != nullptr && host_policy->connection_pool) {
@@ -182,8 +180,8 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
   std::atomic_store(&entry.state_, std::shared_ptr<const HostState>(std::move(state)));
 }
 
-CallPlan Router::Plan(const std::string& host, const MethodInfo& method,
-                      const CallOptions& options, absl::Time now) {
+CallPlan Router::Plan(const std::string& host, const MethodInfo& method, const CallOptions& options,
+                      absl::Time now) {
   CallPlan plan;
   plan.snapshot = config_.Current();
   const config::HttpRoute* route = nullptr;
@@ -258,9 +256,9 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   Attempt attempt;
   attempt.state = plan.host->state();
   attempt.subset = attempt.state->Find(plan.subset);
-  const std::string what = plan.subset.empty()
-                               ? absl::StrCat("'", plan.host->host(), "'")
-                               : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  const std::string what =
+      plan.subset.empty() ? absl::StrCat("'", plan.host->host(), "'")
+                          : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
   if (attempt.subset == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("no healthy upstream: ", what, " is not defined by a DestinationRule"));

@@ -64,7 +64,7 @@ struct HostState {
     EndpointList endpoints;
     std::unique_ptr<Balancer> balancer;
     std::unique_ptr<OutlierDetector> outlier_detector;  // null: not configured
-    std::string hash_header;  // set when the policy hashes on a header
+    std::string hash_header;                            // set when the policy hashes on a header
   };
   EndpointList endpoints;
   SubsetState all;  // every endpoint, with the host-level policy
@@ -106,8 +106,8 @@ struct CallPlan {
   absl::Duration per_try_timeout = absl::ZeroDuration();
   std::vector<absl::StatusCode> retry_on;
   absl::Duration delay = absl::ZeroDuration();  // injected fault
-  std::optional<absl::Status> abort;           // injected fault
-  std::shared_ptr<HostEntry> mirror_host;      // set when this call is mirrored
+  std::optional<absl::Status> abort;            // injected fault
+  std::shared_ptr<HostEntry> mirror_host;       // set when this call is mirrored
   std::string mirror_subset;
   std::string hash_key;
   bool has_hash_key = false;

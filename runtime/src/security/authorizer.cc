@@ -24,8 +24,8 @@ bool Holds(const std::vector<AuthzValue>& values, const std::vector<AuthzValue>&
   return not_values.empty() || !AnyMatches(not_values, value);
 }
 
-bool Applies(const AuthorizationPolicy& policy,
-             const std::map<std::string, std::string>& labels, absl::string_view ns) {
+bool Applies(const AuthorizationPolicy& policy, const std::map<std::string, std::string>& labels,
+             absl::string_view ns) {
   if (policy.origin.namespace_name != ns && policy.origin.namespace_name != kRootNamespace) {
     return false;
   }

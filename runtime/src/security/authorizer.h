@@ -27,7 +27,7 @@ namespace meshup::internal {
 inline constexpr char kRootNamespace[] = "istio-system";
 
 struct AuthzRequest {
-  absl::string_view path;  // "/pkg.Svc/Method"
+  absl::string_view path;             // "/pkg.Svc/Method"
   absl::string_view method = "POST";  // gRPC is always POST
   // The caller's identity as Istio writes principals:
   // "<trust domain>/ns/<namespace>/sa/<service account>"; empty without mTLS.

@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "openssl/bio.h"
 #include "openssl/bn.h"
 #include "openssl/err.h"
@@ -74,8 +74,8 @@ absl::Status AddExtension(X509* certificate, X509* issuer, int nid, const char* 
   std::unique_ptr<X509_EXTENSION, Free> extension(
       X509V3_EXT_conf_nid(nullptr, &context, nid, value));
   if (!extension || X509_add_ext(certificate, extension.get(), -1) != 1) {
-    return absl::InternalError(absl::StrCat("cannot add extension ", OBJ_nid2sn(nid), "=", value,
-                                            ": ", OpenSslError()));
+    return absl::InternalError(
+        absl::StrCat("cannot add extension ", OBJ_nid2sn(nid), "=", value, ": ", OpenSslError()));
   }
   return absl::OkStatus();
 }
@@ -121,9 +121,9 @@ absl::StatusOr<LoadedCa> LoadCa(const std::string& directory) {
   Bio key_bio(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
   ca.key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   if (!ca.certificate || !ca.key) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(directory, " holds no readable CA (", kCaCertificateFile, ", ", kCaKeyFile,
-                     "): ", OpenSslError()));
+    return absl::InvalidArgumentError(absl::StrCat(directory, " holds no readable CA (",
+                                                   kCaCertificateFile, ", ", kCaKeyFile,
+                                                   "): ", OpenSslError()));
   }
   if (X509_check_private_key(ca.certificate.get(), ca.key.get()) != 1) {
     return absl::InvalidArgumentError(
@@ -136,24 +136,25 @@ absl::StatusOr<LoadedCa> LoadCa(const std::string& directory) {
 
 absl::Status InitCa(const std::string& directory, const CaOptions& options) {
   if (!IsTrustDomain(options.trust_domain)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "trust domain '", options.trust_domain,
-        "' is not valid (lowercase letters, digits, '-', '.' and '_')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("trust domain '", options.trust_domain,
+                     "' is not valid (lowercase letters, digits, '-', '.' and '_')"));
   }
   if (options.ttl < absl::Hours(1)) {
     return absl::InvalidArgumentError("a CA must be valid for at least an hour");
   }
   const std::string key_path = absl::StrCat(directory, "/", kCaKeyFile);
   if (!options.overwrite && access(key_path.c_str(), F_OK) == 0) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        key_path, " exists; a new CA would invalidate every certificate it issued (use --force "
-                  "to replace it)"));
+    return absl::AlreadyExistsError(
+        absl::StrCat(key_path,
+                     " exists; a new CA would invalidate every certificate it issued (use --force "
+                     "to replace it)"));
   }
   if (absl::Status made = MakeDirectories(directory); !made.ok()) return made;
   absl::StatusOr<Key> key = NewP256Key();
   if (!key.ok()) return key.status();
-  absl::StatusOr<Certificate> certificate =
-      NewCertificate(key->get(), options.ttl, absl::StrCat("MeshUp root CA ", options.trust_domain));
+  absl::StatusOr<Certificate> certificate = NewCertificate(
+      key->get(), options.ttl, absl::StrCat("MeshUp root CA ", options.trust_domain));
   if (!certificate.ok()) return certificate.status();
   X509* cert = certificate->get();
   X509_set_issuer_name(cert, X509_get_subject_name(cert));
@@ -167,10 +168,12 @@ absl::Status InitCa(const std::string& directory, const CaOptions& options) {
   if (X509_sign(cert, key->get(), EVP_sha256()) == 0) {
     return absl::InternalError(absl::StrCat("cannot sign the CA: ", OpenSslError()));
   }
-  if (absl::Status written = WriteFileAtomically(key_path, KeyPem(key->get()), 0600); !written.ok()) {
+  if (absl::Status written = WriteFileAtomically(key_path, KeyPem(key->get()), 0600);
+      !written.ok()) {
     return written;
   }
-  return WriteFileAtomically(absl::StrCat(directory, "/", kCaCertificateFile), CertificatePem(cert), 0644);
+  return WriteFileAtomically(absl::StrCat(directory, "/", kCaCertificateFile), CertificatePem(cert),
+                             0644);
 }
 
 absl::StatusOr<std::string> CaTrustDomain(const std::string& ca_directory) {
@@ -181,8 +184,9 @@ absl::StatusOr<std::string> CaTrustDomain(const std::string& ca_directory) {
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     if (name->type != GEN_URI) continue;
-    absl::string_view uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
-                          static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+    absl::string_view uri(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
+        static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
     if (absl::ConsumePrefix(&uri, "spiffe://")) return std::string(uri);
   }
   return absl::InvalidArgumentError(
@@ -214,12 +218,11 @@ absl::StatusOr<SpiffeId> IssueWorkloadCertificate(const std::string& ca_director
   X509* cert = certificate->get();
   X509_set_issuer_name(cert, X509_get_subject_name(ca->certificate.get()));
   const std::string san = absl::StrCat("URI:", id.ToString());
-  for (auto [nid, value] :
-       {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
-        std::pair{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-        std::pair{NID_ext_key_usage, "serverAuth,clientAuth"},
-        std::pair{NID_authority_key_identifier, "keyid:always"},
-        std::pair{NID_subject_alt_name, san.c_str()}}) {
+  for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+                            std::pair{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                            std::pair{NID_ext_key_usage, "serverAuth,clientAuth"},
+                            std::pair{NID_authority_key_identifier, "keyid:always"},
+                            std::pair{NID_subject_alt_name, san.c_str()}}) {
     if (absl::Status added = AddExtension(cert, ca->certificate.get(), nid, value); !added.ok()) {
       return added;
     }

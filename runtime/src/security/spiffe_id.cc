@@ -18,8 +18,7 @@ bool IsTrustDomain(absl::string_view name) {
   if (name.empty() || name.size() > 255) return false;
   for (char c : name) {
     if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
-          c == '_')) {
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
       return false;
     }
   }
@@ -29,8 +28,8 @@ bool IsTrustDomain(absl::string_view name) {
 absl::StatusOr<SpiffeId> ParseSpiffeId(absl::string_view uri) {
   constexpr absl::string_view kScheme = "spiffe://";
   auto error = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("'", uri, "' is not a workload SPIFFE ID: ",
-                                                   why));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", uri, "' is not a workload SPIFFE ID: ", why));
   };
   if (!absl::StartsWith(uri, kScheme)) return error("it does not start with spiffe://");
   absl::string_view rest = uri.substr(kScheme.size());

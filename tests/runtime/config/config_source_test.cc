@@ -85,8 +85,8 @@ TEST_F(ConfigSourceTest, RejectsABadUpdateWholeAndKeepsTheLastGood) {
 
   // A good file and a bad one arrive together: neither may apply.
   WriteFile(dir_ / "a-good.yaml", Rule("ratings", "v9", "ratings"));
-  WriteFile(dir_ / "z-bad.yaml",
-            Rule("details", "v1", "details") + "  trafficPolicy: {loadBalancer: {simple: FASTEST}}\n");
+  WriteFile(dir_ / "z-bad.yaml", Rule("details", "v1", "details") +
+                                     "  trafficPolicy: {loadBalancer: {simple: FASTEST}}\n");
   ASSERT_TRUE(Eventually([&] { return (*source)->reload_failures() > 0; }));
   EXPECT_THAT((*source)->last_error(), HasSubstr("z-bad.yaml"));
   EXPECT_THAT((*source)->last_error(), HasSubstr("'FASTEST' is not supported"));
@@ -96,8 +96,8 @@ TEST_F(ConfigSourceTest, RejectsABadUpdateWholeAndKeepsTheLastGood) {
 
   // Fixing the bad file applies both.
   std::filesystem::remove(dir_ / "z-bad.yaml");
-  ASSERT_TRUE(Eventually(
-      [&] { return (*source)->Current()->DestinationRuleFor("ratings") != nullptr; }));
+  ASSERT_TRUE(
+      Eventually([&] { return (*source)->Current()->DestinationRuleFor("ratings") != nullptr; }));
   EXPECT_EQ((*source)->last_error(), "");
 }
 

@@ -342,17 +342,19 @@ TEST(LoaderErrorTest, AHugeFileIsRefused) {
 }
 
 TEST(LoaderErrorTest, UnknownKind) {
-  EXPECT_THAT(Error("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n"),
-              HasSubstr("test.yaml:2:7: Gateway default/g: kind: kind 'Gateway' "
-                        "(networking.istio.io/v1) is not supported"));
+  EXPECT_THAT(
+      Error("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n"),
+      HasSubstr("test.yaml:2:7: Gateway default/g: kind: kind 'Gateway' "
+                "(networking.istio.io/v1) is not supported"));
 }
 
 TEST(LoaderErrorTest, WrongApiVersion) {
-  EXPECT_THAT(Error("apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: r}\n"
-                    "spec: {}\n"),
-              HasSubstr("apiVersion: 'networking.istio.io/v2' is not an apiVersion of "
-                        "VirtualService (use networking.istio.io/v1alpha3, "
-                        "networking.istio.io/v1beta1, networking.istio.io/v1)"));
+  EXPECT_THAT(
+      Error("apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: r}\n"
+            "spec: {}\n"),
+      HasSubstr("apiVersion: 'networking.istio.io/v2' is not an apiVersion of "
+                "VirtualService (use networking.istio.io/v1alpha3, "
+                "networking.istio.io/v1beta1, networking.istio.io/v1)"));
 }
 
 TEST(LoaderErrorTest, MissingName) {
@@ -362,8 +364,9 @@ TEST(LoaderErrorTest, MissingName) {
 }
 
 TEST(LoaderErrorTest, MissingSpec) {
-  EXPECT_THAT(Error("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\n"),
-              HasSubstr("DestinationRule default/r: spec: spec is required"));
+  EXPECT_THAT(
+      Error("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\n"),
+      HasSubstr("DestinationRule default/r: spec: spec is required"));
 }
 
 TEST(LoaderErrorTest, UnknownFieldIsAnErrorWithItsPath) {
@@ -403,11 +406,12 @@ TEST(LoaderErrorTest, SeveralDestinationsNeedWeights) {
 }
 
 TEST(LoaderErrorTest, UnknownSubsetListsTheDefinedOnes) {
-  EXPECT_THAT(Error(ReviewsRoute(R"(route:
+  EXPECT_THAT(
+      Error(ReviewsRoute(R"(route:
     - destination: {host: reviews, subset: v4}
 )")),
-              HasSubstr("test.yaml:27: VirtualService default/reviews: unknown subset 'v4' of host "
-                        "'reviews'; DestinationRule default/reviews (test.yaml) defines: v1, v2, v3"));
+      HasSubstr("test.yaml:27: VirtualService default/reviews: unknown subset 'v4' of host "
+                "'reviews'; DestinationRule default/reviews (test.yaml) defines: v1, v2, v3"));
 }
 
 TEST(LoaderErrorTest, SubsetWithoutDestinationRule) {
@@ -575,18 +579,21 @@ TEST(LoaderErrorTest, TheSameNameTwiceAcrossFiles) {
 
 TEST(LoaderErrorTest, TwoDestinationRulesForOneHost) {
   auto snapshot = LoadConfigFiles(
-      {{"a.yaml", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\n"
-                  "spec: {host: reviews}\n"},
-       {"b.yaml", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\n"
-                  "spec: {host: reviews.default.svc.cluster.local}\n"}});
+      {{"a.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\n"
+        "spec: {host: reviews}\n"},
+       {"b.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\n"
+        "spec: {host: reviews.default.svc.cluster.local}\n"}});
   ASSERT_FALSE(snapshot.ok());
   EXPECT_THAT(snapshot.status().message(),
               HasSubstr("host 'reviews' already has DestinationRule default/a at a.yaml:1"));
 }
 
 TEST(LoaderErrorTest, TwoMeshDocuments) {
-  const std::string mesh = "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: m}\n"
-                           "spec: {}\n";
+  const std::string mesh =
+      "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: m}\n"
+      "spec: {}\n";
   EXPECT_THAT(Error(mesh + "---\n" + mesh), HasSubstr("a second Mesh document"));
 }
 

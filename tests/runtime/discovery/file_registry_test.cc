@@ -72,7 +72,8 @@ class FileRegistryTest : public ::testing::Test {
 
 TEST(WorkloadEntryYamlTest, RoundTrips) {
   WorkloadRecord record = Reviews("reviews-v2-1", "v2", 9082);
-  absl::StatusOr<WorkloadRecord> parsed = ParseWorkloadEntryYaml("x.yaml", WorkloadEntryYaml(record));
+  absl::StatusOr<WorkloadRecord> parsed =
+      ParseWorkloadEntryYaml("x.yaml", WorkloadEntryYaml(record));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, record);
   EXPECT_EQ(parsed->HostPort(), "127.0.0.1:9082");
@@ -114,8 +115,8 @@ TEST_F(FileRegistryTest, WatchReportsTheCurrentSetThenChanges) {
   ASSERT_TRUE(reports.WaitFor([](const auto& w) { return w.size() == 2; }));
 
   ASSERT_TRUE(registry_->Deregister("reviews-v1-1").ok());
-  ASSERT_TRUE(reports.WaitFor(
-      [](const auto& w) { return w.size() == 1 && w[0].name == "reviews-v2-1"; }));
+  ASSERT_TRUE(
+      reports.WaitFor([](const auto& w) { return w.size() == 1 && w[0].name == "reviews-v2-1"; }));
 }
 
 TEST_F(FileRegistryTest, WatchIgnoresOtherServices) {

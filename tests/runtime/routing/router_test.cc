@@ -132,8 +132,8 @@ spec:
   EXPECT_EQ(plan.deadline, now + absl::Milliseconds(500));
   EXPECT_EQ(plan.tries, 5);  // Istio's attempts count retries
   EXPECT_EQ(plan.per_try_timeout, absl::Milliseconds(100));
-  EXPECT_THAT(plan.retry_on, ::testing::ElementsAre(absl::StatusCode::kUnavailable,
-                                                    absl::StatusCode::kCancelled));
+  EXPECT_THAT(plan.retry_on,
+              ::testing::ElementsAre(absl::StatusCode::kUnavailable, absl::StatusCode::kCancelled));
   ASSERT_TRUE(plan.abort.has_value());
   EXPECT_EQ(plan.abort->code(), absl::StatusCode::kUnavailable);  // HTTP 503
   EXPECT_EQ(plan.delay, absl::ZeroDuration());                    // 0 percent

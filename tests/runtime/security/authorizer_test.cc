@@ -73,12 +73,12 @@ TEST(AuthorizerTest, AMatchingDenyWinsOverAMatchingAllow) {
 }
 
 TEST(AuthorizerTest, AnAllowPolicyWithoutRulesAllowsNothingAndADenyWithoutRulesDeniesNothing) {
-  EXPECT_FALSE(Check(*Policies(Policy("allow-nothing", "  action: ALLOW\n")), kGetReviews,
-                     kProductpage)
-                   .allowed);
-  EXPECT_TRUE(Check(*Policies(Policy("deny-nothing", "  action: DENY\n")), kGetReviews,
-                    kProductpage)
-                  .allowed);
+  EXPECT_FALSE(
+      Check(*Policies(Policy("allow-nothing", "  action: ALLOW\n")), kGetReviews, kProductpage)
+          .allowed);
+  EXPECT_TRUE(
+      Check(*Policies(Policy("deny-nothing", "  action: DENY\n")), kGetReviews, kProductpage)
+          .allowed);
 }
 
 TEST(AuthorizerTest, WhenConditionsOnHeaders) {
@@ -113,7 +113,8 @@ TEST(AuthorizerTest, PoliciesApplyBySelectorAndNamespace) {
 )"));
   EXPECT_TRUE(Check(*snapshot, kGetReviews, "").allowed);
   EXPECT_FALSE(Check(*snapshot, kGetReviews, "", {}, {{"app", "ratings"}}).allowed);
-  EXPECT_FALSE(Check(*snapshot, kGetReviews, "", {}, {{"app", "reviews"}, {"version", "v2"}}).allowed);
+  EXPECT_FALSE(
+      Check(*snapshot, kGetReviews, "", {}, {{"app", "reviews"}, {"version", "v2"}}).allowed);
 }
 
 TEST(AuthorizerTest, TheRootNamespaceAppliesEverywhere) {

@@ -104,8 +104,8 @@ class GrpcService final : public grpc::Service {
     Add(method, grpc::internal::RpcMethod::CLIENT_STREAMING,
         new grpc::internal::ClientStreamingHandler<grpc::Service, Request, Response>(
             [this, &method, handler = std::move(handler)](
-                grpc::Service*, grpc::ServerContext* context,
-                grpc::ServerReader<Request>* reader, Response* response) {
+                grpc::Service*, grpc::ServerContext* context, grpc::ServerReader<Request>* reader,
+                Response* response) {
               GrpcServerStream<Request, Response, grpc::ServerReader<Request>, true, false> stream(
                   *reader);
               ServerReader<Request> typed(stream);
@@ -119,8 +119,7 @@ class GrpcService final : public grpc::Service {
   template <class Request, class Response>
   void AddBidiStreaming(
       const MethodInfo& method,
-      std::function<absl::Status(ServerContext&, ServerReaderWriter<Request, Response>&)>
-          handler) {
+      std::function<absl::Status(ServerContext&, ServerReaderWriter<Request, Response>&)> handler) {
     Add(method, grpc::internal::RpcMethod::BIDI_STREAMING,
         new grpc::internal::BidiStreamingHandler<grpc::Service, Request, Response>(
             [this, &method, handler = std::move(handler)](
@@ -130,9 +129,8 @@ class GrpcService final : public grpc::Service {
                                true>
                   stream(*reader_writer);
               ServerReaderWriter<Request, Response> typed(stream);
-              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
-                return handler(ctx, typed);
-              });
+              return RunServerCall(owner_, method, *context,
+                                   [&](ServerContext& ctx) { return handler(ctx, typed); });
             },
             this));
   }

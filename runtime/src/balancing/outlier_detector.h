@@ -15,9 +15,10 @@
 //   were in flight) are ignored; consecutive_errors <= 0 disables detection.
 // - The ejection count never decays (Envoy's does): a returned endpoint that
 //   later fails again is ejected for longer each time, with no cap.
-// - Ejection is decided on each failure, not on a timer, so `interval` is not
-//   used; min_health_percent is left to the balancer's panic mode, which
-//   picks ejected endpoints when no other is left.
+// - Ejection is decided on each failure, not on a timer, so Istio's
+//   `interval` has no use, and a minimum of healthy endpoints is left to the
+//   balancer's panic mode, which picks ejected endpoints when no other is
+//   left; the configuration loader warns on both fields.
 #ifndef MESHUP_SRC_BALANCING_OUTLIER_DETECTOR_H_
 #define MESHUP_SRC_BALANCING_OUTLIER_DETECTOR_H_
 

@@ -102,9 +102,6 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
                      "set one of consecutive5xxErrors, consecutiveGatewayErrors or "
                      "consecutiveErrors: for gRPC they count the same failures");
   }
-  if (YAML::Node n = fields.Get("interval"); n.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(od.interval, ReadDuration(n, fields.Path("interval"), doc));
-  }
   if (YAML::Node n = fields.Get("baseEjectionTime"); n.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(od.base_ejection_time,
                             ReadDuration(n, fields.Path("baseEjectionTime"), doc));
@@ -113,11 +110,11 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
     MESHUP_ASSIGN_OR_RETURN(int64_t v, ReadInt(n, fields.Path("maxEjectionPercent"), doc, 0, 100));
     od.max_ejection_percent = static_cast<int>(v);
   }
-  if (YAML::Node n = fields.Get("minHealthPercent"); n.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(int64_t v, ReadInt(n, fields.Path("minHealthPercent"), doc, 0, 100));
-    od.min_health_percent = static_cast<int>(v);
-  }
-  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"splitExternalLocalOriginErrors"}));
+  // Ejection happens on the failure that reaches the threshold, not on an
+  // interval's sweep, and never below a healthy minimum: these two would
+  // change nothing.
+  MESHUP_RETURN_IF_ERROR(
+      fields.CheckAllRead({"interval", "minHealthPercent", "splitExternalLocalOriginErrors"}));
   return od;
 }
 

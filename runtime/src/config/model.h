@@ -118,10 +118,8 @@ struct ConnectionPool {
 
 struct OutlierDetection {
   int consecutive_errors = 5;
-  absl::Duration interval = absl::Seconds(10);
   absl::Duration base_ejection_time = absl::Seconds(30);
   int max_ejection_percent = 10;
-  int min_health_percent = 0;
 };
 
 enum class TlsMode { kUnset, kDisable, kIstioMutual, kMutual, kSimple };

@@ -249,7 +249,9 @@ spec:
   EXPECT_EQ(policy.connection_pool->max_requests, 100);
   EXPECT_EQ(policy.connection_pool->connect_timeout, absl::Milliseconds(250));
   EXPECT_EQ(policy.outlier_detection->consecutive_errors, 3);
-  EXPECT_EQ(policy.outlier_detection->interval, absl::Seconds(1));
+  EXPECT_EQ(policy.outlier_detection->base_ejection_time, absl::Seconds(30));
+  EXPECT_THAT(snapshot->warnings,
+              ElementsAre(HasSubstr("spec.trafficPolicy.outlierDetection.interval: has no effect")));
   EXPECT_EQ(policy.outlier_detection->max_ejection_percent, 50);
   EXPECT_EQ(policy.tls_mode, TlsMode::kIstioMutual);
   const LoadBalancer& sticky = *rule->FindSubset("sticky")->traffic_policy->load_balancer;

@@ -155,8 +155,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
                        "reviews.default.svc.cluster.local) nor host:port"));
     }
     channel->router = impl_->router.get();
-    channel->host = *host;
-    impl_->router->Host(*host);  // start watching its endpoints now
+    channel->host = impl_->router->Host(*host);  // watches its endpoints from now on
   }
   return internal::ChannelAccess::Make(std::move(channel));
 }

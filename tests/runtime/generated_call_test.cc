@@ -285,6 +285,18 @@ TEST_F(GeneratedCallTest, BidiStreamingAnswersEachMessage) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+TEST_F(GeneratedCallTest, AStreamDroppedBeforeFinishIsCancelledCleanly) {
+  for (int i = 0; i < 20; ++i) {
+    auto stream = client_->Chat();
+    Echo echo;
+    echo.set_text("half-way");
+    ASSERT_TRUE(stream->Write(echo));
+    ASSERT_TRUE(stream->Read(&echo));
+    // Dropped here, without WritesDone() or Finish().
+  }
+  EXPECT_TRUE(client_->Echo(Echo()).ok());
+}
+
 TEST_F(GeneratedCallTest, NestedMessagesAndWellKnownTypes) {
   meshup_test::everything::Outer outer;
   outer.mutable_inner()->set_value("in");

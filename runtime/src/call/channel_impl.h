@@ -18,7 +18,7 @@ struct Channel::Impl {
   std::shared_ptr<internal::RoutedEndpoint> endpoint;
   // A mesh host: routed per call. The router belongs to the Mesh.
   internal::Router* router = nullptr;
-  std::string host;
+  std::shared_ptr<internal::HostEntry> host;
 };
 
 namespace internal {

@@ -52,6 +52,7 @@ class GrpcClientStream final : public ClientStream {
       call_.EndAttempt(status_);
       return;
     }
+    started_ = true;
     grpc::ClientContext* context = &call_.context();
     switch (method.kind) {
       case RpcKind::kServerStreaming:
@@ -66,6 +67,15 @@ class GrpcClientStream final : public ClientStream {
         reader_writer_.reset(grpc::internal::ClientReaderWriterFactory<Message, Message>::Create(
             *target, rpc_method_, context));
         break;
+    }
+  }
+
+  // A stream dropped before Finish() is cancelled, and its attempt ends, so
+  // that its endpoint's in-flight count and the connection pool are right.
+  ~GrpcClientStream() override {
+    if (started_ && !finished_) {
+      call_.context().TryCancel();
+      call_.EndAttempt(absl::CancelledError("the stream was dropped before Finish()"));
     }
   }
 
@@ -104,6 +114,7 @@ class GrpcClientStream final : public ClientStream {
   ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
   absl::Status status_;
+  bool started_ = false;
   bool finished_ = false;
   std::unique_ptr<grpc::ClientReader<Message>> reader_;
   std::unique_ptr<grpc::ClientWriter<Message>> writer_;

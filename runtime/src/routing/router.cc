@@ -180,13 +180,13 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
   std::atomic_store(&entry.state_, std::shared_ptr<const HostState>(std::move(state)));
 }
 
-CallPlan Router::Plan(const std::string& host, const MethodInfo& method, const CallOptions& options,
-                      absl::Time now) {
+CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& method,
+                      const CallOptions& options, absl::Time now) {
   CallPlan plan;
   plan.snapshot = config_.Current();
   const config::HttpRoute* route = nullptr;
-  std::string destination_host = host;
-  if (const config::VirtualService* vs = plan.snapshot->VirtualServiceFor(host)) {
+  const std::string* destination_host = &host->host();
+  if (const config::VirtualService* vs = plan.snapshot->VirtualServiceFor(host->host())) {
     RequestAttributes request;
     request.path = method.path;
     request.headers = options.headers;
@@ -195,11 +195,11 @@ CallPlan Router::Plan(const std::string& host, const MethodInfo& method, const C
     route = MatchRoute(*vs, request);
     if (route != nullptr) {
       const config::WeightedDestination& picked = PickWeighted(*route, random_);
-      destination_host = picked.destination.host;
+      destination_host = &picked.destination.host;
       plan.subset = picked.destination.subset;
     }
   }
-  plan.host = Host(destination_host);
+  plan.host = *destination_host == host->host() ? host : Host(*destination_host);
 
   // Timeout: the route's replaces the IDL's; the caller's can only shorten it.
   absl::Duration timeout = method.timeout;

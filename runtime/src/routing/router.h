@@ -131,9 +131,10 @@ class Router {
   // The entry of `host`, made and watched on first use.
   std::shared_ptr<HostEntry> Host(const std::string& host);
 
-  // Decides a call of `method` to `host` at `now`.
-  CallPlan Plan(const std::string& host, const MethodInfo& method, const CallOptions& options,
-                absl::Time now);
+  // Decides a call of `method` to `host` (an entry from Host(), which a
+  // channel keeps, so the common call takes no lock here) at `now`.
+  CallPlan Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& method,
+                const CallOptions& options, absl::Time now);
 
   // Picks the endpoint of an attempt, never one in `tried` when another
   // exists. UNAVAILABLE ("no healthy upstream", naming the host and subset)

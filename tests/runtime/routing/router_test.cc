@@ -96,7 +96,7 @@ spec: {address: 127.0.0.1, ports: {grpc: 9003}, labels: {app: reviews, version: 
 TEST_F(RouterTest, WithoutAVirtualServiceTheIdlDecides) {
   Load(kReviews);
   const absl::Time now = absl::Now();
-  CallPlan plan = router_->Plan("reviews", Method(), CallOptions(), now);
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), now);
   EXPECT_EQ(plan.host->host(), "reviews");
   EXPECT_EQ(plan.subset, "");
   EXPECT_EQ(plan.deadline, now + absl::Seconds(3));
@@ -127,7 +127,7 @@ spec:
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
   const absl::Time now = absl::Now();
-  CallPlan plan = router_->Plan("reviews", Method(), jason, now);
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, now);
   EXPECT_EQ(plan.subset, "v2");
   EXPECT_EQ(plan.deadline, now + absl::Milliseconds(500));
   EXPECT_EQ(plan.tries, 5);  // Istio's attempts count retries
@@ -140,7 +140,7 @@ spec:
   ASSERT_NE(plan.mirror_host, nullptr);
   EXPECT_EQ(plan.mirror_subset, "v1");
 
-  CallPlan other = router_->Plan("reviews", Method(), CallOptions(), now);
+  CallPlan other = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), now);
   EXPECT_EQ(other.subset, "v1");
   EXPECT_FALSE(other.abort.has_value());
   EXPECT_EQ(other.mirror_host, nullptr);
@@ -160,13 +160,13 @@ spec:
   CallOptions options;
   options.timeout = absl::Milliseconds(50);
   const absl::Time now = absl::Now();
-  EXPECT_EQ(router_->Plan("reviews", Method(), options, now).deadline,
+  EXPECT_EQ(router_->Plan(router_->Host("reviews"), Method(), options, now).deadline,
             now + absl::Milliseconds(50));
 }
 
 TEST_F(RouterTest, PicksOnlyFromTheSubsetAndNeverATriedEndpoint) {
   Load(kReviews);
-  CallPlan plan = router_->Plan("reviews", Method(), CallOptions(), absl::Now());
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
   plan.subset = "v2";
   for (int i = 0; i < 50; ++i) {
     absl::StatusOr<Attempt> first = router_->Pick(plan, {}, clock_.Now());
@@ -188,7 +188,7 @@ spec:
   host: ratings
   subsets: [{name: v1, labels: {version: v1}}]
 )");
-  CallPlan plan = router_->Plan("ratings", Method(), CallOptions(), absl::Now());
+  CallPlan plan = router_->Plan(router_->Host("ratings"), Method(), CallOptions(), absl::Now());
   plan.subset = "v1";
   absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
   EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The second command of the README: installs what is missing, builds, and
-# runs every test.
+# runs every test; then builds again with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs every test under them.
+# MESHUP_SKIP_SANITIZERS=1 skips the second pass (for a quick local run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900
+if [ "${MESHUP_SKIP_SANITIZERS:-0}" != "1" ]; then
+  scripts/sanitizers.sh asan
+fi

@@ -33,12 +33,24 @@ void EnableStandardServices() {
   });
 }
 
-std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& address) {
+// A channel to one endpoint: mTLS verifying its SPIFFE ID when this
+// workload has an identity, plaintext otherwise.
+std::shared_ptr<grpc::Channel> NewGrpcChannel(const internal::EndpointInfo& endpoint,
+                                              const internal::WorkloadIdentity* identity) {
   grpc::ChannelArguments args;
   // The mesh decides about retries itself (IDL and route policies); gRPC's
   // own retries would multiply them.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (identity == nullptr) {
+    return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(), args);
+  }
+  std::string expected;
+  if (!endpoint.service_account.empty()) {
+    expected = internal::SpiffeId{identity->id().trust_domain, endpoint.namespace_name,
+                                  endpoint.service_account}
+                   .ToString();
+  }
+  return grpc::CreateCustomChannel(endpoint.address, identity->ChannelCredentials(expected), args);
 }
 
 absl::Status ValidateOptions(const MeshOptions& options) {
@@ -100,6 +112,11 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
     if (!source.ok()) return source.status();
     impl->config = *std::move(source);
   }
+  if (!impl->options.identity_dir.empty()) {
+    auto identity = internal::WorkloadIdentity::Load(impl->options.identity_dir);
+    if (!identity.ok()) return identity.status();
+    impl->identity = *std::move(identity);
+  }
   std::string registry_dir = impl->options.registry_dir;
   const config::MeshConfig& mesh_config = impl->config->Current()->mesh;
   if (registry_dir.empty() &&
@@ -133,7 +150,9 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   identity.labels = {{"app", impl->options.service}, {"version", impl->options.version}};
   impl->router = std::make_unique<internal::Router>(
       *impl->config, impl->registry.get(), std::move(identity),
-      [](const internal::EndpointInfo& endpoint) { return NewGrpcChannel(endpoint.address); },
+      [identity = impl->identity.get()](const internal::EndpointInfo& endpoint) {
+        return NewGrpcChannel(endpoint, identity);
+      },
       internal::Clock::Real(), internal::Random::Real());
   return std::unique_ptr<Mesh>(new Mesh(std::move(impl)));
 }
@@ -145,7 +164,8 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
     channel->endpoint = std::make_shared<internal::RoutedEndpoint>(
-        internal::EndpointInfo{channel->target, {}, ""}, NewGrpcChannel(channel->target));
+        internal::EndpointInfo{channel->target, {}, "", ""},
+        NewGrpcChannel(internal::EndpointInfo{channel->target, {}, "", ""}, impl_->identity.get()));
   } else {
     std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {
@@ -167,6 +187,7 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   server->runtime.config = impl_->config.get();
   server->runtime.labels = {{"app", impl_->options.service}, {"version", impl_->options.version}};
   server->runtime.namespace_name = impl_->options.namespace_name;
+  server->identity = impl_->identity.get();
   return std::unique_ptr<Server>(new Server(std::move(server)));
 }
 

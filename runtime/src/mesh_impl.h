@@ -11,6 +11,7 @@
 #include "loop/event_loop.h"
 #include "meshup/mesh.h"
 #include "routing/router.h"
+#include "security/workload_identity.h"
 
 namespace meshup {
 
@@ -21,6 +22,7 @@ struct Mesh::Impl {
   std::unique_ptr<internal::EventLoop> loop;
   std::unique_ptr<config::ConfigSource> config;
   std::unique_ptr<internal::Registry> registry;  // null: static endpoints only
+  std::unique_ptr<internal::WorkloadIdentity> identity;  // null: plaintext
   std::unique_ptr<internal::Router> router;
 };
 

@@ -37,7 +37,10 @@ internal::WorkloadRecord Workload(const Server::Impl& impl, int port) {
   }
   workload.port = static_cast<uint32_t>(port);
   workload.labels = {{"app", mesh.service}, {"version", mesh.version}};
-  workload.service_account = mesh.service;
+  // With an identity, clients verify the server against what it registers.
+  workload.service_account =
+      impl.identity != nullptr ? impl.identity->id().service_account : mesh.service;
+  if (impl.identity != nullptr) workload.namespace_name = impl.identity->id().namespace_name;
   return workload;
 }
 
@@ -83,7 +86,10 @@ absl::StatusOr<int> Server::Start() {
   // Two servers must not share a port: the second one's Start() fails.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(address,
+                           impl_->identity != nullptr ? impl_->identity->ServerCredentials()
+                                                      : grpc::InsecureServerCredentials(),
+                           &bound_port);
   for (Service* service : impl_->services) {
     builder.RegisterService(internal::ServiceAccess::GrpcService(*service));
   }

@@ -12,6 +12,7 @@
 #include "grpcpp/server.h"
 #include "meshup/mesh.h"
 #include "meshup/server.h"
+#include "security/workload_identity.h"
 #include "server_runtime.h"
 
 namespace meshup {
@@ -23,6 +24,7 @@ struct Server::Impl {
   MeshOptions mesh_options;
   internal::Registry* registry = nullptr;  // the Mesh's; null: none
   internal::ServerRuntime runtime;
+  const internal::WorkloadIdentity* identity = nullptr;  // the Mesh's; null: plaintext
   mutable absl::Mutex mu;
   std::vector<Service*> services ABSL_GUARDED_BY(mu);
   std::unique_ptr<grpc::Server> grpc_server ABSL_GUARDED_BY(mu);

@@ -45,6 +45,14 @@ struct MeshOptions {
   // channels to a service find its endpoints there. Empty: the directory of
   // the configuration's Mesh document (spec.registry), or no registry.
   std::string registry_dir;
+  // The workload's identity for mTLS: a directory with cert.pem, key.pem and
+  // root.pem (`meshup ca issue --out DIR`), re-read every second so that
+  // replacing the files rotates it. When set, servers require and verify
+  // client certificates, channels verify that each server presents the
+  // SPIFFE ID discovery gave for it, and handlers and AuthorizationPolicy
+  // see the caller's SPIFFE ID; Create() fails on missing or expired files
+  // rather than fall back to plaintext. Empty: plaintext.
+  std::string identity_dir;
 };
 
 class Mesh {

@@ -20,7 +20,8 @@ namespace meshup::internal {
 struct EndpointInfo {
   std::string address;  // "127.0.0.1:9081" (IPv6 in brackets)
   std::map<std::string, std::string> labels;
-  std::string service_account;
+  std::string service_account;  // empty: unknown (a static address)
+  std::string namespace_name = "default";
 };
 
 class Endpoint {

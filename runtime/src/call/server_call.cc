@@ -17,7 +17,15 @@
 namespace meshup {
 
 ServerContext::ServerContext(grpc::ServerContext& grpc_context, const MethodInfo& method)
-    : grpc_(grpc_context), method_(method) {}
+    : grpc_(grpc_context), method_(method) {
+  // Set by gRPC's TLS stack from the verified client certificate's SPIFFE ID.
+  std::shared_ptr<const grpc::AuthContext> auth = grpc_.auth_context();
+  if (auth != nullptr) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues("peer_spiffe_id")) {
+      peer_identity_.assign(value.data(), value.size());
+    }
+  }
+}
 
 std::string ServerContext::peer() const { return grpc_.peer(); }
 

@@ -116,7 +116,8 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
   // The workloads of the host: registered ones, then the configuration's.
   std::vector<EndpointInfo> infos;
   for (const WorkloadRecord& record : entry.registered_) {
-    infos.push_back({record.HostPort(), record.labels, record.service_account});
+    infos.push_back(
+        {record.HostPort(), record.labels, record.service_account, record.namespace_name});
   }
   auto add_static = [&infos](const config::Workload& workload, uint32_t default_port) {
     uint32_t port = default_port;
@@ -126,7 +127,8 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     WorkloadRecord record;
     record.address = workload.address;
     record.port = port;
-    infos.push_back({record.HostPort(), workload.labels, workload.service_account});
+    infos.push_back({record.HostPort(), workload.labels, workload.service_account,
+                     workload.origin.namespace_name});
   };
   for (const config::Workload& workload : snapshot.workload_entries) {
     auto app = workload.labels.find("app");

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +61,30 @@ std::string Split(int v1_weight, int v3_weight) {
       "}\n    - {destination: {host: everything, subset: v3}, weight: ", v3_weight,
       "}\n    retries: {attempts: 2, retryOn: unavailable}\n"));
 }
+
+// Calls `call` in a loop on its own thread until Stop() (or 30 s), counting
+// successes and failures.
+class BackgroundCalls {
+ public:
+  explicit BackgroundCalls(std::function<bool()> call) {
+    thread_ = std::thread([this, call = std::move(call)] {
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      while (!stop_ && absl::Now() < deadline) (call() ? succeeded_ : failed_)++;
+    });
+  }
+  ~BackgroundCalls() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int succeeded() const { return succeeded_.load(); }
+  int failed() const { return failed_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> succeeded_{0}, failed_{0};
+  std::thread thread_;
+};
 
 class RoutingTest : public ::testing::Test {
  protected:
@@ -178,20 +204,11 @@ TEST_F(RoutingTest, WeightsShiftLiveWithZeroFailedCalls) {
   StartClient();
   WaitForServers(1);
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> failed{0}, v1{0}, v3{0};
-  std::thread load([&] {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (!stop && absl::Now() < deadline) {
-      absl::StatusOr<Echo> reply = client_->Echo(Echo());
-      if (!reply.ok()) {
-        ++failed;
-      } else if (absl::StartsWith(reply->text(), "v1:")) {
-        ++v1;
-      } else {
-        ++v3;
-      }
-    }
+  std::atomic<int> v1{0}, v3{0};
+  BackgroundCalls load([&] {
+    absl::StatusOr<Echo> reply = client_->Echo(Echo());
+    if (reply.ok()) (absl::StartsWith(reply->text(), "v1:") ? v1 : v3)++;
+    return reply.ok();
   });
   absl::SleepFor(absl::Milliseconds(200));
   const int v1_before = v1.load();
@@ -206,13 +223,12 @@ TEST_F(RoutingTest, WeightsShiftLiveWithZeroFailedCalls) {
   absl::SleepFor(absl::Milliseconds(200));
   const int v1_after_switch = v1.load();
   absl::SleepFor(absl::Milliseconds(300));
-  stop = true;
-  load.join();
+  load.Stop();
   EXPECT_GT(v1_before, 0);
   EXPECT_GT(v3.load(), 0);
   EXPECT_LT(took, absl::Seconds(1)) << "the weight change took " << took;
   EXPECT_EQ(v1.load(), v1_after_switch) << "v1 still got calls after the switch";
-  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(load.failed(), 0);
 }
 
 TEST_F(RoutingTest, AKilledEndpointIsEjectedAndIdempotentCallsStillSucceed) {
@@ -231,23 +247,15 @@ TEST_F(RoutingTest, AKilledEndpointIsEjectedAndIdempotentCallsStillSucceed) {
   StartClient();
   WaitForServers(3);
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> failed{0}, succeeded{0};
-  std::thread load([&] {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (!stop && absl::Now() < deadline) {
-      (client_->Echo(Echo()).ok() ? succeeded : failed)++;
-    }
-  });
+  BackgroundCalls load([&] { return client_->Echo(Echo()).ok(); });
   absl::SleepFor(absl::Milliseconds(200));
   // A crash: no deregistration, the registry still lists the workload.
   ASSERT_TRUE(servers_[0]->Stop(SIGKILL, absl::Seconds(10)).ok());
-  const int at_kill = succeeded.load();
+  const int at_kill = load.succeeded();
   absl::SleepFor(absl::Milliseconds(1000));
-  stop = true;
-  load.join();
-  EXPECT_GT(succeeded.load(), at_kill + 10) << "calls stopped after the kill";
-  EXPECT_EQ(failed.load(), 0);
+  load.Stop();
+  EXPECT_GT(load.succeeded(), at_kill + 10) << "calls stopped after the kill";
+  EXPECT_EQ(load.failed(), 0);
 }
 
 TEST_F(RoutingTest, AGracefulStopLosesNoCall) {
@@ -258,23 +266,15 @@ TEST_F(RoutingTest, AGracefulStopLosesNoCall) {
   StartServer("v1", /*drain_ms=*/1000);
   StartClient();
   WaitForServers(2);
-  std::atomic<bool> stop{false};
-  std::atomic<int> failed{0}, succeeded{0};
-  std::thread load([&] {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (!stop && absl::Now() < deadline) {
-      (client_->Echo(Echo()).ok() ? succeeded : failed)++;
-    }
-  });
+  BackgroundCalls load([&] { return client_->Echo(Echo()).ok(); });
   absl::SleepFor(absl::Milliseconds(200));
   absl::StatusOr<int> exit = servers_[0]->Stop(SIGTERM, absl::Seconds(20));
   ASSERT_TRUE(exit.ok()) << exit.status();
   EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0);
   absl::SleepFor(absl::Milliseconds(300));
-  stop = true;
-  load.join();
-  EXPECT_GT(succeeded.load(), 0);
-  EXPECT_EQ(failed.load(), 0);
+  load.Stop();
+  EXPECT_GT(load.succeeded(), 0);
+  EXPECT_EQ(load.failed(), 0);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(root_ / "registry"),
                           std::filesystem::directory_iterator()),
             1)

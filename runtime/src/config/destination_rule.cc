@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/parse_common.h"
 #include "config/parsers.h"
+#include "names.h"
 #include "status_macros.h"
 
 namespace meshup::config {
@@ -189,7 +190,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, con
     YAML::Node name = subset_fields.Get("name");
     if (!name.IsDefined()) return doc.Error(subsets[i], path, "name is required");
     MESHUP_ASSIGN_OR_RETURN(subset.name, ReadString(name, subset_fields.Path("name"), doc));
-    if (!IsDnsLabel(subset.name)) {
+    if (!internal::IsDns1123Label(subset.name)) {
       return doc.Error(name, subset_fields.Path("name"),
                        absl::StrCat("subset name '", subset.name, "' is not a DNS-1123 label"));
     }

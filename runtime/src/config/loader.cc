@@ -3,9 +3,7 @@
 #include <dirent.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 #include "absl/strings/match.h"
@@ -15,6 +13,7 @@
 #include "config/parsers.h"
 #include "config/yaml_fields.h"
 #include "status_macros.h"
+#include "util/files.h"
 
 namespace meshup::config {
 namespace {
@@ -317,11 +316,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::s
   std::vector<ConfigFile> files;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory, "/", name);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    std::ostringstream text;
-    text << in.rdbuf();
-    files.push_back({path, text.str()});
+    absl::StatusOr<std::string> text = internal::ReadFile(path);
+    if (!text.ok()) return text.status();
+    files.push_back({path, *std::move(text)});
   }
   return LoadConfigFiles(files);
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "names.h"
 #include "status_macros.h"
 
 namespace meshup::config {
@@ -51,18 +52,10 @@ constexpr std::pair<absl::string_view, absl::StatusCode> kRetryOn[] = {
 
 }  // namespace
 
-bool IsDnsLabel(absl::string_view name) {
-  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  for (char c : name) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return true;
-}
-
 std::optional<std::string> MeshHostName(absl::string_view host, absl::string_view ns) {
   std::vector<absl::string_view> labels = absl::StrSplit(host, '.');
   for (absl::string_view label : labels) {
-    if (!IsDnsLabel(label)) return std::nullopt;
+    if (!internal::IsDns1123Label(label)) return std::nullopt;
   }
   const bool cluster_local = (labels.size() == 2 && labels[1] == ns) ||
                              (labels.size() == 3 && labels[2] == "svc") ||

@@ -46,9 +46,6 @@ absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YAML::Node& node
                                                           absl::string_view path,
                                                           const Document& doc);
 
-// A DNS-1123 label (names of subsets, namespaces, services).
-bool IsDnsLabel(absl::string_view name);
-
 }  // namespace meshup::config
 
 #endif  // MESHUP_SRC_CONFIG_PARSE_COMMON_H_

@@ -8,8 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -166,10 +164,9 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
   std::map<std::string, WorkloadRecord> good;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory_, "/", name);
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<WorkloadRecord> record = ParseWorkloadEntryYaml(path, text.str());
+    absl::StatusOr<std::string> text = ReadFile(path);
+    if (!text.ok()) continue;  // removed between listing and reading: deregistered
+    absl::StatusOr<WorkloadRecord> record = ParseWorkloadEntryYaml(path, *text);
     if (record.ok()) {
       good[name] = *record;
       records.push_back(*std::move(record));
@@ -178,7 +175,7 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
           absl::StrCat(record.status().message(), " (keeping its last good record)"));
       good[name] = last->second;
       records.push_back(last->second);
-    } else if (in) {
+    } else {
       warnings_.push_back(std::string(record.status().message()));
     }
     if (warnings_.size() > 100) warnings_.erase(warnings_.begin());

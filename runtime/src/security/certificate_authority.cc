@@ -20,6 +20,7 @@
 #include "openssl/rand.h"
 #include "openssl/x509.h"
 #include "openssl/x509v3.h"
+#include "security/x509_names.h"
 #include "util/files.h"
 
 namespace meshup::internal {
@@ -30,7 +31,6 @@ struct Free {
   void operator()(X509* p) const { X509_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
 };
 using Key = std::unique_ptr<EVP_PKEY, Free>;
 using Certificate = std::unique_ptr<X509, Free>;
@@ -179,14 +179,8 @@ absl::Status InitCa(const std::string& directory, const CaOptions& options) {
 absl::StatusOr<std::string> CaTrustDomain(const std::string& ca_directory) {
   absl::StatusOr<LoadedCa> ca = LoadCa(ca_directory);
   if (!ca.ok()) return ca.status();
-  std::unique_ptr<GENERAL_NAMES, Free> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(ca->certificate.get(), NID_subject_alt_name, nullptr, nullptr)));
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type != GEN_URI) continue;
-    absl::string_view uri(
-        reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
-        static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+  for (const std::string& name : UriSubjectAltNames(ca->certificate.get())) {
+    absl::string_view uri = name;
     if (absl::ConsumePrefix(&uri, "spiffe://")) return std::string(uri);
   }
   return absl::InvalidArgumentError(

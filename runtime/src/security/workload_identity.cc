@@ -12,6 +12,7 @@
 #include "openssl/x509.h"
 #include "openssl/x509v3.h"
 #include "security/certificate_authority.h"
+#include "security/x509_names.h"
 #include "util/files.h"
 
 namespace meshup::internal {
@@ -66,17 +67,7 @@ absl::StatusOr<SpiffeId> CertificateIdentity(const std::string& path) {
   if (certificate == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(path, " holds no PEM certificate"));
   }
-  std::vector<std::string> uris;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    if (name->type != GEN_URI) continue;
-    uris.emplace_back(
-        reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
-        ASN1_STRING_length(name->d.uniformResourceIdentifier));
-  }
-  GENERAL_NAMES_free(names);
+  const std::vector<std::string> uris = UriSubjectAltNames(certificate);
   const bool expired = X509_cmp_current_time(X509_get0_notAfter(certificate)) <= 0;
   const bool not_yet = X509_cmp_current_time(X509_get0_notBefore(certificate)) > 0;
   X509_free(certificate);

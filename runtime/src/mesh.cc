@@ -2,15 +2,18 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/base/call_once.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "call/channel_impl.h"
 #include "config/parse_common.h"
 #include "discovery/dns_registry.h"
 #include "discovery/etcd_registry.h"
 #include "discovery/file_registry.h"
+#include "grpc/support/log.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -23,26 +26,67 @@
 namespace meshup {
 namespace {
 
+// gRPC's log lines, to stderr, less one: servers log an error for every
+// TLS connection whose SNI (the address the client dialed) matches no DNS
+// name of their certificate. Workload certificates name a SPIFFE ID, not a
+// host, and clients check that ID themselves, so the line is only noise.
+void LogGrpcMessage(gpr_log_func_args* args) {
+  if (absl::StrContains(args->message, "No match found for server name")) return;
+  std::fprintf(stderr, "%s %s:%d] %s\n", gpr_log_severity_string(args->severity), args->file,
+               args->line, args->message);
+}
+
 // gRPC's health service and reflection are switched on process-wide, before
 // the first server is built.
 void EnableStandardServices() {
   static absl::once_flag once;
   absl::call_once(once, [] {
+    gpr_set_log_function(LogGrpcMessage);
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   });
 }
 
-// A channel to one endpoint: mTLS verifying its SPIFFE ID when this
-// workload has an identity, plaintext otherwise.
-std::shared_ptr<grpc::Channel> NewGrpcChannel(const internal::EndpointInfo& endpoint,
-                                              const internal::WorkloadIdentity* identity) {
+// A channel to one endpoint, secured as its TlsPolicy and tlsMode label say:
+// mTLS verifying its SPIFFE ID, or plaintext; an error when the endpoint
+// needs mTLS and this workload has no identity (never plaintext instead).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewGrpcChannel(
+    const internal::EndpointInfo& endpoint, const internal::WorkloadIdentity* identity) {
   grpc::ChannelArguments args;
   // The mesh decides about retries itself (IDL and route policies); gRPC's
   // own retries would multiply them.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  if (identity == nullptr) {
+  auto label = endpoint.labels.find(internal::kTlsModeLabel);
+  const bool serves_mtls = label != endpoint.labels.end() && label->second == "istio";
+  const bool serves_plaintext = label != endpoint.labels.end() && label->second == "disabled";
+  bool mtls = false;
+  switch (endpoint.tls) {
+    case internal::TlsPolicy::kDisable:
+      break;
+    case internal::TlsPolicy::kMutual:
+      mtls = true;
+      break;
+    case internal::TlsPolicy::kAuto:
+      // Unlabeled endpoints (static ones from the configuration) get mTLS
+      // when this workload has an identity.
+      mtls = serves_mtls || (!serves_plaintext && identity != nullptr);
+      break;
+  }
+  if (!mtls) {
     return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(), args);
+  }
+  if (identity == nullptr) {
+    if (endpoint.tls == internal::TlsPolicy::kAuto && !endpoint.plaintext_address.empty()) {
+      // A PERMISSIVE workload also serves plaintext on a port of its own.
+      return grpc::CreateCustomChannel(endpoint.plaintext_address,
+                                       grpc::InsecureChannelCredentials(), args);
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "calls to ", endpoint.address,
+        " need mTLS (the workload requires it, or a DestinationRule says ISTIO_MUTUAL) but "
+        "this workload has no identity: set MeshOptions.identity_dir (MESHUP_IDENTITY_DIR) to "
+        "a directory from `meshup ca issue`, or set the destination's DestinationRule "
+        "trafficPolicy.tls.mode to DISABLE"));
   }
   std::string expected;
   if (!endpoint.service_account.empty()) {
@@ -163,9 +207,11 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
-    channel->endpoint = std::make_shared<internal::RoutedEndpoint>(
-        internal::EndpointInfo{channel->target, {}, "", ""},
-        NewGrpcChannel(internal::EndpointInfo{channel->target, {}, "", ""}, impl_->identity.get()));
+    internal::EndpointInfo endpoint;
+    endpoint.address = channel->target;
+    auto grpc_channel = NewGrpcChannel(endpoint, impl_->identity.get());
+    channel->endpoint =
+        std::make_shared<internal::RoutedEndpoint>(std::move(endpoint), std::move(grpc_channel));
   } else {
     std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {

@@ -14,6 +14,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "security/peer_authentication.h"
 #include "server_impl.h"
 #include "service_access.h"
 
@@ -41,7 +42,16 @@ internal::WorkloadRecord Workload(const Server::Impl& impl, int port) {
   workload.service_account =
       impl.identity != nullptr ? impl.identity->id().service_account : mesh.service;
   if (impl.identity != nullptr) workload.namespace_name = impl.identity->id().namespace_name;
+  workload.labels[internal::kTlsModeLabel] = impl.serves_mtls ? "istio" : "disabled";
+  workload.plaintext_port = static_cast<uint32_t>(impl.plaintext_port);
   return workload;
+}
+
+// The server's address for `port`: "host:port", IPv6 hosts in brackets.
+std::string ListenAddress(const std::string& host, int port) {
+  return absl::StrCat(
+      host.find(':') != std::string::npos && host[0] != '[' ? absl::StrCat("[", host, "]") : host,
+      ":", port);
 }
 
 }  // namespace
@@ -73,34 +83,55 @@ absl::Status Server::AddService(Service& service) {
 absl::StatusOr<int> Server::Start() {
   absl::MutexLock lock(&impl_->mu);
   if (impl_->started) return absl::FailedPreconditionError("the server has already started");
-  const std::string address = absl::StrCat(
-      impl_->options.host.find(':') != std::string::npos && impl_->options.host[0] != '['
-          ? absl::StrCat("[", impl_->options.host, "]")
-          : impl_->options.host,
-      ":", impl_->options.port);
+  const std::string address = ListenAddress(impl_->options.host, impl_->options.port);
   if (impl_->options.port < 0 || impl_->options.port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("ServerOptions.port ", impl_->options.port, " is not 0 to 65535"));
   }
+  // PeerAuthentication decides what the ports serve, once, at start.
+  const internal::PeerMode peer = internal::EffectivePeerMode(
+      *impl_->runtime.config->Current(), impl_->runtime.namespace_name, impl_->runtime.labels);
+  using Mode = config::PeerAuthentication::Mode;
+  const std::string decided_by =
+      peer.policy != nullptr ? absl::StrCat("PeerAuthentication ", peer.policy->origin.ToString())
+                             : std::string("MeshUp's default");
+  if (peer.mode == Mode::kStrict && impl_->identity == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot serve on ", address, ": mTLS mode is STRICT (", decided_by,
+        ") and this workload has no identity. Set MeshOptions.identity_dir "
+        "(MESHUP_IDENTITY_DIR) to a directory from `meshup ca issue`, or apply a "
+        "PeerAuthentication with spec.mtls.mode DISABLE or PERMISSIVE"));
+  }
+  const bool mtls = impl_->identity != nullptr && peer.mode != Mode::kDisable;
+  // A PERMISSIVE workload with an identity also takes plaintext, on a port of
+  // its own: gRPC serves one kind of credentials per port.
+  const bool plaintext_too = mtls && peer.mode == Mode::kPermissive;
   grpc::ServerBuilder builder;
   // Two servers must not share a port: the second one's Start() fails.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
+  int plaintext_port = 0;
   builder.AddListeningPort(address,
-                           impl_->identity != nullptr ? impl_->identity->ServerCredentials()
-                                                      : grpc::InsecureServerCredentials(),
+                           mtls ? impl_->identity->ServerCredentials()
+                                : grpc::InsecureServerCredentials(),
                            &bound_port);
+  if (plaintext_too) {
+    builder.AddListeningPort(ListenAddress(impl_->options.host, 0),
+                             grpc::InsecureServerCredentials(), &plaintext_port);
+  }
   for (Service* service : impl_->services) {
     builder.RegisterService(internal::ServiceAccess::GrpcService(*service));
   }
   impl_->grpc_server = builder.BuildAndStart();
-  if (impl_->grpc_server == nullptr || bound_port == 0) {
+  if (impl_->grpc_server == nullptr || bound_port == 0 || (plaintext_too && plaintext_port == 0)) {
     impl_->grpc_server.reset();
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", address, ": the address is in use or not available on this host"));
   }
   impl_->started = true;
   impl_->port = bound_port;
+  impl_->plaintext_port = plaintext_port;
+  impl_->serves_mtls = mtls;
   if (impl_->registry != nullptr) {
     internal::WorkloadRecord workload = Workload(*impl_, bound_port);
     absl::Status registered = impl_->registry->Register(workload);

@@ -31,6 +31,8 @@ struct Server::Impl {
   bool started ABSL_GUARDED_BY(mu) = false;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   int port ABSL_GUARDED_BY(mu) = 0;
+  int plaintext_port ABSL_GUARDED_BY(mu) = 0;  // a PERMISSIVE server's second port; 0: none
+  bool serves_mtls ABSL_GUARDED_BY(mu) = false;
   std::string registered_name ABSL_GUARDED_BY(mu);  // empty: not registered
 };
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "greeter.meshup.h"
+#include "meshup/environment.h"
 #include "meshup/mesh.h"
 
 namespace {
@@ -58,9 +59,13 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main() {
-  meshup::MeshOptions options;
-  options.service = "greeter";
-  absl::StatusOr<std::unique_ptr<meshup::Mesh>> mesh = meshup::Mesh::Create(options);
+  // mTLS is on by default: the identity comes from MESHUP_IDENTITY_DIR
+  // (`meshup ca issue --service-account greeter --out DIR`).
+  meshup::MeshOptions defaults;
+  defaults.service = "greeter";
+  absl::StatusOr<meshup::MeshOptions> options = meshup::MeshOptionsFromEnvironment(defaults);
+  if (!options.ok()) return Fail(options.status());
+  absl::StatusOr<std::unique_ptr<meshup::Mesh>> mesh = meshup::Mesh::Create(*options);
   if (!mesh.ok()) return Fail(mesh.status());
 
   GreeterService service;

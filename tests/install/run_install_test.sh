@@ -18,7 +18,10 @@ if command -v ninja > /dev/null; then generator=(-G Ninja); fi
 cmake -S "$work/project" -B "$work/build" "${generator[@]}" "${launcher[@]}" \
   -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
 cmake --build "$work/build" -j 2 > "$work/build.log" || { cat "$work/build.log"; exit 1; }
-"$work/build/hello_app"
+# Serving needs an identity (mTLS is STRICT by default): the installed CLI issues one.
+"$work/prefix/bin/meshup" ca init --dir "$work/ca" > /dev/null
+"$work/prefix/bin/meshup" ca issue --dir "$work/ca" --service-account hello --out "$work/identity" > /dev/null
+MESHUP_IDENTITY_DIR="$work/identity" "$work/build/hello_app"
 
 # A change to the .proto must regenerate the code on the next build.
 sed -i 's|^}  // end of service Hello|  rpc SayGoodbye(HelloRequest) returns (HelloReply);\n}  // end of service Hello|' \

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "test_ca.h"
 
 namespace meshup {
 namespace {
@@ -47,9 +48,15 @@ class AuthorizationTest : public ::testing::Test {
                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    auto ca = testing::TestCa::Create((dir_ / "ca").string());
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    auto identity = ca->Issue("everything");
+    ASSERT_TRUE(identity.ok()) << identity.status();
+    std::filesystem::create_directories(dir_ / "config");
     MeshOptions options;
     options.service = "everything";
-    options.config_dir = dir_.string();
+    options.config_dir = (dir_ / "config").string();
+    options.identity_dir = *identity;
     auto mesh = Mesh::Create(options);
     ASSERT_TRUE(mesh.ok()) << mesh.status();
     mesh_ = *std::move(mesh);
@@ -71,9 +78,9 @@ class AuthorizationTest : public ::testing::Test {
   }
 
   void Apply(const std::string& name, const std::string& yaml) {
-    const auto temporary = dir_ / ("." + name);
+    const auto temporary = dir_ / "config" / ("." + name);
     std::ofstream(temporary) << yaml;
-    std::filesystem::rename(temporary, dir_ / name);
+    std::filesystem::rename(temporary, dir_ / "config" / name);
   }
 
   // Calls Echo until it ends with `code`, for up to five seconds.
@@ -123,7 +130,7 @@ TEST_F(AuthorizationTest, APolicyChangeAppliesLiveAndDeniedCallsNeverReachTheHan
   EXPECT_EQ(denied.status().message(), "RBAC: access denied");
   EXPECT_EQ(service_.calls.load(), handled);
 
-  std::filesystem::remove(dir_ / "deny.yaml");
+  std::filesystem::remove(dir_ / "config" / "deny.yaml");
   EXPECT_TRUE(EventuallyEchoes(absl::StatusCode::kOk));
 }
 

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "test_ca.h"
 
 namespace meshup {
 namespace {
@@ -48,6 +49,12 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
       << "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\n"
       << "spec:\n  registry:\n    type: etcd\n    endpoints: [" << etcd.client_url() << "]\n";
 
+  auto ca = testing::TestCa::Create((root / "ca").string());
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  auto server_identity = ca->Issue("everything");
+  auto client_identity = ca->Issue("client");
+  ASSERT_TRUE(server_identity.ok() && client_identity.ok());
+
   // Two workloads of the service, each with its own Mesh, as two processes.
   std::vector<std::unique_ptr<Mesh>> meshes;
   std::vector<std::unique_ptr<NamedEcho>> services;
@@ -56,6 +63,7 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
     MeshOptions options;
     options.service = "everything";
     options.config_dir = (root / "config").string();
+    options.identity_dir = *server_identity;
     auto mesh = Mesh::Create(options);
     ASSERT_TRUE(mesh.ok()) << mesh.status();
     services.push_back(std::make_unique<NamedEcho>(name));
@@ -70,6 +78,7 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
   MeshOptions client_options;
   client_options.service = "client";
   client_options.config_dir = (root / "config").string();
+  client_options.identity_dir = *client_identity;
   auto client_mesh = Mesh::Create(client_options);
   ASSERT_TRUE(client_mesh.ok()) << client_mesh.status();
   auto channel = (*client_mesh)->Connect("everything");

@@ -147,6 +147,22 @@ class MtlsTest : public ::testing::Test {
     return Everything::Client(*channel).Echo(Echo(), options);
   }
 
+  // Calls `service` through discovery, waiting (bounded) until the client
+  // sees its endpoint.
+  absl::StatusOr<Echo> CallDiscovered(Mesh& mesh, const std::string& service) {
+    absl::StatusOr<Echo> reply = absl::UnknownError("not called");
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    do {
+      reply = Call(mesh, service);
+    } while (absl::StrContains(reply.status().message(), "no healthy upstream") &&
+             absl::Now() < deadline);
+    return reply;
+  }
+
+  void WriteConfig(const std::string& name, const std::string& yaml) {
+    std::ofstream(dir_ / "config" / name) << yaml;
+  }
+
   std::filesystem::path dir_;
   WhoAmI service_;
   std::unique_ptr<Mesh> server_mesh_;
@@ -264,6 +280,82 @@ TEST_F(MtlsTest, RotatingBothSidesThreeTimesFailsNoCall) {
   load.join();
   EXPECT_GT(succeeded.load(), 0);
   EXPECT_EQ(failed.load(), 0);
+}
+
+TEST_F(MtlsTest, AClientWithoutIdentityCannotCallAStrictServerThroughTheMesh) {
+  StartServer();
+  auto plaintext = NewMesh("client", "");
+  absl::StatusOr<Echo> reply = CallDiscovered(*plaintext, "everything");
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kFailedPrecondition) << reply.status();
+  EXPECT_THAT(reply.status().message(), HasSubstr("MeshOptions.identity_dir"));
+  EXPECT_EQ(service_.calls.load(), 0);
+}
+
+TEST_F(MtlsTest, ADestinationRuleDisablingTlsDoesNotGetPastAStrictServer) {
+  WriteConfig("dr.yaml", R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: everything}
+spec:
+  host: everything
+  trafficPolicy: {tls: {mode: DISABLE}}
+)");
+  StartServer();
+  auto client = NewMesh("client", "client");
+  EXPECT_EQ(CallDiscovered(*client, "everything").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.calls.load(), 0);
+}
+
+TEST_F(MtlsTest, PermissiveServesMtlsToClientsWithIdentityAndPlaintextToOthers) {
+  WriteConfig("peer.yaml", R"(apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: everything}
+spec:
+  selector: {matchLabels: {app: everything}}
+  mtls: {mode: PERMISSIVE}
+)");
+  StartServer();
+  auto client = NewMesh("client", "client");
+  absl::StatusOr<Echo> authenticated = CallDiscovered(*client, "everything");
+  ASSERT_TRUE(authenticated.ok()) << authenticated.status();
+  EXPECT_EQ(authenticated->text(), "spiffe://cluster.local/ns/default/sa/client-sa");
+  auto plaintext = NewMesh("anonymous", "");
+  absl::StatusOr<Echo> anonymous = CallDiscovered(*plaintext, "everything");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_EQ(anonymous->text(), "");
+}
+
+TEST_F(MtlsTest, DisableServesPlaintextAndClientsWithIdentityFollow) {
+  WriteConfig("peer.yaml", R"(apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default}
+spec:
+  mtls: {mode: DISABLE}
+)");
+  StartServer();
+  auto client = NewMesh("client", "client");
+  absl::StatusOr<Echo> reply = CallDiscovered(*client, "everything");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "") << "a plaintext call has no peer identity";
+}
+
+TEST_F(MtlsTest, ADestinationRuleRequiringMtlsNeverFallsBackToPlaintext) {
+  WriteConfig("peer.yaml", R"(apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default}
+spec:
+  mtls: {mode: DISABLE}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: everything}
+spec:
+  host: everything
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+)");
+  StartServer();
+  auto client = NewMesh("client", "client");
+  EXPECT_EQ(CallDiscovered(*client, "everything").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.calls.load(), 0);
 }
 
 }  // namespace

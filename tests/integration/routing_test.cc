@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "test_ca.h"
 #include "subprocess.h"
 
 namespace meshup {
@@ -96,6 +97,13 @@ class RoutingTest : public ::testing::Test {
     std::filesystem::create_directories(root_ / "config");
     std::filesystem::create_directories(root_ / "registry");
     WriteConfig("subsets.yaml", kSubsets);
+    auto ca = testing::TestCa::Create((root_ / "ca").string());
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    auto server_identity = ca->Issue("everything");
+    auto client_identity = ca->Issue("client");
+    ASSERT_TRUE(server_identity.ok() && client_identity.ok());
+    server_identity_ = *server_identity;
+    client_identity_ = *client_identity;
   }
   void TearDown() override {
     client_.reset();
@@ -115,7 +123,8 @@ class RoutingTest : public ::testing::Test {
   int StartServer(const std::string& version, int drain_ms = 200) {
     auto server = testing::Subprocess::Start(
         {MESHUP_TEST_SERVER, "--service=everything", "--version=" + version,
-         "--registry=" + (root_ / "registry").string(), absl::StrCat("--drain_ms=", drain_ms)});
+         "--registry=" + (root_ / "registry").string(), "--identity=" + server_identity_,
+         absl::StrCat("--drain_ms=", drain_ms)});
     EXPECT_TRUE(server.ok()) << server.status();
     absl::StatusOr<std::string> port = (*server)->WaitForLine("port: ", absl::Seconds(30));
     EXPECT_TRUE(port.ok()) << port.status();
@@ -130,6 +139,7 @@ class RoutingTest : public ::testing::Test {
     options.service = "client";
     options.config_dir = (root_ / "config").string();
     options.registry_dir = (root_ / "registry").string();
+    options.identity_dir = client_identity_;
     auto mesh = Mesh::Create(options);
     ASSERT_TRUE(mesh.ok()) << mesh.status();
     mesh_ = *std::move(mesh);
@@ -161,6 +171,7 @@ class RoutingTest : public ::testing::Test {
   }
 
   std::filesystem::path root_;
+  std::string server_identity_, client_identity_;
   std::vector<std::unique_ptr<testing::Subprocess>> servers_;
   std::unique_ptr<Mesh> mesh_;
   std::unique_ptr<Everything::Client> client_;

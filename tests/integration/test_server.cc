@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   options.service = Flag(argc, argv, "service", "everything");
   options.version = Flag(argc, argv, "version", "v1");
   options.registry_dir = Flag(argc, argv, "registry", "");
+  options.identity_dir = Flag(argc, argv, "identity", "");
   auto mesh = meshup::Mesh::Create(options);
   if (!mesh.ok()) {
     std::fprintf(stderr, "test_server: %s\n", mesh.status().ToString().c_str());

@@ -1,6 +1,8 @@
 // Calls through generated clients to a generated service over loopback:
 // every call shape, errors and deadlines as Status, and the IDL's options
 // applied by the runtime.
+#include <unistd.h>
+
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "test_ca.h"
 
 namespace meshup {
 namespace {
@@ -129,8 +132,13 @@ class TestService final : public Everything::Service {
 class GeneratedCallTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    auto ca = testing::TestCa::Create(absl::StrCat("/tmp/meshup-generated-call-", getpid()));
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    auto identity = ca->Issue("everything");
+    ASSERT_TRUE(identity.ok()) << identity.status();
     MeshOptions options;
     options.service = "everything";
+    options.identity_dir = *identity;
     auto mesh = Mesh::Create(options);
     ASSERT_TRUE(mesh.ok()) << mesh.status();
     mesh_ = *std::move(mesh);

@@ -4,18 +4,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "meshup_test/everything.meshup.h"
+#include "test_ca.h"
 
 namespace meshup {
 namespace {
 
 using ::testing::HasSubstr;
 
+// Options of a workload with an identity, from a CA made once per process:
+// servers need one under MeshUp's default PeerAuthentication (STRICT).
 MeshOptions Options() {
+  static const std::string* identity = [] {
+    auto ca = testing::TestCa::Create(absl::StrCat("/tmp/meshup-mesh-test-", getpid()));
+    auto dir = ca.ok() ? ca->Issue("everything") : ca.status();
+    EXPECT_TRUE(dir.ok()) << dir.status();
+    return new std::string(dir.ok() ? *dir : "");
+  }();
   MeshOptions options;
   options.service = "everything";
+  options.identity_dir = *identity;
   return options;
 }
 
@@ -156,6 +167,18 @@ TEST(ServerTest, RefusesTheSameServiceTwiceAndServicesAfterStart) {
   EXPECT_THAT(again.message(), HasSubstr("meshup_test.everything.Everything"));
   ASSERT_TRUE(server->Start().ok());
   EXPECT_EQ(server->AddService(plain).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ServerTest, StrictByDefaultAServerWithoutIdentityRefusesToStart) {
+  MeshOptions options = Options();
+  options.identity_dir.clear();
+  auto mesh = Mesh::Create(options);
+  ASSERT_TRUE(mesh.ok());
+  absl::StatusOr<int> port = (*mesh)->NewServer()->Start();
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(port.status().message(), HasSubstr("STRICT (MeshUp's default)"));
+  EXPECT_THAT(port.status().message(), HasSubstr("MeshOptions.identity_dir"));
 }
 
 TEST(ServerTest, ShutdownTwiceIsHarmless) {

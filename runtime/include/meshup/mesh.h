@@ -51,7 +51,9 @@ struct MeshOptions {
   // client certificates, channels verify that each server presents the
   // SPIFFE ID discovery gave for it, and handlers and AuthorizationPolicy
   // see the caller's SPIFFE ID; Create() fails on missing or expired files
-  // rather than fall back to plaintext. Empty: plaintext.
+  // rather than fall back to plaintext. Empty: no identity, so this
+  // workload's servers cannot start under PeerAuthentication STRICT (the
+  // default) and its calls to mTLS endpoints fail; see docs/security.md.
   std::string identity_dir;
 };
 

@@ -48,8 +48,11 @@ class Server {
   // Adds a service; it must outlive the server. Fails after Start() and for a
   // second service with the same full name.
   absl::Status AddService(Service& service);
-  // Binds and starts serving; returns the port bound. Fails with a message
-  // naming the address when it cannot bind.
+  // Binds and starts serving; returns the port bound. What the port serves
+  // follows the workload's PeerAuthentication (docs/security.md): STRICT
+  // (the default) serves mTLS only and fails with FailedPrecondition when the
+  // Mesh has no identity; PERMISSIVE adds a plaintext port; DISABLE serves
+  // plaintext. Fails with a message naming the address when it cannot bind.
   absl::StatusOr<int> Start();
   // Stops the server; calls in flight get `grace` to finish. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(5));

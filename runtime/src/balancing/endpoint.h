@@ -17,11 +17,29 @@
 
 namespace meshup::internal {
 
+// How a client secures its connection to an endpoint, from the
+// DestinationRule's trafficPolicy.tls.mode.
+enum class TlsPolicy {
+  kAuto,     // no mode: mTLS when the endpoint serves it (its tlsMode label)
+  kDisable,  // DISABLE: plaintext
+  kMutual,   // ISTIO_MUTUAL or MUTUAL: mTLS, whatever the endpoint says
+};
+
 struct EndpointInfo {
   std::string address;  // "127.0.0.1:9081" (IPv6 in brackets)
   std::map<std::string, std::string> labels;
   std::string service_account;  // empty: unknown (a static address)
   std::string namespace_name = "default";
+  // The endpoint's plaintext address beside an mTLS `address` (a PERMISSIVE
+  // workload); empty: none.
+  std::string plaintext_address;
+  TlsPolicy tls = TlsPolicy::kAuto;
+
+  bool operator==(const EndpointInfo& other) const {
+    return address == other.address && labels == other.labels &&
+           service_account == other.service_account && namespace_name == other.namespace_name &&
+           plaintext_address == other.plaintext_address && tls == other.tls;
+  }
 };
 
 class Endpoint {

@@ -43,7 +43,7 @@ class MirroredCall {
     }
     for (const auto& [name, value] : options.headers) call->context_.AddMetadata(name, value);
     grpc::internal::CallbackUnaryCall<Message, Message>(
-        call->attempt_.endpoint->channel().get(), call->rpc_method_, &call->context_,
+        call->attempt_.endpoint->channel(), call->rpc_method_, &call->context_,
         call->request_.get(), call->response_.get(), [call](grpc::Status) { delete call; });
   }
 

@@ -64,6 +64,11 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   } else {
     attempt_.endpoint = channel_.endpoint.get();
   }
+  if (attempt_.endpoint->channel() == nullptr) {
+    absl::Status unusable = attempt_.endpoint->unusable();
+    attempt_ = Attempt();
+    return unusable;
+  }
   attempt_.endpoint->AddInFlight(1);
   context_ = std::make_unique<grpc::ClientContext>();
   attempt_deadline_ =
@@ -73,7 +78,7 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   }
   for (const auto& [name, value] : options_.headers) context_->AddMetadata(name, value);
   state_before_attempt_ = attempt_.endpoint->channel()->GetState(/*try_to_connect=*/false);
-  return attempt_.endpoint->channel().get();
+  return attempt_.endpoint->channel();
 }
 
 std::optional<absl::Duration> ClientCallState::EndAttempt(const absl::Status& status) {

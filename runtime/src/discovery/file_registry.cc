@@ -72,6 +72,12 @@ std::string WorkloadEntryYaml(const WorkloadRecord& workload) {
   out << YAML::Key << "address" << YAML::Value << workload.address;
   out << YAML::Key << "ports" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "grpc" << YAML::Value << workload.port;
+  if (workload.plaintext_port != 0) {
+    out << YAML::Key << kPlaintextPortName << YAML::Value << workload.plaintext_port;
+  }
+  if (workload.admin_port != 0) {
+    out << YAML::Key << kAdminPortName << YAML::Value << workload.admin_port;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
   for (const auto& [key, value] : workload.labels) out << YAML::Key << key << YAML::Value << value;
@@ -108,6 +114,12 @@ absl::StatusOr<WorkloadRecord> ParseWorkloadEntryYaml(const std::string& file_na
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat(file_name, ": spec.ports needs a port named grpc (or exactly one port)"));
+  }
+  if (auto plaintext = entry.ports.find(kPlaintextPortName); plaintext != entry.ports.end()) {
+    record.plaintext_port = plaintext->second;
+  }
+  if (auto admin = entry.ports.find(kAdminPortName); admin != entry.ports.end()) {
+    record.admin_port = admin->second;
   }
   return record;
 }

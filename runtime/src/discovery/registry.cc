@@ -10,14 +10,25 @@ const std::string& WorkloadRecord::service() const {
   return it == labels.end() ? *kNone : it->second;
 }
 
-std::string WorkloadRecord::HostPort() const {
+namespace {
+
+std::string JoinHostPort(const std::string& address, uint32_t port) {
   if (address.find(':') != std::string::npos) return absl::StrCat("[", address, "]:", port);
   return absl::StrCat(address, ":", port);
 }
 
+}  // namespace
+
+std::string WorkloadRecord::HostPort() const { return JoinHostPort(address, port); }
+
+std::string WorkloadRecord::PlaintextHostPort() const {
+  return plaintext_port == 0 ? std::string() : JoinHostPort(address, plaintext_port);
+}
+
 bool WorkloadRecord::operator==(const WorkloadRecord& other) const {
   return name == other.name && namespace_name == other.namespace_name && address == other.address &&
-         port == other.port && labels == other.labels && service_account == other.service_account;
+         port == other.port && plaintext_port == other.plaintext_port &&
+         admin_port == other.admin_port && labels == other.labels && service_account == other.service_account;
 }
 
 }  // namespace meshup::internal

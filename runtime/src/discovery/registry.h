@@ -24,17 +24,32 @@
 
 namespace meshup::internal {
 
+// Names of a workload's ports in WorkloadEntry documents besides "grpc".
+inline constexpr char kPlaintextPortName[] = "grpc-plaintext";
+inline constexpr char kAdminPortName[] = "http-admin";
+// The label that says whether a workload serves mTLS ("istio") or not
+// ("disabled"), as Istio's sidecar injector sets it; clients choose mTLS or
+// plaintext by it when no DestinationRule says.
+inline constexpr char kTlsModeLabel[] = "security.istio.io/tlsMode";
+
 struct WorkloadRecord {
   std::string name;  // unique in the registry, e.g. "reviews-v2-4711"
   std::string namespace_name = "default";
   std::string address;                        // "127.0.0.1", or an IPv6 address without brackets
   uint32_t port = 0;                          // the gRPC port
+  // A second, plaintext gRPC port of a PERMISSIVE workload with an identity
+  // (its main port then serves mTLS); 0: none.
+  uint32_t plaintext_port = 0;
+  // The admin HTTP port (/metrics, /ready, ...); 0: none.
+  uint32_t admin_port = 0;
   std::map<std::string, std::string> labels;  // app, version, ...
   std::string service_account;
 
   const std::string& service() const;  // labels["app"]
   // "127.0.0.1:9080" or "[::1]:9080".
   std::string HostPort() const;
+  // The same for plaintext_port; empty when it is 0.
+  std::string PlaintextHostPort() const;
   bool operator==(const WorkloadRecord& other) const;
 };
 

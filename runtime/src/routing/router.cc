@@ -23,6 +23,45 @@ bool HasLabels(const std::map<std::string, std::string>& labels,
   return true;
 }
 
+TlsPolicy ToTlsPolicy(config::TlsMode mode) {
+  switch (mode) {
+    case config::TlsMode::kUnset:
+      return TlsPolicy::kAuto;
+    case config::TlsMode::kDisable:
+      return TlsPolicy::kDisable;
+    case config::TlsMode::kIstioMutual:
+    case config::TlsMode::kMutual:
+    case config::TlsMode::kSimple:
+      return TlsPolicy::kMutual;
+  }
+  return TlsPolicy::kAuto;
+}
+
+// The tls mode of the first subset whose labels the endpoint has and that
+// sets one, else the host's.
+TlsPolicy EndpointTlsPolicy(const config::DestinationRule* rule,
+                            const std::map<std::string, std::string>& labels) {
+  if (rule == nullptr) return TlsPolicy::kAuto;
+  for (const config::Subset& subset : rule->subsets) {
+    if (subset.traffic_policy && subset.traffic_policy->tls_mode != config::TlsMode::kUnset &&
+        HasLabels(labels, subset.labels)) {
+      return ToTlsPolicy(subset.traffic_policy->tls_mode);
+    }
+  }
+  return rule->traffic_policy ? ToTlsPolicy(rule->traffic_policy->tls_mode) : TlsPolicy::kAuto;
+}
+
+EndpointInfo Info(const WorkloadRecord& record, std::map<std::string, std::string> labels,
+                  std::string service_account, std::string namespace_name) {
+  EndpointInfo info;
+  info.address = record.HostPort();
+  info.labels = std::move(labels);
+  info.service_account = std::move(service_account);
+  info.namespace_name = std::move(namespace_name);
+  info.plaintext_address = record.PlaintextHostPort();
+  return info;
+}
+
 HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::string> labels,
                                   EndpointList endpoints, const config::TrafficPolicy* host_policy,
                                   const config::TrafficPolicy* subset_policy, Clock& clock,
@@ -116,8 +155,7 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
   // The workloads of the host: registered ones, then the configuration's.
   std::vector<EndpointInfo> infos;
   for (const WorkloadRecord& record : entry.registered_) {
-    infos.push_back(
-        {record.HostPort(), record.labels, record.service_account, record.namespace_name});
+    infos.push_back(Info(record, record.labels, record.service_account, record.namespace_name));
   }
   auto add_static = [&infos](const config::Workload& workload, uint32_t default_port) {
     uint32_t port = default_port;
@@ -127,8 +165,12 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     WorkloadRecord record;
     record.address = workload.address;
     record.port = port;
-    infos.push_back({record.HostPort(), workload.labels, workload.service_account,
-                     workload.origin.namespace_name});
+    if (auto plaintext = workload.ports.find(kPlaintextPortName);
+        plaintext != workload.ports.end()) {
+      record.plaintext_port = plaintext->second;
+    }
+    infos.push_back(Info(record, workload.labels, workload.service_account,
+                         workload.origin.namespace_name));
   };
   for (const config::Workload& workload : snapshot.workload_entries) {
     auto app = workload.labels.find("app");
@@ -143,14 +185,16 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     for (const config::Workload& endpoint : service_entry.endpoints) add_static(endpoint, port);
   }
 
+  const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
+  for (EndpointInfo& info : infos) info.tls = EndpointTlsPolicy(rule, info.labels);
+
   auto state = std::make_shared<HostState>();
   std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address;
   for (EndpointInfo& info : infos) {
     if (by_address.count(info.address)) continue;  // registered and static: once
     std::shared_ptr<RoutedEndpoint> endpoint;
     auto old = entry.by_address_.find(info.address);
-    if (old != entry.by_address_.end() && old->second->info().labels == info.labels &&
-        old->second->info().service_account == info.service_account) {
+    if (old != entry.by_address_.end() && old->second->info() == info) {
       endpoint = old->second;
     } else {
       auto channel = channel_factory_(info);
@@ -161,7 +205,6 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
   }
   entry.by_address_ = std::move(by_address);
 
-  const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
   const config::TrafficPolicy* host_policy =
       rule != nullptr && rule->traffic_policy ? &*rule->traffic_policy : nullptr;
   state->all = MakeSubset("", {}, state->endpoints, host_policy, nullptr, clock_, random_);

@@ -46,15 +46,21 @@ struct MeshIdentity {
 // An endpoint with its gRPC channel.
 class RoutedEndpoint final : public Endpoint {
  public:
-  RoutedEndpoint(EndpointInfo info, std::shared_ptr<grpc::Channel> channel)
+  // `channel` is an error when this workload cannot call the endpoint at all
+  // (it needs mTLS and the workload has no identity): each attempt on it
+  // fails with that error.
+  RoutedEndpoint(EndpointInfo info, absl::StatusOr<std::shared_ptr<grpc::Channel>> channel)
       : Endpoint(std::move(info)), channel_(std::move(channel)) {}
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  // Null when the endpoint cannot be called; see unusable().
+  grpc::Channel* channel() const { return channel_.ok() ? channel_->get() : nullptr; }
+  absl::Status unusable() const { return channel_.status(); }
 
  private:
-  const std::shared_ptr<grpc::Channel> channel_;
+  const absl::StatusOr<std::shared_ptr<grpc::Channel>> channel_;
 };
 
-using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(const EndpointInfo&)>;
+using ChannelFactory =
+    std::function<absl::StatusOr<std::shared_ptr<grpc::Channel>>(const EndpointInfo&)>;
 
 // What one host has now; immutable once built.
 struct HostState {

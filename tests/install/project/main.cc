@@ -3,6 +3,7 @@
 #include <string>
 
 #include "hello/hello.meshup.h"
+#include "meshup/environment.h"
 #include "meshup/mesh.h"
 
 class HelloService final : public hello::Hello::Service {
@@ -15,15 +16,23 @@ class HelloService final : public hello::Hello::Service {
 };
 
 int main() {
-  meshup::MeshOptions options;
-  options.service = "hello";
-  auto mesh = meshup::Mesh::Create(options);
-  if (!mesh.ok()) return 1;
+  meshup::MeshOptions defaults;
+  defaults.service = "hello";
+  auto options = meshup::MeshOptionsFromEnvironment(defaults);  // MESHUP_IDENTITY_DIR
+  if (!options.ok()) return 1;
+  auto mesh = meshup::Mesh::Create(*options);
+  if (!mesh.ok()) {
+    std::fprintf(stderr, "%s\n", mesh.status().ToString().c_str());
+    return 1;
+  }
   HelloService service;
   auto server = (*mesh)->NewServer();
   if (!server->AddService(service).ok()) return 1;
   auto port = server->Start();
-  if (!port.ok()) return 1;
+  if (!port.ok()) {
+    std::fprintf(stderr, "%s\n", port.status().ToString().c_str());
+    return 1;
+  }
   auto channel = (*mesh)->Connect("127.0.0.1:" + std::to_string(*port));
   if (!channel.ok()) return 1;
   hello::Hello::Client client(*channel);

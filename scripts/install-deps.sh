@@ -13,6 +13,9 @@ packages=(
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libkainjow-mustache-dev
   # tests and benchmarks; real servers the tests start; clang for the fuzzers
   libgtest-dev libgmock-dev libbenchmark-dev etcd-server clang
+  # Prometheus (promtool) for telemetry tests; nginx and haproxy as sidecars in
+  # the benchmark; headless Chromium for the bookinfo page test
+  prometheus nginx haproxy chromium chromium-driver
 )
 
 missing=()

@@ -21,6 +21,7 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "mesh_impl.h"
 #include "names.h"
+#include "security/transport.h"
 #include "server_impl.h"
 
 namespace meshup {
@@ -56,37 +57,22 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewGrpcChannel(
   // The mesh decides about retries itself (IDL and route policies); gRPC's
   // own retries would multiply them.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  auto label = endpoint.labels.find(internal::kTlsModeLabel);
-  const bool serves_mtls = label != endpoint.labels.end() && label->second == "istio";
-  const bool serves_plaintext = label != endpoint.labels.end() && label->second == "disabled";
-  bool mtls = false;
-  switch (endpoint.tls) {
-    case internal::TlsPolicy::kDisable:
-      break;
-    case internal::TlsPolicy::kMutual:
-      mtls = true;
-      break;
-    case internal::TlsPolicy::kAuto:
-      // Unlabeled endpoints (static ones from the configuration) get mTLS
-      // when this workload has an identity.
-      mtls = serves_mtls || (!serves_plaintext && identity != nullptr);
-      break;
-  }
-  if (!mtls) {
-    return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(), args);
-  }
-  if (identity == nullptr) {
-    if (endpoint.tls == internal::TlsPolicy::kAuto && !endpoint.plaintext_address.empty()) {
-      // A PERMISSIVE workload also serves plaintext on a port of its own.
+  switch (internal::ChooseTransport(endpoint, identity != nullptr)) {
+    case internal::Transport::kPlaintext:
+      return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(),
+                                       args);
+    case internal::Transport::kPlaintextPort:
       return grpc::CreateCustomChannel(endpoint.plaintext_address,
                                        grpc::InsecureChannelCredentials(), args);
-    }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "calls to ", endpoint.address,
-        " need mTLS (the workload requires it, or a DestinationRule says ISTIO_MUTUAL) but "
-        "this workload has no identity: set MeshOptions.identity_dir (MESHUP_IDENTITY_DIR) to "
-        "a directory from `meshup ca issue`, or set the destination's DestinationRule "
-        "trafficPolicy.tls.mode to DISABLE"));
+    case internal::Transport::kNeedsIdentity:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "calls to ", endpoint.address,
+          " need mTLS (the workload requires it, or a DestinationRule says ISTIO_MUTUAL) but "
+          "this workload has no identity: set MeshOptions.identity_dir (MESHUP_IDENTITY_DIR) to "
+          "a directory from `meshup ca issue`, or set the destination's DestinationRule "
+          "trafficPolicy.tls.mode to DISABLE"));
+    case internal::Transport::kMtls:
+      break;
   }
   std::string expected;
   if (!endpoint.service_account.empty()) {
@@ -136,6 +122,7 @@ Mesh::Impl::~Impl() {
   registry.reset();
   config.reset();
   loop.reset();
+  telemetry.reset();  // last: writes out queued spans and log lines
 }
 
 Mesh::Mesh(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -162,7 +149,9 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
     impl->identity = *std::move(identity);
   }
   std::string registry_dir = impl->options.registry_dir;
-  const config::MeshConfig& mesh_config = impl->config->Current()->mesh;
+  // Held: a reload may swap the source's snapshot while Create() reads this one.
+  const std::shared_ptr<const config::Snapshot> snapshot = impl->config->Current();
+  const config::MeshConfig& mesh_config = snapshot->mesh;
   if (registry_dir.empty() &&
       mesh_config.registry.type == config::MeshConfig::Registry::Type::kFile) {
     registry_dir = mesh_config.registry.directory;
@@ -188,6 +177,29 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
     if (!registry.ok()) return registry.status();
     impl->registry = *std::move(registry);
   }
+  internal::TelemetryOptions telemetry;
+  telemetry.self.app = impl->options.service;
+  telemetry.self.version = impl->options.version;
+  telemetry.self.workload = internal::WorkloadName(impl->options.service, impl->options.version);
+  telemetry.self.namespace_name = impl->options.namespace_name;
+  if (impl->identity != nullptr) {
+    telemetry.self.principal = impl->identity->id().ToString();
+    telemetry.trust_domain = impl->identity->id().trust_domain;
+  }
+  telemetry.sampling_percent = mesh_config.telemetry.sampling_percent;
+  telemetry.otlp_endpoint = mesh_config.telemetry.otlp_endpoint;
+  telemetry.trace_file = mesh_config.telemetry.trace_file;
+  telemetry.access_log_file = mesh_config.telemetry.access_log_file;
+  impl->telemetry =
+      std::make_unique<internal::Telemetry>(std::move(telemetry), internal::Random::Real());
+  impl->telemetry->metrics().AddCounter(
+      {"meshup_authorization_denied_total", "Calls refused by an AuthorizationPolicy.",
+       &impl->authorization_denied});
+  impl->telemetry->metrics().AddCounter(
+      {"meshup_config_reload_failures_total",
+       "Configuration updates rejected; the last good configuration stayed.",
+       &impl->config->reload_failures_counter()});
+
   internal::MeshIdentity identity;
   identity.service = impl->options.service;
   identity.namespace_name = impl->options.namespace_name;
@@ -204,6 +216,8 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
 absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target) {
   auto channel = std::make_unique<Channel::Impl>();
   channel->target = std::string(target);
+  channel->telemetry = impl_->telemetry.get();
+  channel->namespace_name = impl_->options.namespace_name;
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
@@ -234,6 +248,8 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   server->runtime.labels = {{"app", impl_->options.service}, {"version", impl_->options.version}};
   server->runtime.namespace_name = impl_->options.namespace_name;
   server->identity = impl_->identity.get();
+  server->runtime.telemetry = impl_->telemetry.get();
+  server->runtime.denied = &impl_->authorization_denied;
   return std::unique_ptr<Server>(new Server(std::move(server)));
 }
 

@@ -12,6 +12,7 @@
 #include "meshup/mesh.h"
 #include "routing/router.h"
 #include "security/workload_identity.h"
+#include "telemetry/telemetry.h"
 
 namespace meshup {
 
@@ -23,6 +24,8 @@ struct Mesh::Impl {
   std::unique_ptr<config::ConfigSource> config;
   std::unique_ptr<internal::Registry> registry;  // null: static endpoints only
   std::unique_ptr<internal::WorkloadIdentity> identity;  // null: plaintext
+  std::unique_ptr<internal::Telemetry> telemetry;
+  std::atomic<int64_t> authorization_denied{0};  // calls refused by AuthorizationPolicy
   std::unique_ptr<internal::Router> router;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/config_source.h"
+#include "telemetry/telemetry.h"
 
 namespace meshup::internal {
 
@@ -17,7 +18,8 @@ struct ServerRuntime {
   config::ConfigSource* config = nullptr;  // the Mesh's
   std::map<std::string, std::string> labels;
   std::string namespace_name;
-  std::atomic<int64_t> denied{0};  // calls refused by authorization
+  std::atomic<int64_t>* denied = nullptr;  // the Mesh's count of calls refused by policy
+  Telemetry* telemetry = nullptr;   // the Mesh's; null: no telemetry
 };
 
 }  // namespace meshup::internal

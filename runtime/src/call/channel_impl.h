@@ -9,6 +9,7 @@
 
 #include "meshup/channel.h"
 #include "routing/router.h"
+#include "telemetry/telemetry.h"
 
 namespace meshup {
 
@@ -19,6 +20,9 @@ struct Channel::Impl {
   // A mesh host: routed per call. The router belongs to the Mesh.
   internal::Router* router = nullptr;
   std::shared_ptr<internal::HostEntry> host;
+  // The Mesh's telemetry; null in tests of the pipeline without one.
+  internal::Telemetry* telemetry = nullptr;
+  std::string namespace_name;  // of the calling workload: names the destination service
 };
 
 namespace internal {

@@ -136,6 +136,7 @@ class AsyncUnaryCall {
     if (in_caller_thread_) {
       return After(absl::ZeroDuration(), [this, status] { Finish(status); });
     }
+    call_.SetMessageSizes(request_->ByteSizeLong(), status.ok() ? response_->ByteSizeLong() : 0);
     std::function<void(absl::Status)> done = std::move(done_);
     delete this;
     done(std::move(status));
@@ -172,7 +173,10 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
                                     *target, rpc_method, &call.context(), request, response))
                               : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
-    if (!backoff) return status;
+    if (!backoff) {
+      call.SetMessageSizes(request.ByteSizeLong(), status.ok() ? response->ByteSizeLong() : 0);
+      return status;
+    }
     absl::SleepFor(*backoff);
   }
 }

@@ -27,6 +27,7 @@
 #include "meshup/call_options.h"
 #include "meshup/method_info.h"
 #include "routing/router.h"
+#include "telemetry/trace_context.h"
 
 namespace meshup::internal {
 
@@ -47,6 +48,12 @@ class ClientCallState {
   // Ends the current attempt with `status`; returns how long to wait before
   // the next one, or nullopt when `status` is the call's result.
   std::optional<absl::Duration> EndAttempt(const absl::Status& status);
+  // The sizes of the call's messages, for istio_request_bytes and
+  // istio_response_bytes (unary calls).
+  void SetMessageSizes(uint64_t request_bytes, uint64_t response_bytes) {
+    request_bytes_ = request_bytes;
+    response_bytes_ = response_bytes;
+  }
 
   const CallPlan& plan() const { return plan_; }
   Router* router() const { return channel_.router; }
@@ -63,6 +70,19 @@ class ClientCallState {
   grpc_connectivity_state state_before_attempt_ = GRPC_CHANNEL_IDLE;
   std::unique_ptr<grpc::ClientContext> context_;
   std::vector<Endpoint*> tried_;
+
+  // EndAttempt's decision; `not_sent` tells whether the request surely never
+  // left.
+  std::optional<absl::Duration> NextAttempt(const absl::Status& status, bool& not_sent);
+  // Telemetry: the span, the outcome, reported when the call is destroyed.
+  void Report();
+  const absl::Time start_;
+  TraceContext span_;
+  SpanId parent_span_{};
+  std::optional<absl::Status> result_;  // set once the call's result is known
+  bool answered_by_mesh_ = false;
+  Attempt last_attempt_;  // keeps the last endpoint alive for the report
+  uint64_t request_bytes_ = 0, response_bytes_ = 0;
 };
 
 }  // namespace meshup::internal

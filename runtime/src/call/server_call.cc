@@ -1,9 +1,12 @@
 // The server side of a call: the wrapper around every generated handler.
 #include <exception>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "call/grpc_status.h"
 #include "meshup/internal/grpc_service.h"
@@ -13,6 +16,8 @@
 #include "security/spiffe_id.h"
 #include "server_runtime.h"
 #include "service_access.h"
+#include "telemetry/telemetry.h"
+#include "telemetry/trace_context.h"
 
 namespace meshup {
 
@@ -78,29 +83,112 @@ absl::Status Authorize(ServerRuntime& runtime, const ServerContext& context,
   AuthzDecision decision =
       internal::Authorize(*snapshot, runtime.labels, runtime.namespace_name, request);
   if (decision.allowed) return absl::OkStatus();
-  runtime.denied.fetch_add(1, std::memory_order_relaxed);
+  if (runtime.denied != nullptr) runtime.denied->fetch_add(1, std::memory_order_relaxed);
   return absl::PermissionDeniedError("RBAC: access denied");
+}
+
+// The caller's trace context: W3C traceparent (with tracestate), else B3.
+std::optional<TraceContext> IncomingTraceContext(const ServerContext& context) {
+  if (auto traceparent = context.header("traceparent")) {
+    std::optional<TraceContext> parsed = ParseTraceparent(*traceparent);
+    if (parsed) {
+      if (auto tracestate = context.header("tracestate")) {
+        parsed->tracestate = std::string(tracestate->substr(0, 512));
+      }
+      return parsed;
+    }
+  }
+  if (auto b3 = context.header("b3")) return ParseB3Single(*b3);
+  auto trace_id = context.header("x-b3-traceid");
+  auto span_id = context.header("x-b3-spanid");
+  if (trace_id && span_id) {
+    return ParseB3Multi(*trace_id, *span_id, context.header("x-b3-sampled").value_or(""));
+  }
+  return std::nullopt;
+}
+
+// The server-side series of calls from one caller, found once per thread:
+// the common case takes no lock shared with other threads.
+SeriesSet& DestinationSeries(Telemetry& telemetry, const ServerRuntime& runtime,
+                             absl::string_view peer_header, absl::string_view principal) {
+  thread_local std::unordered_map<std::string, SeriesSet*> cache;
+  thread_local std::string key;
+  key.clear();
+  absl::StrAppend(&key, telemetry.id(), "|", peer_header, "|", principal);
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+  RequestLabels labels;
+  labels.reporter = RequestLabels::Reporter::kDestination;
+  labels.source = ParsePeerHeader(peer_header);
+  labels.source.principal = std::string(principal);
+  labels.destination = telemetry.self();
+  const std::string& app = telemetry.self().app;
+  labels.destination_service_name = app;
+  labels.destination_service_namespace = runtime.namespace_name;
+  labels.destination_service = absl::StrCat(app, ".", runtime.namespace_name, ".svc.cluster.local");
+  labels.mutual_tls = !principal.empty();
+  if (!labels.mutual_tls) labels.destination.principal.clear();
+  SeriesSet* series = telemetry.metrics().Find(labels);
+  cache.emplace(key, series);
+  return *series;
 }
 
 }  // namespace
 
 grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            grpc::ServerContext& grpc_context,
-                           absl::FunctionRef<absl::Status(ServerContext&)> handler) {
+                           absl::FunctionRef<absl::Status(ServerContext&)> handler,
+                           const google::protobuf::Message* request,
+                           const google::protobuf::Message* response) {
+  const absl::Time start = absl::Now();
   ServerContext context(grpc_context, method);
-  if (ServerRuntime* runtime = ServiceAccess::Runtime(service)) {
-    absl::Status allowed = Authorize(*runtime, context, grpc_context);
-    if (!allowed.ok()) return ToGrpcStatus(allowed);
+  ServerRuntime* runtime = ServiceAccess::Runtime(service);
+  Telemetry* telemetry = runtime != nullptr ? runtime->telemetry : nullptr;
+  std::optional<TraceContext> parent;
+  TraceContext span;
+  if (telemetry != nullptr) {
+    parent = IncomingTraceContext(context);
+    span = telemetry->NewSpan(parent ? &*parent : nullptr);
   }
   absl::Status status;
-  // A handler that throws must not take the server down: its caller gets
-  // INTERNAL, and the exception stops here.
-  try {
-    status = handler(context);
-  } catch (const std::exception& e) {
-    status = absl::InternalError(absl::StrCat("handler of ", method.path, " threw: ", e.what()));
-  } catch (...) {
-    status = absl::InternalError(absl::StrCat("handler of ", method.path, " threw"));
+  bool denied = false;
+  if (runtime != nullptr) {
+    status = Authorize(*runtime, context, grpc_context);
+    denied = !status.ok();
+  }
+  if (!denied) {
+    // Calls the handler makes through generated clients continue this trace.
+    ScopedTraceContext current(telemetry != nullptr ? &span : nullptr);
+    // A handler that throws must not take the server down: its caller gets
+    // INTERNAL, and the exception stops here.
+    try {
+      status = handler(context);
+    } catch (const std::exception& e) {
+      status = absl::InternalError(absl::StrCat("handler of ", method.path, " threw: ", e.what()));
+    } catch (...) {
+      status = absl::InternalError(absl::StrCat("handler of ", method.path, " threw"));
+    }
+  }
+  if (telemetry != nullptr) {
+    CallRecord record;
+    record.reporter = RequestLabels::Reporter::kDestination;
+    record.method = method.path;
+    record.span = span;
+    if (parent) record.parent_span = parent->span_id;
+    record.start = start;
+    record.duration = absl::Now() - start;
+    record.grpc_code = static_cast<int>(status.code());
+    record.answered_by_mesh = denied;
+    record.status_message = std::string(status.message());
+    record.request_bytes = request != nullptr ? request->ByteSizeLong() : 0;
+    record.response_bytes = response != nullptr && status.ok() ? response->ByteSizeLong() : 0;
+    record.peer_principal = context.peer_identity();
+    const std::string peer_address = grpc_context.peer();
+    record.peer_address = peer_address;
+    const absl::string_view peer_header = context.header(kPeerHeader).value_or("");
+    record.peer_workload = peer_header.substr(0, peer_header.find(','));
+    telemetry->Report(DestinationSeries(*telemetry, *runtime, peer_header, context.peer_identity()),
+                      record);
   }
   return ToGrpcStatus(status);
 }

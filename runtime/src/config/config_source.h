@@ -47,6 +47,7 @@ class ConfigSource {
 
   int64_t generation() const { return generation_.load(); }
   int64_t reload_failures() const { return reload_failures_.load(); }
+  const std::atomic<int64_t>& reload_failures_counter() const { return reload_failures_; }
   std::string last_error() const;
   const std::string& directory() const { return directory_; }
 

@@ -1,6 +1,7 @@
-// meshup.dev/v1alpha1 Mesh: trust domain and registry.
+// meshup.dev/v1alpha1 Mesh: trust domain, registry and telemetry.
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "config/parsers.h"
 #include "status_macros.h"
@@ -60,6 +61,40 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
       return doc.Error(registry, reg.Path("endpoints"), "the etcd registry needs endpoints");
     }
     MESHUP_RETURN_IF_ERROR(reg.CheckAllRead());
+  }
+  if (YAML::Node telemetry = fields.Get("telemetry"); telemetry.IsDefined()) {
+    Fields tel(telemetry, "spec.telemetry", doc);
+    MESHUP_RETURN_IF_ERROR(tel.status());
+    if (YAML::Node tracing = tel.Get("tracing"); tracing.IsDefined()) {
+      Fields tr(tracing, tel.Path("tracing"), doc);
+      MESHUP_RETURN_IF_ERROR(tr.status());
+      if (YAML::Node sampling = tr.Get("randomSamplingPercentage"); sampling.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(
+            mesh.telemetry.sampling_percent,
+            ReadDouble(sampling, tr.Path("randomSamplingPercentage"), doc, 0, 100));
+      }
+      if (YAML::Node endpoint = tr.Get("otlpEndpoint"); endpoint.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.otlp_endpoint,
+                                ReadString(endpoint, tr.Path("otlpEndpoint"), doc));
+        if (!absl::StartsWith(mesh.telemetry.otlp_endpoint, "http://") &&
+            !absl::StartsWith(mesh.telemetry.otlp_endpoint, "https://")) {
+          return doc.Error(endpoint, tr.Path("otlpEndpoint"),
+                           "an OTLP/HTTP collector URL, e.g. http://127.0.0.1:4318");
+        }
+      }
+      if (YAML::Node file = tr.Get("file"); file.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.trace_file, ReadString(file, tr.Path("file"), doc));
+      }
+      MESHUP_RETURN_IF_ERROR(tr.CheckAllRead());
+    }
+    if (YAML::Node log = tel.Get("accessLog"); log.IsDefined()) {
+      Fields al(log, tel.Path("accessLog"), doc);
+      MESHUP_RETURN_IF_ERROR(al.status());
+      MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.access_log_file,
+                              ReadString(al.Get("file"), al.Path("file"), doc));
+      MESHUP_RETURN_IF_ERROR(al.CheckAllRead());
+    }
+    MESHUP_RETURN_IF_ERROR(tel.CheckAllRead());
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return mesh;

@@ -233,6 +233,14 @@ struct MeshConfig {
     uint32_t port = 0;
   };
   Registry registry;
+  // spec.telemetry: read when a Mesh is created (a change takes a restart).
+  struct Telemetry {
+    double sampling_percent = 100;  // tracing.randomSamplingPercentage, of new traces
+    std::string otlp_endpoint;      // tracing.otlpEndpoint: an OTLP/HTTP collector
+    std::string trace_file;         // tracing.file: spans as JSON lines
+    std::string access_log_file;    // accessLog.file: JSON lines; "-" for stderr
+  };
+  Telemetry telemetry;
 };
 
 }  // namespace meshup::config

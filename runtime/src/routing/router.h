@@ -36,6 +36,8 @@
 
 namespace meshup::internal {
 
+class SeriesSet;
+
 // The calling workload, for sourceLabels matches.
 struct MeshIdentity {
   std::string service;
@@ -54,8 +56,12 @@ class RoutedEndpoint final : public Endpoint {
   // Null when the endpoint cannot be called; see unusable().
   grpc::Channel* channel() const { return channel_.ok() ? channel_->get() : nullptr; }
   absl::Status unusable() const { return channel_.status(); }
+  // The client-side metric series of calls to this endpoint: found on the
+  // first call, then reused without a lookup.
+  std::atomic<SeriesSet*>& source_series() const { return source_series_; }
 
  private:
+  mutable std::atomic<SeriesSet*> source_series_{nullptr};
   const absl::StatusOr<std::shared_ptr<grpc::Channel>> channel_;
 };
 

@@ -28,10 +28,14 @@
 namespace meshup::internal {
 
 // Runs `handler` for one incoming call of `method` on `service`, wrapped by the
-// runtime, and returns the status the caller receives.
+// runtime, and returns the status the caller receives. `request` and
+// `response` are the messages of a unary call (for the byte metrics), null
+// for streams.
 grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            grpc::ServerContext& grpc_context,
-                           absl::FunctionRef<absl::Status(ServerContext&)> handler);
+                           absl::FunctionRef<absl::Status(ServerContext&)> handler,
+                           const google::protobuf::Message* request = nullptr,
+                           const google::protobuf::Message* response = nullptr);
 
 // Adapts one of gRPC's typed stream objects to the untyped ServerStream.
 template <class Request, class Response, class GrpcStream, bool kCanRead, bool kCanWrite>
@@ -70,9 +74,10 @@ class GrpcService final : public grpc::Service {
             [this, &method, handler = std::move(handler)](
                 grpc::Service*, grpc::ServerContext* context, const Request* request,
                 Response* response) {
-              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
-                return handler(ctx, *request, *response);
-              });
+              return RunServerCall(
+                  owner_, method, *context,
+                  [&](ServerContext& ctx) { return handler(ctx, *request, *response); }, request,
+                  response);
             },
             this));
   }

@@ -1,0 +1,92 @@
+#include "telemetry/async_batcher.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace meshup::internal {
+
+AsyncBatcher::AsyncBatcher(Sink sink, size_t max_queued, size_t max_batch,
+                           absl::Duration flush_interval)
+    : sink_(std::move(sink)),
+      max_queued_(max_queued),
+      max_batch_(max_batch),
+      flush_interval_(flush_interval),
+      thread_([this] { Run(); }) {}
+
+AsyncBatcher::~AsyncBatcher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void AsyncBatcher::Add(std::string line) {
+  absl::MutexLock lock(&mu_);
+  if (queue_.size() >= max_queued_) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  queue_.push_back(std::move(line));
+  ++added_;
+}
+
+void AsyncBatcher::Flush() {
+  absl::MutexLock lock(&mu_);
+  const uint64_t target = added_;
+  flush_requested_ = true;
+  auto done = [this, target]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return written_ >= target; };
+  mu_.Await(absl::Condition(&done));
+}
+
+void AsyncBatcher::Run() {
+  while (true) {
+    std::vector<std::string> batch;
+    bool stop = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || flush_requested_ || queue_.size() >= max_batch_;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), flush_interval_);
+      stop = stopping_ && queue_.empty();
+      flush_requested_ = false;
+      if (queue_.size() <= max_batch_) {
+        batch.swap(queue_);
+      } else {
+        batch.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.begin() + max_batch_));
+        queue_.erase(queue_.begin(), queue_.begin() + max_batch_);
+      }
+    }
+    if (!batch.empty()) {
+      if (!sink_(batch).ok()) failed_.fetch_add(1, std::memory_order_relaxed);
+      absl::MutexLock lock(&mu_);
+      written_ += batch.size();
+      if (!queue_.empty()) flush_requested_ = true;  // drain the rest at once
+    }
+    if (stop) return;
+  }
+}
+
+AsyncBatcher::Sink FileLineSink(std::string path) {
+  return [path = std::move(path)](const std::vector<std::string>& lines) -> absl::Status {
+    FILE* file = std::fopen(path.c_str(), "a");
+    if (file == nullptr) {
+      return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    }
+    for (const std::string& line : lines) {
+      std::fwrite(line.data(), 1, line.size(), file);
+      std::fputc('\n', file);
+    }
+    return std::fclose(file) == 0
+               ? absl::OkStatus()
+               : absl::UnavailableError(absl::StrCat("cannot write ", path));
+  };
+}
+
+}  // namespace meshup::internal

@@ -26,4 +26,5 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/meshupConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/meshupConfig.cmake
               ${PROJECT_BINARY_DIR}/meshupConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/MeshupGenerate.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/FindHttpParser.cmake
         DESTINATION ${MESHUP_CMAKE_DIR})

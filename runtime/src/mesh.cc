@@ -8,6 +8,7 @@
 #include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "admin/admin_handlers.h"
 #include "call/channel_impl.h"
 #include "config/parse_common.h"
 #include "discovery/dns_registry.h"
@@ -19,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "http/http_server_on_loop.h"
 #include "mesh_impl.h"
 #include "names.h"
 #include "security/transport.h"
@@ -83,6 +85,34 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewGrpcChannel(
   return grpc::CreateCustomChannel(endpoint.address, identity->ChannelCredentials(expected), args);
 }
 
+// Serves the admin endpoints on the Mesh's loop; logs where.
+absl::Status StartAdmin(Mesh::Impl& impl) {
+  internal::AdminSources sources;
+  sources.metrics = &impl.telemetry->metrics();
+  sources.config = impl.config.get();
+  sources.router = impl.router.get();
+  // Ready: no server made yet (a client-only workload), or one serving and
+  // registered.
+  sources.ready = [&impl] { return impl.servers.load() == 0 || impl.ready_servers.load() > 0; };
+  HttpServerOptions options;
+  options.worker_threads = 1;
+  options.max_connections = 64;
+  impl.admin = internal::NewHttpServerOnLoop(*impl.loop, options);
+  impl.admin->HandlePrefix("/", [sources](const HttpRequest& request) {
+    return internal::HandleAdminRequest(sources, request);
+  });
+  absl::StatusOr<int> port = impl.admin->Start(impl.options.admin_host, impl.options.admin_port);
+  if (!port.ok()) {
+    return absl::Status(port.status().code(),
+                        absl::StrCat("admin server (MeshOptions.admin_host/admin_port): ",
+                                     port.status().message()));
+  }
+  impl.admin_port = *port;
+  std::fprintf(stderr, "meshup: %s %s admin on http://%s:%d\n", impl.options.service.c_str(),
+               impl.options.version.c_str(), impl.options.admin_host.c_str(), *port);
+  return absl::OkStatus();
+}
+
 absl::Status ValidateOptions(const MeshOptions& options) {
   if (!internal::IsDns1123Label(options.service)) {
     return absl::InvalidArgumentError(
@@ -115,6 +145,8 @@ Channel::~Channel() = default;
 absl::string_view Channel::target() const { return impl_->target; }
 
 Mesh::Impl::~Impl() {
+  // The admin server reads everything below: it goes first.
+  admin.reset();
   // No reload may reach the router once it is going, nor the registry once
   // the router (whose watches use it) is gone.
   if (config) config->StopWatching();
@@ -129,6 +161,7 @@ Mesh::Mesh(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Mesh::~Mesh() = default;
 
 const MeshOptions& Mesh::options() const { return impl_->options; }
+int Mesh::admin_port() const { return impl_->admin_port; }
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
@@ -210,6 +243,10 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
         return NewGrpcChannel(endpoint, identity);
       },
       internal::Clock::Real(), internal::Random::Real());
+  if (impl->options.admin_port >= 0) {
+    absl::Status started = StartAdmin(*impl);
+    if (!started.ok()) return started;
+  }
   return std::unique_ptr<Mesh>(new Mesh(std::move(impl)));
 }
 
@@ -250,6 +287,9 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   server->identity = impl_->identity.get();
   server->runtime.telemetry = impl_->telemetry.get();
   server->runtime.denied = &impl_->authorization_denied;
+  server->admin_port = impl_->admin_port;
+  server->ready_servers = &impl_->ready_servers;
+  impl_->servers.fetch_add(1);
   return std::unique_ptr<Server>(new Server(std::move(server)));
 }
 

@@ -12,6 +12,7 @@
 #include "meshup/mesh.h"
 #include "routing/router.h"
 #include "security/workload_identity.h"
+#include "meshup/http_server.h"
 #include "telemetry/telemetry.h"
 
 namespace meshup {
@@ -27,6 +28,11 @@ struct Mesh::Impl {
   std::unique_ptr<internal::Telemetry> telemetry;
   std::atomic<int64_t> authorization_denied{0};  // calls refused by AuthorizationPolicy
   std::unique_ptr<internal::Router> router;
+  std::unique_ptr<HttpServer> admin;  // null: none
+  int admin_port = 0;
+  // Readiness: servers made, and servers serving and registered.
+  std::atomic<int> servers{0};
+  std::atomic<int> ready_servers{0};
 };
 
 }  // namespace meshup

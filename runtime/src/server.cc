@@ -44,6 +44,7 @@ internal::WorkloadRecord Workload(const Server::Impl& impl, int port) {
   if (impl.identity != nullptr) workload.namespace_name = impl.identity->id().namespace_name;
   workload.labels[internal::kTlsModeLabel] = impl.serves_mtls ? "istio" : "disabled";
   workload.plaintext_port = static_cast<uint32_t>(impl.plaintext_port);
+  workload.admin_port = static_cast<uint32_t>(impl.admin_port);
   return workload;
 }
 
@@ -144,6 +145,7 @@ absl::StatusOr<int> Server::Start() {
     }
     impl_->registered_name = workload.name;
   }
+  impl_->ready_servers->fetch_add(1);
   return bound_port;
 }
 
@@ -154,6 +156,7 @@ void Server::Shutdown(absl::Duration grace) {
     absl::MutexLock lock(&impl_->mu);
     if (!impl_->started || impl_->shut_down) return;
     impl_->shut_down = true;
+    impl_->ready_servers->fetch_sub(1);  // not ready from now on: /ready says 503
     server = impl_->grpc_server.get();
     registered_name = std::move(impl_->registered_name);
   }

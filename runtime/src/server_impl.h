@@ -25,6 +25,8 @@ struct Server::Impl {
   internal::Registry* registry = nullptr;  // the Mesh's; null: none
   internal::ServerRuntime runtime;
   const internal::WorkloadIdentity* identity = nullptr;  // the Mesh's; null: plaintext
+  int admin_port = 0;                                    // the Mesh's, registered with the workload
+  std::atomic<int>* ready_servers = nullptr;             // the Mesh's count, for /ready
   mutable absl::Mutex mu;
   std::vector<Service*> services ABSL_GUARDED_BY(mu);
   std::unique_ptr<grpc::Server> grpc_server ABSL_GUARDED_BY(mu);

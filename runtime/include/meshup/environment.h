@@ -7,6 +7,8 @@
 //   MESHUP_CONFIG_DIR    MeshOptions::config_dir
 //   MESHUP_REGISTRY_DIR  MeshOptions::registry_dir
 //   MESHUP_IDENTITY_DIR  MeshOptions::identity_dir
+//   MESHUP_ADMIN_HOST    MeshOptions::admin_host
+//   MESHUP_ADMIN_PORT    MeshOptions::admin_port (-1..65535)
 //   MESHUP_HOST          ServerOptions::host
 //   MESHUP_PORT          ServerOptions::port (0..65535)
 //

@@ -55,6 +55,12 @@ struct MeshOptions {
   // workload's servers cannot start under PeerAuthentication STRICT (the
   // default) and its calls to mTLS endpoints fail; see docs/security.md.
   std::string identity_dir;
+  // The admin HTTP server (/metrics, /healthz, /ready, /config_dump,
+  // /clusters, /stats/json): its address and port. Port 0 picks a free one,
+  // which admin_port() returns, Create() logs to stderr and servers register
+  // (port name http-admin); -1: no admin server.
+  std::string admin_host = "127.0.0.1";
+  int admin_port = 0;
 };
 
 class Mesh {
@@ -68,6 +74,8 @@ class Mesh {
   Mesh& operator=(const Mesh&) = delete;
 
   const MeshOptions& options() const;
+  // The admin server's port, or 0 without one.
+  int admin_port() const;
 
   // A channel to `target`:
   //  - a service of the mesh ("reviews", or "reviews.default.svc.cluster.local"):

@@ -126,6 +126,13 @@ Router::~Router() {
   hosts_.clear();
 }
 
+std::vector<std::shared_ptr<HostEntry>> Router::Hosts() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<HostEntry>> hosts;
+  for (const auto& [name, entry] : hosts_) hosts.push_back(entry);
+  return hosts;
+}
+
 std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
   std::shared_ptr<HostEntry> entry;
   {

@@ -154,6 +154,9 @@ class Router {
   absl::StatusOr<Attempt> Pick(const CallPlan& plan, absl::Span<Endpoint* const> tried,
                                absl::Time now);
 
+  // Every host called so far (for the admin endpoints).
+  std::vector<std::shared_ptr<HostEntry>> Hosts();
+
   // Records how an attempt ended, for outlier detection.
   void Report(const Attempt& attempt, absl::StatusCode code);
 

@@ -1,7 +1,9 @@
 #include "telemetry/async_batcher.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -75,17 +77,20 @@ void AsyncBatcher::Run() {
 
 AsyncBatcher::Sink FileLineSink(std::string path) {
   return [path = std::move(path)](const std::vector<std::string>& lines) -> absl::Status {
-    FILE* file = std::fopen(path.c_str(), "a");
-    if (file == nullptr) {
+    std::string text;
+    for (const std::string& line : lines) absl::StrAppend(&text, line, "\n");
+    // One write() with O_APPEND: several processes may share the file, and
+    // their batches never interleave within a line.
+    const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
       return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
     }
-    for (const std::string& line : lines) {
-      std::fwrite(line.data(), 1, line.size(), file);
-      std::fputc('\n', file);
+    const ssize_t written = write(fd, text.data(), text.size());
+    close(fd);
+    if (written != static_cast<ssize_t>(text.size())) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", path));
     }
-    return std::fclose(file) == 0
-               ? absl::OkStatus()
-               : absl::UnavailableError(absl::StrCat("cannot write ", path));
+    return absl::OkStatus();
   };
 }
 

@@ -226,8 +226,17 @@ service Guarded {
 
 TEST_F(ViewModelTest, RefusesABadAllowedCaller) {
   for (const char* bad : {"Front End", "a/b/c", "/sa", "ns/"}) {
-    absl::Status status = BuildWith(
-        absl::StrCat(R"(option (meshup.service) = { allowed_callers: [")", bad, R"("] };)"), "");
+    testing::ProtoImporter importer;  // each case declares the same service
+    auto file = importer.ImportText("bad_caller.proto", absl::StrCat(R"(
+syntax = "proto3";
+package cases;
+import "meshup/options.proto";
+service Guarded {
+  option (meshup.service) = { allowed_callers: [")", bad, R"("] };
+}
+)"));
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::Status status = BuildFileView(**file).status();
     EXPECT_THAT(status.message(),
                 HasSubstr(absl::StrCat("(meshup.service).allowed_callers has '", bad, "'")))
         << bad;

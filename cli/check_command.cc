@@ -36,8 +36,7 @@ void AddCheckCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* command =
       app.add_subcommand("check", "Find what loads fine but is wrong in a configuration directory");
-  command->add_option("dir", flags->options.config_dir, "The configuration directory")
-      ->required();
+  command->add_option("dir", flags->options.config_dir, "The configuration directory")->required();
   command->add_option("--registry", flags->options.registry_dir,
                       "A file registry directory: more workloads to check against");
   command->add_option("--deploy", flags->options.deploy_file,

@@ -72,7 +72,8 @@ bool IsCatchAll(const config::HttpRoute& route) {
     if (uri.kind == config::StringMatch::Kind::kPrefix && (uri.value.empty() || uri.value == "/")) {
       return true;
     }
-    if (uri.kind == config::StringMatch::Kind::kRegex && (uri.value == ".*" || uri.value == "/.*")) {
+    if (uri.kind == config::StringMatch::Kind::kRegex &&
+        (uri.value == ".*" || uri.value == "/.*")) {
       return true;
     }
   }
@@ -84,33 +85,33 @@ std::string RouteName(const config::HttpRoute& route, size_t index) {
                             : absl::StrCat("http[", index, "] '", route.name, "'");
 }
 
-void CheckRoutes(const Snapshot& snapshot,
-                 const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
-                 std::set<std::pair<std::string, std::string>>& routed_subsets,
-                 std::vector<Finding>& findings) {
+void CheckRoutes(
+    const Snapshot& snapshot,
+    const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
+    std::set<std::pair<std::string, std::string>>& routed_subsets, std::vector<Finding>& findings) {
   std::map<std::string, const config::VirtualService*> first_for_host;
   for (const config::VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
       auto [it, inserted] = first_for_host.emplace(host, &vs);
       if (!inserted) {
-        findings.push_back(Make(
-            "MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
-            absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
-                         Name(it->second->origin), " (", it->second->origin.file, ":",
-                         it->second->origin.line,
-                         "); this one is ignored for it. Merge the routes into one "
-                         "VirtualService")));
+        findings.push_back(
+            Make("MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
+                 absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
+                              Name(it->second->origin), " (", it->second->origin.file, ":",
+                              it->second->origin.line,
+                              "); this one is ignored for it. Merge the routes into one "
+                              "VirtualService")));
       }
     }
     int catch_all = -1;
     for (size_t i = 0; i < vs.http.size(); ++i) {
       const config::HttpRoute& route = vs.http[i];
       if (catch_all >= 0) {
-        findings.push_back(Make(
-            "MU0104", Finding::Severity::kWarning, vs.origin.file, route.line,
-            absl::StrCat(Name(vs.origin), ": ", RouteName(route, i),
-                         " can never match: ", RouteName(vs.http[catch_all], catch_all),
-                         " before it matches every request")));
+        findings.push_back(
+            Make("MU0104", Finding::Severity::kWarning, vs.origin.file, route.line,
+                 absl::StrCat(Name(vs.origin), ": ", RouteName(route, i),
+                              " can never match: ", RouteName(vs.http[catch_all], catch_all),
+                              " before it matches every request")));
       } else if (IsCatchAll(route)) {
         catch_all = static_cast<int>(i);
       }
@@ -123,11 +124,11 @@ void CheckRoutes(const Snapshot& snapshot,
         const bool mirror = route.mirror && destination == &*route.mirror;
         auto served = hosts.find(destination->host);
         if (served == hosts.end()) {
-          findings.push_back(Make(
-              "MU0101", Finding::Severity::kError, vs.origin.file, route.line,
-              absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
-                           mirror ? "mirrors" : "routes", " to host '", destination->host,
-                           "', which no workload or ServiceEntry serves")));
+          findings.push_back(
+              Make("MU0101", Finding::Severity::kError, vs.origin.file, route.line,
+                   absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                                mirror ? "mirrors" : "routes", " to host '", destination->host,
+                                "', which no workload or ServiceEntry serves")));
           continue;
         }
         if (destination->subset.empty()) continue;
@@ -152,10 +153,11 @@ void CheckRoutes(const Snapshot& snapshot,
   }
 }
 
-void CheckSubsets(const Snapshot& snapshot,
-                  const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
-                  const std::set<std::pair<std::string, std::string>>& routed_subsets,
-                  std::vector<Finding>& findings) {
+void CheckSubsets(
+    const Snapshot& snapshot,
+    const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
+    const std::set<std::pair<std::string, std::string>>& routed_subsets,
+    std::vector<Finding>& findings) {
   for (const config::DestinationRule& rule : snapshot.destination_rules) {
     auto served = hosts.find(rule.host);
     for (const config::Subset& subset : rule.subsets) {
@@ -165,11 +167,11 @@ void CheckSubsets(const Snapshot& snapshot,
           std::any_of(served->second.begin(), served->second.end(),
                       [&](const auto& labels) { return LabelsMatch(subset.labels, labels); });
       if (!matched) {
-        findings.push_back(Make(
-            "MU0103", Finding::Severity::kWarning, rule.origin.file, rule.origin.line,
-            absl::StrCat(Name(rule.origin), ": subset '", subset.name, "' of host '", rule.host,
-                         "' matches no workload (labels ",
-                         absl::StrJoin(subset.labels, ", ", absl::PairFormatter("=")), ")")));
+        findings.push_back(
+            Make("MU0103", Finding::Severity::kWarning, rule.origin.file, rule.origin.line,
+                 absl::StrCat(Name(rule.origin), ": subset '", subset.name, "' of host '",
+                              rule.host, "' matches no workload (labels ",
+                              absl::StrJoin(subset.labels, ", ", absl::PairFormatter("=")), ")")));
       }
     }
   }
@@ -201,11 +203,11 @@ void CheckPolicies(const Snapshot& snapshot, const std::vector<KnownWorkload>& w
     for (const std::string& principal : named) {
       if (absl::StrContains(principal, "*")) continue;  // a pattern, not a name
       if (principals.count(principal) > 0) continue;
-      findings.push_back(Make(
-          "MU0106", Finding::Severity::kWarning, policy.origin.file, policy.origin.line,
-          absl::StrCat(Name(policy.origin), ": principal '", principal,
-                       "' is no workload's service account (known: ",
-                       principals.empty() ? "none" : absl::StrJoin(principals, ", "), ")")));
+      findings.push_back(
+          Make("MU0106", Finding::Severity::kWarning, policy.origin.file, policy.origin.line,
+               absl::StrCat(Name(policy.origin), ": principal '", principal,
+                            "' is no workload's service account (known: ",
+                            principals.empty() ? "none" : absl::StrJoin(principals, ", "), ")")));
     }
   }
 }
@@ -262,8 +264,8 @@ absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
       config::LoadConfigDirectory(options.config_dir);
   if (!snapshot.ok()) {
-    return std::vector<Finding>{Make("MU0001", Finding::Severity::kError, "", 0,
-                                     std::string(snapshot.status().message()))};
+    return std::vector<Finding>{
+        Make("MU0001", Finding::Severity::kError, "", 0, std::string(snapshot.status().message()))};
   }
   return CheckSnapshot(**snapshot, workloads);
 }

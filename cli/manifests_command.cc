@@ -66,7 +66,8 @@ int Run(const ManifestsFlags& flags) {
 void AddManifestsCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ManifestsFlags>();
   CLI::App* command = app.add_subcommand(
-      "manifests", "Write Kubernetes, Istio, Linkerd and Envoy YAML from the IDL and a deploy file");
+      "manifests",
+      "Write Kubernetes, Istio, Linkerd and Envoy YAML from the IDL and a deploy file");
   command->add_option("--deploy", flags->deploy, "The deploy file (kind Deploy)")->required();
   command->add_option("--out", flags->out, "The output directory")->required();
   command->add_option("--target", flags->target, "kubernetes, istio, linkerd, envoy or all");

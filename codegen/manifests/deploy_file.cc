@@ -49,8 +49,8 @@ absl::Status CheckLabel(const std::string& value, const YAML::Node& node, absl::
 // Kubernetes resource quantities as a Deployment takes them: "100m", "0.5",
 // "64Mi", "1G".
 absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const YAML::Node& node,
-                                                                   absl::string_view path,
-                                                                   const Document& doc) {
+                                                                  absl::string_view path,
+                                                                  const Document& doc) {
   static const re2::RE2 kQuantity(R"([0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)");
   MESHUP_ASSIGN_OR_RETURN(auto quantities, ReadStringMap(node, path, doc));
   for (const auto& [resource, quantity] : quantities) {
@@ -86,9 +86,9 @@ absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::str
   YAML::Node image = fields.Get("image");
   if (!image.IsDefined()) return doc.Error(node, fields.Path("image"), "an image is required");
   MESHUP_ASSIGN_OR_RETURN(version.image, ReadString(image, fields.Path("image"), doc));
-  if (version.image.empty() ||
-      std::any_of(version.image.begin(), version.image.end(),
-                  [](char c) { return absl::ascii_isspace(c) || absl::ascii_iscntrl(c); })) {
+  if (version.image.empty() || std::any_of(version.image.begin(), version.image.end(), [](char c) {
+        return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
+      })) {
     return doc.Error(image, fields.Path("image"),
                      absl::StrCat("'", version.image, "' is not an image reference"));
   }
@@ -98,7 +98,8 @@ absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::str
   for (const auto& [key, value] : version.env) {
     const std::string where = absl::StrCat(fields.Path("env"), ".", key);
     if (!re2::RE2::FullMatch(key, kEnvName)) {
-      return doc.Error(env[key], where, "not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      return doc.Error(env[key], where,
+                       "not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     }
     if (absl::StartsWith(key, "MESHUP_")) {
       return doc.Error(env[key], where,
@@ -109,9 +110,8 @@ absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::str
   YAML::Node resources = fields.Get("resources");
   Fields resource_fields(resources, fields.Path("resources"), doc);
   MESHUP_RETURN_IF_ERROR(resource_fields.status());
-  MESHUP_ASSIGN_OR_RETURN(version.requests,
-                          ReadQuantities(resource_fields.Get("requests"),
-                                         resource_fields.Path("requests"), doc));
+  MESHUP_ASSIGN_OR_RETURN(version.requests, ReadQuantities(resource_fields.Get("requests"),
+                                                           resource_fields.Path("requests"), doc));
   MESHUP_ASSIGN_OR_RETURN(version.limits, ReadQuantities(resource_fields.Get("limits"),
                                                          resource_fields.Path("limits"), doc));
   MESHUP_RETURN_IF_ERROR(resource_fields.CheckAllRead());

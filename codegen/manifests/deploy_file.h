@@ -57,8 +57,8 @@ struct DeployService {
   std::string name;  // the mesh name
   enum class Protocol { kGrpc, kHttp };
   Protocol protocol = Protocol::kGrpc;
-  uint32_t port = 0;             // 0: the IDL's
-  std::string service_account;   // empty: the IDL's (http: the service name)
+  uint32_t port = 0;            // 0: the IDL's
+  std::string service_account;  // empty: the IDL's (http: the service name)
   std::vector<std::string> calls;
   std::vector<DeployVersion> versions;
   DeployLocation where;
@@ -66,8 +66,8 @@ struct DeployService {
 };
 
 struct DeployFile {
-  std::string path;       // as given
-  std::string name;       // metadata.name
+  std::string path;  // as given
+  std::string name;  // metadata.name
   std::string namespace_name = "default";
   std::string trust_domain = "cluster.local";
   uint32_t admin_port = 15000;

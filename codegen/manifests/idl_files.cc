@@ -45,8 +45,8 @@ absl::StatusOr<std::vector<codegen::FileView>> LoadIdlFiles(
     const google::protobuf::FileDescriptor* file = pool.FindFileByName(name);
     if (file == nullptr) {
       if (errors.errors.empty()) {
-        errors.errors.push_back(absl::StrCat(name, ": not found in proto paths ",
-                                             absl::StrJoin(proto_paths, ", ")));
+        errors.errors.push_back(
+            absl::StrCat(name, ": not found in proto paths ", absl::StrJoin(proto_paths, ", ")));
       }
       return absl::InvalidArgumentError(absl::StrJoin(errors.errors, "\n"));
     }

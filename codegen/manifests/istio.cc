@@ -64,14 +64,15 @@ absl::StatusOr<std::string> RenderIstioService(const ManifestModel& model,
   }
   d.set("methods", methods);
   data versions = data::type::list;
-  for (const DeployVersion& version : service.versions) versions.push_back(data("version", version.name));
+  for (const DeployVersion& version : service.versions)
+    versions.push_back(data("version", version.name));
   d.set("versions", versions);
   d.set("has_callers", Bool(!service.allowed_callers.empty()));
   data callers = data::type::list;
   for (const auto& caller : service.allowed_callers) {
-    callers.push_back(data("principal", absl::StrCat(model.trust_domain, "/ns/",
-                                                     caller.namespace_name, "/sa/",
-                                                     caller.service_account)));
+    callers.push_back(
+        data("principal", absl::StrCat(model.trust_domain, "/ns/", caller.namespace_name, "/sa/",
+                                       caller.service_account)));
   }
   d.set("callers", callers);
   return RenderYaml(templates, "istio/service.mustache", d,

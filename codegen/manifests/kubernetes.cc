@@ -99,6 +99,11 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
     d.set("port", std::to_string(service.port));
     d.set("port_name", service.grpc ? "grpc" : "http");
     d.set("service_account", service.service_account);
+    data version_names = data::type::list;
+    for (const DeployVersion& version : service.versions) {
+      version_names.push_back(data("version", version.name));
+    }
+    d.set("versions", version_names);
     const std::string service_path = absl::StrCat(service.name, "-service.yaml");
     if (absl::Status s = Add(out, templates, "k8s/service.mustache", d,
                              absl::StrCat("kubernetes/", service_path));

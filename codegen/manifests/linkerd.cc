@@ -48,8 +48,7 @@ absl::Status RenderLinkerd(const ManifestModel& model, const codegen::TemplateSo
     }
     d.set("callers", callers);
     const std::string path = absl::StrCat("linkerd/", service.name, ".yaml");
-    absl::StatusOr<std::string> text =
-        RenderYaml(templates, "linkerd/service.mustache", d, path);
+    absl::StatusOr<std::string> text = RenderYaml(templates, "linkerd/service.mustache", d, path);
     if (!text.ok()) return text.status();
     out[path] = *std::move(text);
   }

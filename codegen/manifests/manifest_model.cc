@@ -25,10 +25,10 @@ absl::StatusOr<ManifestModel> BuildManifestModel(const DeployFile& deploy,
     for (const codegen::ServiceView& service : file.services) {
       auto [it, inserted] = by_name.emplace(service.mesh_name, std::make_pair(&service, &file));
       if (!inserted) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            file.proto_path, ": service ", service.name, ": mesh name '", service.mesh_name,
-            "' is also the mesh name of ", it->second.first->full_name, " in ",
-            it->second.second->proto_path));
+        return absl::InvalidArgumentError(
+            absl::StrCat(file.proto_path, ": service ", service.name, ": mesh name '",
+                         service.mesh_name, "' is also the mesh name of ",
+                         it->second.first->full_name, " in ", it->second.second->proto_path));
       }
     }
   }
@@ -47,26 +47,26 @@ absl::StatusOr<ManifestModel> BuildManifestModel(const DeployFile& deploy,
     service.calls = deployed.calls;
     std::sort(service.calls.begin(), service.calls.end());
     service.versions = deployed.versions;
-    const std::string where = absl::StrCat(deployed.where.ToString(), ": service '",
-                                           deployed.name, "': ");
+    const std::string where =
+        absl::StrCat(deployed.where.ToString(), ": service '", deployed.name, "': ");
     auto it = by_name.find(deployed.name);
     if (service.grpc) {
       if (it == by_name.end()) {
         std::vector<std::string> known;
         for (const auto& entry : by_name) known.push_back(entry.first);
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, "no IDL service has this mesh name (spec.idl.files declare: ",
-            known.empty() ? "none" : absl::StrJoin(known, ", "),
-            "); a service without IDL needs protocol: http"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, "no IDL service has this mesh name (spec.idl.files declare: ",
+                         known.empty() ? "none" : absl::StrJoin(known, ", "),
+                         "); a service without IDL needs protocol: http"));
       }
       const codegen::ServiceView& view = *it->second.first;
       service.idl = view;
       service.proto_path = it->second.second->proto_path;
       if (service.port == 0) service.port = view.port;
       if (service.port == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, "port: the IDL sets no port for ", view.full_name,
-            "; set port in the deploy file or (meshup.service).port in the IDL"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, "port: the IDL sets no port for ", view.full_name,
+                         "; set port in the deploy file or (meshup.service).port in the IDL"));
       }
       if (service.service_account.empty()) service.service_account = view.service_account;
       for (codegen::ServiceView::Caller caller : view.allowed_callers) {

@@ -19,8 +19,8 @@ absl::StatusOr<std::set<Target>> ParseTargets(absl::string_view text) {
   if (text == "istio") return std::set<Target>{Target::kIstio};
   if (text == "linkerd") return std::set<Target>{Target::kLinkerd};
   if (text == "envoy") return std::set<Target>{Target::kEnvoy};
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--target '", text, "': expected kubernetes, istio, linkerd, envoy or all"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--target '", text, "': expected kubernetes, istio, linkerd, envoy or all"));
 }
 
 std::string TargetDirectory(Target target) {
@@ -95,8 +95,8 @@ absl::Status WriteOutputTree(const std::string& out_dir, const std::set<Target>&
     const fs::path old = staging / (TargetDirectory(target) + ".old");
     if (fs::exists(destination)) {
       fs::rename(destination, old, error);
-      if (error) return fail(absl::StrCat("cannot replace ", destination.string(), ": ",
-                                          error.message()));
+      if (error)
+        return fail(absl::StrCat("cannot replace ", destination.string(), ": ", error.message()));
     }
     fs::rename(staging / TargetDirectory(target), destination, error);
     if (error) {

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto_importer.h"
@@ -232,7 +231,8 @@ syntax = "proto3";
 package cases;
 import "meshup/options.proto";
 service Guarded {
-  option (meshup.service) = { allowed_callers: [")", bad, R"("] };
+  option (meshup.service) = { allowed_callers: [")",
+                                                                     bad, R"("] };
 }
 )"));
     ASSERT_TRUE(file.ok()) << file.status();

@@ -88,7 +88,8 @@ TEST(DeployFileTest, ErrorsNameFileLineAndField) {
       {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
        " resources: {requests: {cpu: lots}}}]\n",
        "spec.services[0].versions[0].resources.requests.cpu: 'lots' is not a Kubernetes quantity"},
-      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, env: {MESHUP_PORT: '1'}}]\n",
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, env: {MESHUP_PORT: "
+       "'1'}}]\n",
        "spec.services[0].versions[0].env.MESHUP_PORT: MESHUP_* variables are set by"},
       {"  services:\n  - name: cart\n    calls: [nobody]\n    versions: [{name: v1, image: a}]\n",
        "deploy.yaml:7:13: Deploy prod/shop: spec.services[0].calls[0]: 'nobody' is not a service"},
@@ -149,12 +150,11 @@ TEST(DeployFileTest, TheModelNamesWhatTheIdlLacks) {
                         "(spec.idl.files declare: reviews)"));
   EXPECT_THAT(Model("  - name: reviews\n    versions: [{name: v1, image: a}]\n").status().message(),
               HasSubstr("service 'reviews': port: the IDL sets no port"));
-  EXPECT_THAT(
-      Model("  - name: reviews\n    protocol: http\n    port: 1\n    versions: [{name: v1, "
-            "image: a}]\n")
-          .status()
-          .message(),
-      HasSubstr("protocol: http, but the IDL declares bookinfo.ReviewsService"));
+  EXPECT_THAT(Model("  - name: reviews\n    protocol: http\n    port: 1\n    versions: [{name: v1, "
+                    "image: a}]\n")
+                  .status()
+                  .message(),
+              HasSubstr("protocol: http, but the IDL declares bookinfo.ReviewsService"));
 }
 
 TEST(DeployFileTest, IdlErrorsNameTheProto) {

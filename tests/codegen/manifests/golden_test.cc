@@ -16,7 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<Target> kGoldenTargets = {Target::kKubernetes, Target::kIstio, Target::kLinkerd};
+const std::set<Target> kGoldenTargets = {Target::kKubernetes, Target::kIstio, Target::kLinkerd,
+                                         Target::kEnvoy};
 
 OutputFiles Generate() {
   absl::StatusOr<ManifestModel> model = LoadManifestModel(MESHUP_BOOKINFO_DEPLOY);
@@ -47,8 +48,8 @@ TEST(ManifestsGoldenTest, BookinfoMatchesTheGoldenFiles) {
   }
   for (const auto& [path, content] : files) {
     const fs::path golden = fs::path(MESHUP_MANIFEST_GOLDEN_DIR) / path;
-    ASSERT_TRUE(fs::exists(golden)) << "no golden file " << golden
-                                    << "; run scripts/update-goldens.sh";
+    ASSERT_TRUE(fs::exists(golden))
+        << "no golden file " << golden << "; run scripts/update-goldens.sh";
     EXPECT_EQ(content, Read(golden)) << path << " differs; run scripts/update-goldens.sh";
   }
   // And no golden file that is not generated any more.

@@ -146,9 +146,10 @@ class RoundTripTest : public ::testing::Test {
       for (const DeployVersion& version : service.versions) {
         for (const codegen::MethodView& method : service.idl->methods) {
           for (const std::string& caller : callers) {
-            const std::string principal =
-                caller.empty() ? "" : absl::StrCat(model.trust_domain, "/ns/",
-                                                   model.namespace_name, "/sa/", caller);
+            const std::string principal = caller.empty()
+                                              ? ""
+                                              : absl::StrCat(model.trust_domain, "/ns/",
+                                                             model.namespace_name, "/sa/", caller);
             bool expected = service.allowed_callers.empty();
             for (const auto& allowed : service.allowed_callers) {
               expected |= allowed.namespace_name == model.namespace_name &&
@@ -158,12 +159,11 @@ class RoundTripTest : public ::testing::Test {
             request.path = method.path;
             request.principal = principal;
             request.source_namespace = model.namespace_name;
-            internal::AuthzDecision decision = internal::Authorize(
-                **snapshot, {{"app", service.name}, {"version", version.name}},
-                model.namespace_name, request);
-            EXPECT_EQ(decision.allowed, expected)
-                << service.name << " " << version.name << " " << method.path << " from '"
-                << caller << "'";
+            internal::AuthzDecision decision =
+                internal::Authorize(**snapshot, {{"app", service.name}, {"version", version.name}},
+                                    model.namespace_name, request);
+            EXPECT_EQ(decision.allowed, expected) << service.name << " " << version.name << " "
+                                                  << method.path << " from '" << caller << "'";
           }
         }
       }

@@ -22,6 +22,7 @@
 #include "routing/router.h"
 #include "security/authorizer.h"
 #include "util/clock.h"
+#include "yaml-cpp/yaml.h"
 
 namespace meshup::manifests {
 namespace {
@@ -182,6 +183,45 @@ TEST_F(RoundTripTest, Bookinfo) {
   Generate(*model);
   ExpectSamePlans(*model);
   ExpectIdlAuthorization(*model);
+}
+
+// The ConfigMaps the Deployments mount: the base one (mesh.yaml) and the
+// embedded overlay's (policies.yaml added) load as the runtime loads its
+// configuration directory, with a dns registry and the Istio policies.
+TEST_F(RoundTripTest, TheConfigMapsLoadInTheRuntime) {
+  absl::StatusOr<ManifestModel> model = LoadManifestModel(MESHUP_BOOKINFO_DEPLOY);
+  ASSERT_TRUE(model.ok()) << model.status();
+  GenerateOptions options;
+  options.targets = {Target::kKubernetes};
+  absl::StatusOr<OutputFiles> files =
+      GenerateManifests(*model, options, *codegen::EmbeddedTemplateSource());
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::vector<config::ConfigFile> config;
+  for (const char* path :
+       {"kubernetes/meshup-config.yaml", "kubernetes/embedded/meshup-config.yaml"}) {
+    const YAML::Node map = YAML::Load(files->at(path));
+    ASSERT_EQ(map["kind"].as<std::string>(), "ConfigMap");
+    for (const auto& entry : map["data"]) {
+      config.push_back({entry.first.as<std::string>(), entry.second.as<std::string>()});
+    }
+  }
+  ASSERT_EQ(config.size(), 2u);
+  absl::StatusOr<std::shared_ptr<const config::Snapshot>> snapshot =
+      config::LoadConfigFiles(config);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->mesh.registry.type, config::MeshConfig::Registry::Type::kDns);
+  EXPECT_EQ((*snapshot)->mesh.registry.port, 9080u);
+  EXPECT_EQ((*snapshot)->mesh.trust_domain, model->trust_domain);
+  size_t guarded = 0;
+  for (const ServiceModel& service : model->services) {
+    if (service.idl) {
+      EXPECT_NE((*snapshot)->VirtualServiceFor(service.name), nullptr);
+    }
+    EXPECT_NE((*snapshot)->DestinationRuleFor(service.name), nullptr);
+    if (!service.allowed_callers.empty()) ++guarded;
+  }
+  EXPECT_GT(guarded, 0u);
+  EXPECT_EQ((*snapshot)->authorization_policies.size(), guarded);
 }
 
 // The test IDL has every option: retries with codes and per-try timeouts,

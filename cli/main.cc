@@ -3,6 +3,8 @@
 
 #include "CLI/CLI.hpp"
 #include "ca_command.h"
+#include "check_command.h"
+#include "manifests_command.h"
 
 #ifndef MESHUP_VERSION
 #define MESHUP_VERSION "unknown"
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
   CLI::App* version = app.add_subcommand("version", "Print the MeshUp version");
   version->callback([] { std::printf("meshup %s\n", MESHUP_VERSION); });
   meshup::cli::AddCaCommand(app, exit_code);
+  meshup::cli::AddManifestsCommand(app, exit_code);
+  meshup::cli::AddCheckCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -182,6 +182,23 @@ absl::StatusOr<ServiceView> BuildServiceView(const ServiceDescriptor& service,
         absl::StrCat(where, ": option (meshup.service).service_account '", view.service_account,
                      "' is not a DNS-1123 label"));
   }
+  for (const std::string& caller : options.allowed_callers()) {
+    std::vector<std::string> parts = absl::StrSplit(caller, '/');
+    ServiceView::Caller parsed;
+    if (parts.size() == 2) {
+      parsed = {parts[0], parts[1]};
+    } else {
+      parsed.service_account = caller;
+    }
+    if (parts.size() > 2 || (parts.size() == 2 && !IsDns1123Label(parsed.namespace_name)) ||
+        !IsDns1123Label(parsed.service_account)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": option (meshup.service).allowed_callers has '", caller,
+                       "'; expected a service account (a DNS-1123 label) or "
+                       "\"<namespace>/<service account>\""));
+    }
+    view.allowed_callers.push_back(std::move(parsed));
+  }
   if (view.name == "Client" || view.name == "Service" || view.name == "Info") {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": a service may not be named ", view.name,

@@ -45,6 +45,13 @@ struct ServiceView {
   std::string mesh_name;  // "reviews"
   uint32_t port = 0;
   std::string service_account;  // defaults to the mesh name
+  // Who may call the service: {namespace, service account}; an empty
+  // namespace is the service's own. Empty: anyone (the IDL restricts nobody).
+  struct Caller {
+    std::string namespace_name;
+    std::string service_account;
+  };
+  std::vector<Caller> allowed_callers;
   std::vector<std::string> comments;
   std::vector<MethodView> methods;
 };

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the golden files of tests/codegen/golden/ from the test protos
+# (and tests/codegen/manifests/golden/ from samples/bookinfo/deploy.yaml)
 # with the current protoc-gen-meshup and templates. Review `git diff` after.
 # Usage: scripts/update-goldens.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
@@ -16,3 +17,9 @@ rm -rf "$golden"
 done
 echo "Updated $golden from $generated:"
 git status --short "$golden"
+
+# The manifests of `meshup manifests` on bookinfo: tests/codegen/manifests/golden/.
+cmake --build "$build_dir" --target manifests_golden_test
+MESHUP_UPDATE_GOLDENS=1 "$build_dir/tests/codegen/manifests/manifests_golden_test" > /dev/null
+echo "Updated tests/codegen/manifests/golden:"
+git status --short tests/codegen/manifests/golden

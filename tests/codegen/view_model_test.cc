@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto_importer.h"
@@ -198,6 +199,48 @@ TEST_F(ViewModelTest, RefusesAServiceAccountThatIsNotADnsLabel) {
   absl::Status status =
       BuildWith(R"(option (meshup.service) = { service_account: "Bad Account" };)", "");
   EXPECT_THAT(status.message(), HasSubstr("service_account 'Bad Account' is not a DNS-1123"));
+}
+
+TEST_F(ViewModelTest, ReadsAllowedCallers) {
+  auto file = importer_.ImportText("callers.proto", R"(
+syntax = "proto3";
+package cases;
+import "meshup/options.proto";
+import "google/protobuf/empty.proto";
+service Guarded {
+  option (meshup.service) = { allowed_callers: ["frontend", "ops/auditor"] };
+  rpc Call(google.protobuf.Empty) returns (google.protobuf.Empty);
+}
+)");
+  ASSERT_TRUE(file.ok()) << file.status();
+  absl::StatusOr<FileView> view = BuildFileView(**file);
+  ASSERT_TRUE(view.ok()) << view.status();
+  const auto& callers = view->services[0].allowed_callers;
+  ASSERT_EQ(callers.size(), 2u);
+  EXPECT_EQ(callers[0].namespace_name, "");
+  EXPECT_EQ(callers[0].service_account, "frontend");
+  EXPECT_EQ(callers[1].namespace_name, "ops");
+  EXPECT_EQ(callers[1].service_account, "auditor");
+}
+
+TEST_F(ViewModelTest, RefusesABadAllowedCaller) {
+  for (const char* bad : {"Front End", "a/b/c", "/sa", "ns/"}) {
+    testing::ProtoImporter importer;  // each case declares the same service
+    auto file = importer.ImportText("bad_caller.proto", absl::StrCat(R"(
+syntax = "proto3";
+package cases;
+import "meshup/options.proto";
+service Guarded {
+  option (meshup.service) = { allowed_callers: [")",
+                                                                     bad, R"("] };
+}
+)"));
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::Status status = BuildFileView(**file).status();
+    EXPECT_THAT(status.message(),
+                HasSubstr(absl::StrCat("(meshup.service).allowed_callers has '", bad, "'")))
+        << bad;
+  }
 }
 
 TEST_F(ViewModelTest, RefusesAMethodNamedLikeAGeneratedMember) {

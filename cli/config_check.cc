@@ -1,0 +1,273 @@
+#include "config_check.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "codegen/manifests/manifest_model.h"
+#include "config/loader.h"
+
+namespace meshup::cli {
+namespace {
+
+using config::Snapshot;
+
+Finding Make(absl::string_view code, Finding::Severity severity, const std::string& file, int line,
+             std::string message) {
+  return Finding{std::string(code), severity, file, line, std::move(message)};
+}
+
+std::string Name(const config::Origin& origin) {
+  return absl::StrCat(origin.kind, " ", origin.namespace_name, "/", origin.name);
+}
+
+bool LabelsMatch(const std::map<std::string, std::string>& selector,
+                 const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+// Every workload the checks know: the snapshot's own and `extra`.
+std::vector<KnownWorkload> AllWorkloads(const Snapshot& snapshot,
+                                        const std::vector<KnownWorkload>& extra) {
+  std::vector<KnownWorkload> all = extra;
+  for (const config::Workload& workload : snapshot.workload_entries) {
+    all.push_back({workload.origin.namespace_name, workload.labels, workload.service_account});
+  }
+  return all;
+}
+
+// The hosts something serves, with the labels of each of its workloads.
+std::map<std::string, std::vector<std::map<std::string, std::string>>> ServedHosts(
+    const Snapshot& snapshot, const std::vector<KnownWorkload>& workloads) {
+  std::map<std::string, std::vector<std::map<std::string, std::string>>> hosts;
+  for (const KnownWorkload& workload : workloads) {
+    auto app = workload.labels.find("app");
+    if (app != workload.labels.end()) hosts[app->second].push_back(workload.labels);
+  }
+  for (const config::ServiceEntry& entry : snapshot.service_entries) {
+    for (const std::string& host : entry.hosts) {
+      auto& list = hosts[host];
+      for (const config::Workload& endpoint : entry.endpoints) list.push_back(endpoint.labels);
+      if (entry.endpoints.empty()) list.push_back({});  // resolved by DNS: no labels
+    }
+  }
+  return hosts;
+}
+
+bool IsCatchAll(const config::HttpRoute& route) {
+  if (route.matches.empty()) return true;
+  for (const config::RouteMatch& match : route.matches) {
+    const bool only_uri = match.headers.empty() && match.without_headers.empty() &&
+                          match.source_labels.empty() && match.source_namespace.empty();
+    if (!only_uri) continue;
+    if (!match.uri) return true;
+    const config::StringMatch& uri = *match.uri;
+    if (uri.kind == config::StringMatch::Kind::kPrefix && (uri.value.empty() || uri.value == "/")) {
+      return true;
+    }
+    if (uri.kind == config::StringMatch::Kind::kRegex &&
+        (uri.value == ".*" || uri.value == "/.*")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string RouteName(const config::HttpRoute& route, size_t index) {
+  return route.name.empty() ? absl::StrCat("http[", index, "]")
+                            : absl::StrCat("http[", index, "] '", route.name, "'");
+}
+
+void CheckRoutes(
+    const Snapshot& snapshot,
+    const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
+    std::set<std::pair<std::string, std::string>>& routed_subsets, std::vector<Finding>& findings) {
+  std::map<std::string, const config::VirtualService*> first_for_host;
+  for (const config::VirtualService& vs : snapshot.virtual_services) {
+    for (const std::string& host : vs.hosts) {
+      auto [it, inserted] = first_for_host.emplace(host, &vs);
+      if (!inserted) {
+        findings.push_back(
+            Make("MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
+                 absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
+                              Name(it->second->origin), " (", it->second->origin.file, ":",
+                              it->second->origin.line,
+                              "); this one is ignored for it. Merge the routes into one "
+                              "VirtualService")));
+      }
+    }
+    int catch_all = -1;
+    for (size_t i = 0; i < vs.http.size(); ++i) {
+      const config::HttpRoute& route = vs.http[i];
+      if (catch_all >= 0) {
+        findings.push_back(
+            Make("MU0104", Finding::Severity::kWarning, vs.origin.file, route.line,
+                 absl::StrCat(Name(vs.origin), ": ", RouteName(route, i),
+                              " can never match: ", RouteName(vs.http[catch_all], catch_all),
+                              " before it matches every request")));
+      } else if (IsCatchAll(route)) {
+        catch_all = static_cast<int>(i);
+      }
+      std::vector<const config::Destination*> destinations;
+      for (const config::WeightedDestination& weighted : route.route) {
+        destinations.push_back(&weighted.destination);
+      }
+      if (route.mirror) destinations.push_back(&*route.mirror);
+      for (const config::Destination* destination : destinations) {
+        const bool mirror = route.mirror && destination == &*route.mirror;
+        auto served = hosts.find(destination->host);
+        if (served == hosts.end()) {
+          findings.push_back(
+              Make("MU0101", Finding::Severity::kError, vs.origin.file, route.line,
+                   absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                                mirror ? "mirrors" : "routes", " to host '", destination->host,
+                                "', which no workload or ServiceEntry serves")));
+          continue;
+        }
+        if (destination->subset.empty()) continue;
+        routed_subsets.emplace(destination->host, destination->subset);
+        const config::DestinationRule* rule = snapshot.DestinationRuleFor(destination->host);
+        const config::Subset* subset = rule ? rule->FindSubset(destination->subset) : nullptr;
+        if (subset == nullptr) continue;  // the loader refuses these
+        const bool matched =
+            std::any_of(served->second.begin(), served->second.end(),
+                        [&](const auto& labels) { return LabelsMatch(subset->labels, labels); });
+        if (!matched) {
+          findings.push_back(Make(
+              "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
+              absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                           mirror ? "mirrors" : "routes", " to subset '", destination->subset,
+                           "' of host '", destination->host, "', which no workload matches (",
+                           Name(rule->origin), " selects it by labels ",
+                           absl::StrJoin(subset->labels, ", ", absl::PairFormatter("=")), ")")));
+        }
+      }
+    }
+  }
+}
+
+void CheckSubsets(
+    const Snapshot& snapshot,
+    const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
+    const std::set<std::pair<std::string, std::string>>& routed_subsets,
+    std::vector<Finding>& findings) {
+  for (const config::DestinationRule& rule : snapshot.destination_rules) {
+    auto served = hosts.find(rule.host);
+    for (const config::Subset& subset : rule.subsets) {
+      if (routed_subsets.count({rule.host, subset.name}) > 0) continue;  // MU0102 says it
+      const bool matched =
+          served != hosts.end() &&
+          std::any_of(served->second.begin(), served->second.end(),
+                      [&](const auto& labels) { return LabelsMatch(subset.labels, labels); });
+      if (!matched) {
+        findings.push_back(
+            Make("MU0103", Finding::Severity::kWarning, rule.origin.file, rule.origin.line,
+                 absl::StrCat(Name(rule.origin), ": subset '", subset.name, "' of host '",
+                              rule.host, "' matches no workload (labels ",
+                              absl::StrJoin(subset.labels, ", ", absl::PairFormatter("=")), ")")));
+      }
+    }
+  }
+}
+
+void CheckPolicies(const Snapshot& snapshot, const std::vector<KnownWorkload>& workloads,
+                   std::vector<Finding>& findings) {
+  std::set<std::string> principals;
+  for (const KnownWorkload& workload : workloads) {
+    if (workload.service_account.empty()) continue;
+    principals.insert(absl::StrCat(snapshot.mesh.trust_domain, "/ns/", workload.namespace_name,
+                                   "/sa/", workload.service_account));
+  }
+  for (const config::AuthorizationPolicy& policy : snapshot.authorization_policies) {
+    std::set<std::string> named;
+    for (const config::AuthzRule& rule : policy.rules) {
+      for (const config::AuthzSource& source : rule.from) {
+        for (const auto* list : {&source.principals, &source.not_principals}) {
+          for (const config::AuthzValue& value : *list) named.insert(value.text);
+        }
+      }
+      for (const config::AuthzCondition& condition : rule.when) {
+        if (condition.key != "source.principal") continue;
+        for (const auto* list : {&condition.values, &condition.not_values}) {
+          for (const config::AuthzValue& value : *list) named.insert(value.text);
+        }
+      }
+    }
+    for (const std::string& principal : named) {
+      if (absl::StrContains(principal, "*")) continue;  // a pattern, not a name
+      if (principals.count(principal) > 0) continue;
+      findings.push_back(
+          Make("MU0106", Finding::Severity::kWarning, policy.origin.file, policy.origin.line,
+               absl::StrCat(Name(policy.origin), ": principal '", principal,
+                            "' is no workload's service account (known: ",
+                            principals.empty() ? "none" : absl::StrJoin(principals, ", "), ")")));
+    }
+  }
+}
+
+}  // namespace
+
+std::string Finding::ToString() const {
+  const char* level = severity == Severity::kError ? "error" : "warning";
+  if (file.empty()) return absl::StrCat(level, " ", code, ": ", message);
+  return absl::StrCat(file, ":", line, ": ", level, " ", code, ": ", message);
+}
+
+std::vector<Finding> CheckSnapshot(const Snapshot& snapshot,
+                                   const std::vector<KnownWorkload>& extra) {
+  const std::vector<KnownWorkload> workloads = AllWorkloads(snapshot, extra);
+  const auto hosts = ServedHosts(snapshot, workloads);
+  std::vector<Finding> findings;
+  std::set<std::pair<std::string, std::string>> routed_subsets;
+  CheckRoutes(snapshot, hosts, routed_subsets, findings);
+  CheckSubsets(snapshot, hosts, routed_subsets, findings);
+  CheckPolicies(snapshot, workloads, findings);
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.file, a.line, a.code) < std::tie(b.file, b.line, b.code);
+  });
+  return findings;
+}
+
+absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
+  std::vector<KnownWorkload> workloads;
+  if (!options.registry_dir.empty()) {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> registry =
+        config::LoadConfigDirectory(options.registry_dir);
+    if (!registry.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("registry ", options.registry_dir, ": ", registry.status().message()));
+    }
+    for (const config::Workload& workload : (*registry)->workload_entries) {
+      workloads.push_back(
+          {workload.origin.namespace_name, workload.labels, workload.service_account});
+    }
+  }
+  if (!options.deploy_file.empty()) {
+    absl::StatusOr<manifests::ManifestModel> model =
+        manifests::LoadManifestModel(options.deploy_file);
+    if (!model.ok()) return model.status();
+    for (const manifests::ServiceModel& service : model->services) {
+      for (const manifests::DeployVersion& version : service.versions) {
+        workloads.push_back({model->namespace_name,
+                             {{"app", service.name}, {"version", version.name}},
+                             service.service_account});
+      }
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      config::LoadConfigDirectory(options.config_dir);
+  if (!snapshot.ok()) {
+    return std::vector<Finding>{
+        Make("MU0001", Finding::Severity::kError, "", 0, std::string(snapshot.status().message()))};
+  }
+  return CheckSnapshot(**snapshot, workloads);
+}
+
+}  // namespace meshup::cli

@@ -69,6 +69,27 @@ absl::Status Finish(CURL* curl, CURLcode code, const std::string& url) {
 
 }  // namespace
 
+absl::StatusOr<HttpGetResult> HttpGet(const std::string& url, absl::Duration timeout) {
+  InitCurl();
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  HttpGetResult result;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  const CURLcode code = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) {
+    return absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(code)));
+  }
+  return result;
+}
+
 absl::StatusOr<std::string> PostJson(const std::string& url, const std::string& body,
                                      absl::Duration timeout) {
   InitCurl();

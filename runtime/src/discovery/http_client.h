@@ -18,6 +18,16 @@ namespace meshup::internal {
 absl::StatusOr<std::string> PostJson(const std::string& url, const std::string& body,
                                      absl::Duration timeout);
 
+// An answer to a GET: any HTTP status.
+struct HttpGetResult {
+  long status = 0;
+  std::string body;
+};
+
+// GETs `url` (no proxy); UNAVAILABLE, naming the URL, only when no answer
+// came within `timeout`.
+absl::StatusOr<HttpGetResult> HttpGet(const std::string& url, absl::Duration timeout);
+
 // POSTs `body` and hands each piece of the (chunked, endless) response to
 // `on_data` as it arrives, until the server closes, `keep_going` returns
 // false (checked at least every 100 ms), or an error. Returns why it ended.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -89,10 +90,14 @@ class LoadRun {
 
  private:
   void RunClosedLoop(int64_t& window_start, int64_t& window_end) {
-    for (int i = 0; i < options_.concurrency; ++i) {
-      in_flight_.fetch_add(1);
-      StartClosedLoopCall();
-    }
+    // Started on a thread of their own: when calls end inside `issue`, that
+    // thread keeps issuing until the run stops, and the timing here goes on.
+    std::thread starter([this] {
+      for (int i = 0; i < options_.concurrency && !stopped_.load(); ++i) {
+        in_flight_.fetch_add(1);
+        StartClosedLoopCall();
+      }
+    });
     absl::SleepFor(options_.warmup);
     window_start = NowNanos();
     window_start_.store(window_start);
@@ -102,6 +107,7 @@ class LoadRun {
     window_end_.store(window_end);
     if (options_.on_measure_end) options_.on_measure_end();
     stopped_.store(true);
+    starter.join();
   }
 
   void RunOpenLoop(int64_t& window_start, int64_t& window_end) {

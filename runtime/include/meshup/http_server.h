@@ -14,7 +14,9 @@
 // run on a pool of `worker_threads` threads, so a slow handler (one that
 // makes RPCs) never holds up other connections, and the response is handed
 // back to the loop. Handlers may be called concurrently and must be
-// thread-safe; an exception escaping a handler answers 500.
+// thread-safe; an exception escaping a handler answers 500. The server makes
+// the process ignore SIGPIPE unless the application set a handler for it, so
+// that a client hanging up mid-answer closes its connection, not the process.
 //
 // Routing: an exact path first, else the longest matching prefix, else 404.
 // A route registered with methods answers 405 (with Allow) to any other

@@ -17,7 +17,8 @@
 // InvalidArgument naming the bad field, NotFound for a config_dir that is
 // not a directory, or the configuration's first error. A
 // Mesh must outlive the channels and servers it made. All methods are
-// thread-safe.
+// thread-safe. Create() makes the process ignore SIGPIPE unless the
+// application set a handler for it (see http_server.h).
 #ifndef MESHUP_MESH_H_
 #define MESHUP_MESH_H_
 

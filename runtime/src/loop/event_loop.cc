@@ -1,12 +1,31 @@
 #include "loop/event_loop.h"
 
+#include <signal.h>
+
 #include <utility>
 
 #include "util/sync.h"
 
 namespace meshup::internal {
+namespace {
+
+// libuv writes to sockets with write(2), which raises SIGPIPE once the peer
+// has gone, and SIGPIPE's default action ends the process: any client that
+// hangs up while the admin server answers would kill the workload. As Envoy
+// and every libuv server do, ignore it (the write fails with EPIPE instead),
+// unless the application installed a handler of its own.
+void IgnoreSigpipe() {
+  struct sigaction current = {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
+      (current.sa_flags & SA_SIGINFO) == 0) {
+    signal(SIGPIPE, SIG_IGN);
+  }
+}
+
+}  // namespace
 
 EventLoop::EventLoop() {
+  IgnoreSigpipe();
   uv_loop_init(&loop_);
   wake_.data = this;
   uv_async_init(&loop_, &wake_, &EventLoop::OnWake);

@@ -5,6 +5,10 @@
 // order posted. The destructor runs the tasks already posted, closes every
 // handle still open on the loop, and joins the thread; it must not be called
 // from the loop thread.
+//
+// Making a loop makes the process ignore SIGPIPE (when its action is still
+// the default), so that a peer hanging up on a libuv socket fails a write
+// with EPIPE rather than ending the process.
 #ifndef MESHUP_SRC_LOOP_EVENT_LOOP_H_
 #define MESHUP_SRC_LOOP_EVENT_LOOP_H_
 

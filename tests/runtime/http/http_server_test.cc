@@ -3,6 +3,12 @@
 // Every wait is bounded; ordering is forced with notifications, not sleeps.
 #include "meshup/http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <string>
@@ -69,6 +75,9 @@ class HttpServerTest : public ::testing::Test {
       if (!slow_started_.HasBeenNotified()) slow_started_.Notify();
       release_slow_.WaitForNotificationWithTimeout(kWait);
       return HttpResponse::Text(200, "slow");
+    });
+    server_->Handle("/big", [](const HttpRequest&) {
+      return HttpResponse::Text(200, std::string(8 << 20, 'b'));
     });
     server_->Handle("/throw", [](const HttpRequest&) -> HttpResponse {
       throw std::runtime_error("secret detail");
@@ -465,6 +474,30 @@ TEST(HttpServerOnLoopTest, ServesOnAnExistingEventLoop) {
   meshup::internal::Notification ran;
   loop.Post([&](uv_loop_t*) { ran.Notify(); });
   EXPECT_TRUE(ran.WaitForNotificationWithTimeout(kWait));
+}
+
+// A client that hangs up while the server writes its answer must not end
+// the process: libuv writes with write(2), which raises SIGPIPE, whose
+// default action is to terminate. Found by the chaos suite (scenario 8).
+TEST_F(HttpServerTest, AClientHangingUpMidAnswerDoesNotKillTheProcess) {
+  signal(SIGPIPE, SIG_DFL);  // as in a process that never touched it
+  StartServer();
+  for (int i = 0; i < 20; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port_));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const std::string request = Get("/big");
+    ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    close(fd);  // before the answer: a FIN, then the server writes on
+  }
+  absl::StatusOr<RawResponse> page = Fetch(port_, "GET", "/page");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->status, 200);
 }
 
 }  // namespace

@@ -114,7 +114,9 @@ HttpResponse Clusters(Router* router, Clock& clock) {
                              {"service_account", endpoint->info().service_account},
                              {"healthy", !endpoint->IsEjected(now)},
                              {"in_flight", endpoint->in_flight()},
-                             {"times_ejected", endpoint->times_ejected().load()}});
+                             {"times_ejected", endpoint->times_ejected().load()},
+                             {"attempts", endpoint->attempts()},
+                             {"failed_attempts", endpoint->failed_attempts()}});
       }
       json subsets = json::array();
       for (const auto& subset : state->subsets) {

@@ -62,11 +62,22 @@ class Endpoint {
   std::atomic<int>& consecutive_failures() { return consecutive_failures_; }
   std::atomic<int>& times_ejected() { return times_ejected_; }
 
+  // Attempts that ended on this endpoint, and those of them that failed it
+  // (IsEndpointFailure), as Envoy's rq_total and rq_error; for /clusters.
+  int64_t attempts() const { return attempts_.load(std::memory_order_relaxed); }
+  int64_t failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
+  void CountAttempt(bool failed) {
+    attempts_.fetch_add(1, std::memory_order_relaxed);
+    if (failed) failed_attempts_.fetch_add(1, std::memory_order_relaxed);
+  }
+
  private:
   const EndpointInfo info_;
   std::atomic<int> in_flight_{0};
   std::atomic<int> consecutive_failures_{0};
   std::atomic<int> times_ejected_{0};
+  std::atomic<int64_t> attempts_{0};
+  std::atomic<int64_t> failed_attempts_{0};
   std::atomic<int64_t> ejected_until_nanos_{0};
 };
 

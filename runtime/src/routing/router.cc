@@ -332,6 +332,7 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
 }
 
 void Router::Report(const Attempt& attempt, absl::StatusCode code) {
+  attempt.endpoint->CountAttempt(IsEndpointFailure(code));
   // The ejection limit counts over the whole host, as Envoy's does per
   // cluster; the Endpoint object is shared by every subset that has it, so an
   // ejection holds wherever it is picked from.

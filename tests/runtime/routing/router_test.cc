@@ -208,5 +208,17 @@ TEST_F(RouterTest, AnEndpointKeepsItsStateAcrossAReload) {
   before->AddInFlight(-3);
 }
 
+TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
+  Load(kReviews);
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  router_->Report(*attempt, absl::StatusCode::kOk);
+  router_->Report(*attempt, absl::StatusCode::kUnavailable);
+  router_->Report(*attempt, absl::StatusCode::kNotFound);  // the caller's error, not the endpoint's
+  EXPECT_EQ(attempt->endpoint->attempts(), 3);
+  EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
+}
+
 }  // namespace
 }  // namespace meshup::internal

@@ -53,9 +53,13 @@ absl::Status EtcdServer::Start() {
       absl::StrCat("etcd did not answer at ", client_url_, "; see ", work_dir_, "/etcd.log"));
 }
 
-absl::Status EtcdServer::Stop() {
+absl::Status EtcdServer::Stop() { return StopWith(SIGTERM); }
+
+absl::Status EtcdServer::Kill() { return StopWith(SIGKILL); }
+
+absl::Status EtcdServer::StopWith(int signal) {
   if (!process_) return absl::OkStatus();
-  absl::StatusOr<int> exit = process_->Stop(SIGTERM, absl::Seconds(20));
+  absl::StatusOr<int> exit = process_->Stop(signal, absl::Seconds(20));
   process_.reset();
   return exit.ok() ? absl::OkStatus() : exit.status();
 }

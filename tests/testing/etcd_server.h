@@ -24,11 +24,15 @@ class EtcdServer {
   absl::Status Start();
   // Stops it with SIGTERM (bounded wait), keeping its data.
   absl::Status Stop();
+  // Kills it with SIGKILL, as a crash, keeping its data.
+  absl::Status Kill();
   // Deletes its data, as a server that comes back empty.
   void WipeData();
   const std::string& client_url() const { return client_url_; }
 
  private:
+  absl::Status StopWith(int signal);
+
   std::string work_dir_;
   std::string client_url_;
   std::string peer_url_;

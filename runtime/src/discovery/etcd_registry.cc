@@ -46,6 +46,7 @@ std::string RangeEnd(std::string prefix) {
 struct ServiceRead {
   std::vector<WorkloadRecord> workloads;
   int64_t revision = 0;
+  std::string cluster_id;  // changes when etcd starts over with no data
 };
 
 absl::StatusOr<ServiceRead> ReadService(EtcdRegistry& registry, absl::string_view service) {
@@ -57,7 +58,11 @@ absl::StatusOr<ServiceRead> ReadService(EtcdRegistry& registry, absl::string_vie
   json parsed = json::parse(*response, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return absl::UnavailableError("etcd answered a range with bad JSON");
   ServiceRead read;
-  if (parsed.contains("header")) read.revision = Int64Field(parsed["header"], "revision");
+  if (parsed.contains("header")) {
+    read.revision = Int64Field(parsed["header"], "revision");
+    const json& cluster_id = parsed["header"].value("cluster_id", json());
+    read.cluster_id = cluster_id.is_string() ? cluster_id.get<std::string>() : cluster_id.dump();
+  }
   if (parsed.contains("kvs") && parsed["kvs"].is_array()) {
     for (const json& kv : parsed["kvs"]) {
       std::string key, value;
@@ -94,12 +99,39 @@ class EtcdWatch final : public Registry::Watch {
   int64_t Refresh() {
     absl::StatusOr<ServiceRead> read = ReadService(registry_, service_);
     if (!read.ok()) return 0;
-    if (!reported_ || read->workloads != last_) {
+    const absl::Time now = absl::Now();
+    if (reported_ && (read->cluster_id != cluster_id_ || read->revision < revision_)) {
+      // etcd started over without its data: the workloads it lost register
+      // again within a heartbeat; until then, keep the ones known.
+      held_ = last_;
+      hold_until_ = now + registry_.options().ttl;
+    }
+    cluster_id_ = read->cluster_id;
+    revision_ = read->revision;
+    std::vector<WorkloadRecord> workloads = std::move(read->workloads);
+    if (now < hold_until_) {
+      for (const WorkloadRecord& known : held_) {
+        const bool listed = std::any_of(workloads.begin(), workloads.end(),
+                                        [&](const auto& w) { return w.name == known.name; });
+        if (!listed) workloads.push_back(known);
+      }
+      std::sort(workloads.begin(), workloads.end(),
+                [](const WorkloadRecord& a, const WorkloadRecord& b) { return a.name < b.name; });
+    } else {
+      hold_until_ = absl::InfinitePast();  // over: etcd's view alone
+    }
+    if (!reported_ || workloads != last_) {
       reported_ = true;
-      last_ = read->workloads;
+      last_ = std::move(workloads);
       on_change_(last_);
     }
     return read->revision;
+  }
+
+  // True once a hold of workloads (since etcd came back empty) is over and
+  // not yet read: the watch stream then ends, so that a read drops them.
+  bool HoldExpired() const {
+    return hold_until_ != absl::InfinitePast() && absl::Now() >= hold_until_;
   }
 
   void Run() {
@@ -127,7 +159,7 @@ class EtcdWatch final : public Registry::Watch {
                   }
                 }
               },
-              [this] { return !stop_.load(); }, kCallTimeout);
+              [this] { return !stop_.load() && !HoldExpired(); }, kCallTimeout);
           if (stop_) break;
         }
       }
@@ -145,6 +177,12 @@ class EtcdWatch final : public Registry::Watch {
   std::atomic<bool> stop_{false};
   bool reported_ = false;
   std::vector<WorkloadRecord> last_;
+  // What etcd was when last read, and the workloads held (until hold_until_)
+  // since it came back empty.
+  std::string cluster_id_;
+  int64_t revision_ = 0;
+  std::vector<WorkloadRecord> held_;
+  absl::Time hold_until_ = absl::InfinitePast();
   std::thread thread_;
 };
 

@@ -7,7 +7,11 @@
 // or restarted empty) the registry grants a new one and registers its
 // workloads again. A watch reads the service's keys, then follows a watch
 // stream on their prefix; when etcd is unreachable it keeps reporting
-// nothing new (the last known set stays) and reconnects every second.
+// nothing new (the last known set stays) and reconnects every second. When
+// etcd comes back without its data (a new cluster ID, or revisions that went
+// back), its workloads need up to a heartbeat to register again: for one
+// `ttl` the watch reports the workloads it knew together with those
+// registered anew, then what etcd lists.
 #ifndef MESHUP_SRC_DISCOVERY_ETCD_REGISTRY_H_
 #define MESHUP_SRC_DISCOVERY_ETCD_REGISTRY_H_
 

@@ -1,12 +1,15 @@
 // Scenario 3: the registry (a real etcd) is killed (SIGKILL) for an outage
-// and restarted with its data while load runs over an etcd registry. Not one
-// call fails: clients keep the endpoints they knew. After the restart the
-// registrations are there again, kept alive (etcd lists the three replicas
-// under a live lease) and the client lists the three replicas.
+// and restarted while load runs over an etcd registry: with its data (3), and
+// empty, as after losing its disk (3b). Not one call fails: clients keep the
+// endpoints they knew. After the restart the registrations are there again,
+// kept alive (etcd lists the three replicas under a live lease; an empty etcd
+// gets them registered anew) and the client lists the three replicas.
 //
 // The outage lasts MESHUP_CHAOS_ETCD_OUTAGE_S seconds: 30 in a full run
 // (tests/chaos/run_chaos.sh --full), 5 by default so that CI stays short.
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -54,11 +57,14 @@ absl::StatusOr<std::vector<int64_t>> Registrations(const std::string& url) {
   return ttls;
 }
 
-TEST(ChaosTest, Scenario3EtcdOutage) {
+// Kills etcd for the outage under load and restarts it, with its data or
+// (`wipe`) empty, as after losing its disk.
+void EtcdOutage(bool wipe) {
   const absl::Duration outage = EnvSeconds("MESHUP_CHAOS_ETCD_OUTAGE_S", 5);
-  ScenarioReport report("3-etcd-outage",
+  ScenarioReport report(wipe ? "3b-etcd-outage-empty" : "3-etcd-outage",
                         absl::StrCat("etcd killed for ", absl::FormatDuration(outage),
-                                     " and restarted"));
+                                     wipe ? ", restarted empty (data lost)"
+                                          : " and restarted with its data"));
   RowOnExit row(report);
   ClusterOptions options;
   options.file_registry = false;
@@ -83,10 +89,24 @@ TEST(ChaosTest, Scenario3EtcdOutage) {
                         });
                       });
   ASSERT_TRUE(echo.WaitForCompleted(500, absl::Seconds(20)));
+  // The client's view, all along: the fewest endpoints it listed.
+  std::atomic<bool> watching{true};
+  std::atomic<int> fewest{3};
+  std::thread watcher([&] {
+    while (watching) {
+      absl::StatusOr<nlohmann::json> view = cluster.ClientCluster();
+      if (view.ok()) {
+        const int listed = static_cast<int>((*view)["endpoints"].size());
+        if (listed < fewest) fewest = listed;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
   CHAOS_ASSERT_OK(etcd.Kill());
   const uint64_t at_kill = echo.succeeded();
   absl::SleepFor(outage);
   const uint64_t during = echo.succeeded() - at_kill;
+  if (wipe) etcd.WipeData();
   CHAOS_ASSERT_OK(etcd.Start());
   const absl::Time restarted = absl::Now();
 
@@ -111,17 +131,26 @@ TEST(ChaosTest, Scenario3EtcdOutage) {
   CHAOS_ASSERT_OK(cluster.WaitForEndpoints(/*echo_each=*/false, absl::Seconds(10)));
 
   const bool under_load = echo.running();
+  watching = false;
+  watcher.join();
   ASSERT_TRUE(echo.Wait().ok()) << echo.Wait();
   EXPECT_TRUE(under_load) << "the restart outlasted the load";
   report.AddLoad(echo);
   EXPECT_EQ(echo.failed(), 0u) << echo.Failures();
   EXPECT_GT(during, 100u) << "calls stopped while etcd was down";
-  report.Note(absl::StrCat(during, " calls succeeded during the outage; after the restart etcd "
+  EXPECT_EQ(fewest.load(), 3) << "the client lost endpoints";
+  report.Note(absl::StrCat(during, " calls succeeded during the outage; after the restart",
+                           wipe ? " (empty) the replicas registered again: " : "", " etcd "
                            "listed ", after.size(), " registrations, ", live,
                            " under a live lease, within ",
                            Rounded(to_restore),
-                           "; the client listed the 3 replicas, healthy"));
+                           "; the client listed the 3 replicas, healthy, and never fewer than ", fewest.load(),
+                           " (polled every 20 ms)"));
 }
+
+TEST(ChaosTest, Scenario3EtcdOutage) { EtcdOutage(/*wipe=*/false); }
+
+TEST(ChaosTest, Scenario3bEtcdOutageComingBackEmpty) { EtcdOutage(/*wipe=*/true); }
 
 }  // namespace
 }  // namespace meshup::chaos

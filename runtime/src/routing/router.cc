@@ -14,15 +14,6 @@ namespace {
 constexpr absl::StatusCode kDefaultRouteRetryOn[] = {absl::StatusCode::kUnavailable,
                                                      absl::StatusCode::kCancelled};
 
-bool HasLabels(const std::map<std::string, std::string>& labels,
-               const std::map<std::string, std::string>& selector) {
-  for (const auto& [key, value] : selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
-  }
-  return true;
-}
-
 TlsPolicy ToTlsPolicy(config::TlsMode mode) {
   switch (mode) {
     case config::TlsMode::kUnset:
@@ -44,7 +35,7 @@ TlsPolicy EndpointTlsPolicy(const config::DestinationRule* rule,
   if (rule == nullptr) return TlsPolicy::kAuto;
   for (const config::Subset& subset : rule->subsets) {
     if (subset.traffic_policy && subset.traffic_policy->tls_mode != config::TlsMode::kUnset &&
-        HasLabels(labels, subset.labels)) {
+        config::SelectorMatches(subset.labels, labels)) {
       return ToTlsPolicy(subset.traffic_policy->tls_mode);
     }
   }
@@ -219,7 +210,7 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     for (const config::Subset& subset : rule->subsets) {
       EndpointList members;
       for (const auto& endpoint : state->endpoints) {
-        if (HasLabels(endpoint->info().labels, subset.labels)) members.push_back(endpoint);
+        if (config::SelectorMatches(subset.labels, endpoint->info().labels)) members.push_back(endpoint);
       }
       state->subsets.push_back(
           MakeSubset(subset.name, subset.labels, std::move(members), host_policy,

@@ -29,11 +29,7 @@ bool Applies(const AuthorizationPolicy& policy, const std::map<std::string, std:
   if (policy.origin.namespace_name != ns && policy.origin.namespace_name != kRootNamespace) {
     return false;
   }
-  for (const auto& [key, value] : policy.selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
-  }
-  return true;
+  return config::SelectorMatches(policy.selector, labels);
 }
 
 const std::string* FindHeader(const AuthzRequest& request, absl::string_view name) {

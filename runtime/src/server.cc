@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -65,7 +65,7 @@ Server::~Server() {
 }
 
 absl::Status Server::AddService(Service& service) {
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->started) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot add service ", service.info().full_name, ": the server has started"));
@@ -82,7 +82,7 @@ absl::Status Server::AddService(Service& service) {
 }
 
 absl::StatusOr<int> Server::Start() {
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->started) return absl::FailedPreconditionError("the server has already started");
   const std::string address = ListenAddress(impl_->options.host, impl_->options.port);
   if (impl_->options.port < 0 || impl_->options.port > 65535) {
@@ -153,7 +153,7 @@ void Server::Shutdown(absl::Duration grace) {
   grpc::Server* server;
   std::string registered_name;
   {
-    absl::MutexLock lock(&impl_->mu);
+    std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->started || impl_->shut_down) return;
     impl_->shut_down = true;
     impl_->ready_servers->fetch_sub(1);  // not ready from now on: /ready says 503
@@ -175,7 +175,7 @@ void Server::Shutdown(absl::Duration grace) {
 void Server::Wait() {
   grpc::Server* server;
   {
-    absl::MutexLock lock(&impl_->mu);
+    std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->started) return;
     server = impl_->grpc_server.get();
   }
@@ -183,7 +183,7 @@ void Server::Wait() {
 }
 
 int Server::port() const {
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->port;
 }
 

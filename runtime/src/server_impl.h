@@ -3,11 +3,10 @@
 #define MESHUP_SRC_SERVER_IMPL_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "discovery/registry.h"
 #include "grpcpp/server.h"
 #include "meshup/mesh.h"
@@ -27,15 +26,15 @@ struct Server::Impl {
   const internal::WorkloadIdentity* identity = nullptr;  // the Mesh's; null: plaintext
   int admin_port = 0;                                    // the Mesh's, registered with the workload
   std::atomic<int>* ready_servers = nullptr;             // the Mesh's count, for /ready
-  mutable absl::Mutex mu;
-  std::vector<Service*> services ABSL_GUARDED_BY(mu);
-  std::unique_ptr<grpc::Server> grpc_server ABSL_GUARDED_BY(mu);
-  bool started ABSL_GUARDED_BY(mu) = false;
-  bool shut_down ABSL_GUARDED_BY(mu) = false;
-  int port ABSL_GUARDED_BY(mu) = 0;
-  int plaintext_port ABSL_GUARDED_BY(mu) = 0;  // a PERMISSIVE server's second port; 0: none
-  bool serves_mtls ABSL_GUARDED_BY(mu) = false;
-  std::string registered_name ABSL_GUARDED_BY(mu);  // empty: not registered
+  mutable std::mutex mu;
+  std::vector<Service*> services;             // guarded by mu
+  std::unique_ptr<grpc::Server> grpc_server;  // guarded by mu
+  bool started = false;                       // guarded by mu
+  bool shut_down = false;                     // guarded by mu
+  int port = 0;                               // guarded by mu
+  int plaintext_port = 0;       // guarded by mu; a PERMISSIVE server's second port; 0: none
+  bool serves_mtls = false;     // guarded by mu
+  std::string registered_name;  // guarded by mu; empty: not registered
 };
 
 }  // namespace meshup

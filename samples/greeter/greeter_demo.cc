@@ -1,11 +1,11 @@
 // A generated client calling a generated server over loopback, each call
 // shape once. Run: build/samples/greeter/greeter_demo
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "greeter.meshup.h"
 #include "meshup/environment.h"
 #include "meshup/mesh.h"
@@ -86,18 +86,16 @@ int main() {
   if (!reply.ok()) return Fail(reply.status());
   std::printf("unary:            %s\n", reply->message().c_str());
 
-  absl::Notification async_done;
-  absl::Status async_status;
+  std::promise<absl::Status> async_done;
   client.SayHelloAsync(request, [&](absl::StatusOr<greeter::HelloReply> async_reply) {
     if (async_reply.ok()) {
       std::printf("async unary:      %s\n", async_reply->message().c_str());
-    } else {
-      async_status = async_reply.status();
     }
-    async_done.Notify();
+    async_done.set_value(async_reply.status());
   });
-  async_done.WaitForNotification();
-  if (!async_status.ok()) return Fail(async_status);
+  if (absl::Status async_status = async_done.get_future().get(); !async_status.ok()) {
+    return Fail(async_status);
+  }
 
   auto reader = client.SayHelloRepeatedly(request);
   greeter::HelloReply streamed;

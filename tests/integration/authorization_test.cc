@@ -6,11 +6,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -143,15 +143,10 @@ grpc::Status RawCall(const std::string& address, const std::string& path) {
   grpc::ByteBuffer request, response;
   grpc::Slice empty("");
   request = grpc::ByteBuffer(&empty, 1);
-  absl::Notification done;
-  grpc::Status status;
+  std::promise<grpc::Status> done;
   stub.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status result) {
-                   status = std::move(result);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  return status;
+                 [&](grpc::Status result) { done.set_value(std::move(result)); });
+  return done.get_future().get();
 }
 
 TEST_F(AuthorizationTest, NoSpellingOfAPathGetsPastADeny) {

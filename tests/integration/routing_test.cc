@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -24,8 +27,8 @@
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
-#include "test_ca.h"
 #include "subprocess.h"
+#include "test_ca.h"
 
 namespace meshup {
 namespace {
@@ -344,18 +347,20 @@ TEST_F(RoutingTest, TheConnectionPoolLimitFailsExcessCallsFast) {
   WaitForServers(1);
   CountRequest hold;
   hold.set_hold_ms(1000);
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable done_cv;
   bool done = false;
   // The asynchronous call takes the pool's one slot before it returns.
   client_->CountAsync(hold, [&](absl::StatusOr<CountReply>) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     done = true;
+    done_cv.notify_all();
   });
   absl::StatusOr<Echo> excess = client_->Echo(Echo());
   EXPECT_EQ(excess.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(excess.status().message(), HasSubstr("connection pool of 'everything' is full"));
-  absl::MutexLock lock(&mu);
-  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(10)));
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
 }
 
 TEST_F(RoutingTest, AServiceWithNoEndpointsSaysSo) {

@@ -8,11 +8,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
@@ -27,7 +27,7 @@ class EverythingService final : public meshup_test::everything::Everything::Serv
 
   // The port is known only once the server started.
   void set_identity(std::string identity) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     identity_ = std::move(identity);
   }
 
@@ -52,12 +52,12 @@ class EverythingService final : public meshup_test::everything::Everything::Serv
 
  private:
   std::string identity() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return identity_;
   }
 
-  absl::Mutex mu_;
-  std::string identity_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::string identity_;  // guarded by mu_
 };
 
 std::string Flag(int argc, char** argv, const std::string& name, const std::string& fallback) {

@@ -3,16 +3,17 @@
 // applied by the runtime.
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -91,7 +92,7 @@ class TestService final : public Everything::Service {
   }
 
   int attempts(const std::string& key) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return attempts_[key];
   }
 
@@ -106,7 +107,7 @@ class TestService final : public Everything::Service {
                             CountReply& response) {
     int attempt;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       attempt = ++attempts_[request.key()];
     }
     if (request.fail_with_code() != 0) {
@@ -125,8 +126,8 @@ class TestService final : public Everything::Service {
     return absl::OkStatus();
   }
 
-  absl::Mutex mu_;
-  std::map<std::string, int> attempts_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::map<std::string, int> attempts_;  // guarded by mu_
 };
 
 class GeneratedCallTest : public ::testing::Test {
@@ -178,22 +179,22 @@ TEST_F(GeneratedCallTest, UnaryCallRoundTrips) {
 // callback arriving after a failed wait writes to live memory.
 template <class Reply>
 struct AsyncResult {
-  absl::Mutex mu;
-  absl::StatusOr<Reply> reply ABSL_GUARDED_BY(mu) = absl::UnknownError("not called");
-  int calls ABSL_GUARDED_BY(mu) = 0;
+  std::mutex mu;
+  std::condition_variable called;
+  absl::StatusOr<Reply> reply = absl::UnknownError("not called");  // guarded by mu
+  int calls = 0;                                                   // guarded by mu
 
   std::function<void(absl::StatusOr<Reply>)> Callback(std::shared_ptr<AsyncResult> self) {
     return [self](absl::StatusOr<Reply> result) {
-      absl::MutexLock lock(&self->mu);
+      std::lock_guard<std::mutex> lock(self->mu);
       self->reply = std::move(result);
       ++self->calls;
+      self->called.notify_all();
     };
   }
   bool Wait() {
-    absl::MutexLock lock(&mu);
-    return mu.AwaitWithTimeout(absl::Condition(
-                                   +[](int* calls) { return *calls > 0; }, &calls),
-                               absl::Seconds(10));
+    std::unique_lock<std::mutex> lock(mu);
+    return called.wait_for(lock, std::chrono::seconds(10), [this] { return calls > 0; });
   }
 };
 
@@ -206,7 +207,7 @@ TEST_F(GeneratedCallTest, AsyncUnaryCallRunsTheCallbackOnce) {
   // Once the server has stopped, no callback can still be on its way.
   server_->Shutdown(absl::Seconds(1));
   server_->Wait();
-  absl::MutexLock lock(&result->mu);
+  std::lock_guard<std::mutex> lock(result->mu);
   ASSERT_TRUE(result->reply.ok()) << result->reply.status();
   EXPECT_EQ(result->reply->text(), "async");
   EXPECT_EQ(result->calls, 1);
@@ -218,7 +219,7 @@ TEST_F(GeneratedCallTest, AsyncUnaryCallReportsErrors) {
   auto result = std::make_shared<AsyncResult<Echo>>();
   client_->EchoAsync(request, result->Callback(result));
   ASSERT_TRUE(result->Wait());
-  absl::MutexLock lock(&result->mu);
+  std::lock_guard<std::mutex> lock(result->mu);
   EXPECT_EQ(result->reply.status().code(), absl::StatusCode::kInternal);
 }
 
@@ -236,7 +237,7 @@ TEST_F(GeneratedCallTest, AsyncCallWithABadHeaderFailsOnARuntimeThread) {
       },
       options);
   ASSERT_TRUE(result->Wait());
-  absl::MutexLock lock(&result->mu);
+  std::lock_guard<std::mutex> lock(result->mu);
   EXPECT_EQ(result->reply.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(*seen_on, caller);
 }
@@ -404,13 +405,11 @@ TEST_F(GeneratedCallTest, AsyncCallsAreRetriedToo) {
   CountRequest request;
   request.set_key("async-retried");
   request.set_fail_first(2);
-  absl::Notification done;
-  absl::StatusOr<CountReply> reply = absl::UnknownError("not called");
-  client_->CountAsync(request, [&](absl::StatusOr<CountReply> result) {
-    reply = std::move(result);
-    done.Notify();
-  });
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  auto result = std::make_shared<AsyncResult<CountReply>>();
+  client_->CountAsync(request, result->Callback(result));
+  ASSERT_TRUE(result->Wait());
+  std::lock_guard<std::mutex> lock(result->mu);
+  absl::StatusOr<CountReply> reply = result->reply;
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->attempts(), 3);
 }

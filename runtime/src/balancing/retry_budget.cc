@@ -58,7 +58,7 @@ void RetryBudget::RecordCall() { Add(calls_, BucketOf(clock_.Now())); }
 
 bool RetryBudget::TryRetry() {
   const int64_t bucket = BucketOf(clock_.Now());
-  absl::MutexLock lock(&retry_mu_);
+  std::lock_guard<std::mutex> lock(retry_mu_);
   const double allowed = policy_.retry_ratio * static_cast<double>(Sum(calls_, bucket)) +
                          policy_.min_retries_per_second * absl::ToDoubleSeconds(policy_.window);
   if (static_cast<double>(Sum(retries_, bucket)) >= allowed) return false;

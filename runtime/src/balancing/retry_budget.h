@@ -14,8 +14,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "util/clock.h"
 
@@ -58,7 +58,7 @@ class RetryBudget {
   Counters calls_{};
   Counters retries_{};
   // Serializes TryRetry's check-and-count; RecordCall never takes it.
-  absl::Mutex retry_mu_;
+  std::mutex retry_mu_;
 };
 
 }  // namespace meshup::internal

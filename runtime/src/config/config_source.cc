@@ -29,11 +29,11 @@ absl::StatusOr<std::unique_ptr<ConfigSource>> ConfigSource::Watch(const std::str
 }
 
 absl::Status ConfigSource::Reload() {
-  absl::MutexLock reload_lock(&reload_mu_);
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
   absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadConfigDirectory(directory_);
   if (!loaded.ok()) {
     reload_failures_.fetch_add(1);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     last_error_ = std::string(loaded.status().message());
     return loaded.status();
   }
@@ -41,7 +41,7 @@ absl::Status ConfigSource::Reload() {
   generation_.fetch_add(1);
   std::vector<std::function<void(const std::shared_ptr<const Snapshot>&)>> listeners;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     last_error_.clear();
     listeners = listeners_;
   }
@@ -50,12 +50,12 @@ absl::Status ConfigSource::Reload() {
 }
 
 void ConfigSource::OnSwap(std::function<void(const std::shared_ptr<const Snapshot>&)> listener) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   listeners_.push_back(std::move(listener));
 }
 
 std::string ConfigSource::last_error() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return last_error_;
 }
 

@@ -12,12 +12,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "config/snapshot.h"
 #include "loop/directory_watcher.h"
 #include "loop/event_loop.h"
@@ -56,11 +55,11 @@ class ConfigSource {
   std::shared_ptr<const Snapshot> current_;
   std::atomic<int64_t> generation_{0};
   std::atomic<int64_t> reload_failures_{0};
-  mutable absl::Mutex mu_;
-  std::string last_error_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::function<void(const std::shared_ptr<const Snapshot>&)>> listeners_
-      ABSL_GUARDED_BY(mu_);
-  absl::Mutex reload_mu_;  // one reload at a time
+  mutable std::mutex mu_;
+  std::string last_error_;  // guarded by mu_
+  // guarded by mu_
+  std::vector<std::function<void(const std::shared_ptr<const Snapshot>&)>> listeners_;
+  std::mutex reload_mu_;  // one reload at a time
   std::unique_ptr<internal::DirectoryWatcher> watcher_;
 };
 

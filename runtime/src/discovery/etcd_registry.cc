@@ -10,6 +10,7 @@
 #include "discovery/file_registry.h"
 #include "discovery/http_client.h"
 #include "nlohmann/json.hpp"
+#include "util/sync.h"
 
 namespace meshup::internal {
 namespace {
@@ -168,9 +169,10 @@ absl::StatusOr<std::unique_ptr<EtcdRegistry>> EtcdRegistry::Open(EtcdOptions opt
 EtcdRegistry::~EtcdRegistry() {
   int64_t lease;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     lease = lease_;
+    stop_cv_.notify_all();
   }
   heartbeats_.join();
   // Whatever is still registered goes with the lease.
@@ -216,7 +218,7 @@ absl::Status EtcdRegistry::Register(const WorkloadRecord& workload) {
   if (workload.service().empty() || workload.name.empty()) {
     return absl::InvalidArgumentError("a workload needs a name and an app label");
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (lease_ == 0) {
     absl::Status granted = GrantLease();
     if (!granted.ok()) return granted;
@@ -228,7 +230,7 @@ absl::Status EtcdRegistry::Register(const WorkloadRecord& workload) {
 }
 
 absl::Status EtcdRegistry::Deregister(absl::string_view name) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = registered_.find(std::string(name));
   if (it == registered_.end()) return absl::OkStatus();
   const std::string key = KeyOf(it->second);
@@ -240,9 +242,9 @@ absl::Status EtcdRegistry::Deregister(absl::string_view name) {
 
 void EtcdRegistry::Heartbeats() {
   const absl::Duration interval = options_.ttl / 3;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval);
+    WaitFor(stop_cv_, lock, interval, [this] { return stopping_; });
     if (stopping_) return;
     if (lease_ == 0) continue;
     absl::StatusOr<std::string> response =

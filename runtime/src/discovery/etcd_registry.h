@@ -12,15 +12,15 @@
 #define MESHUP_SRC_DISCOVERY_ETCD_REGISTRY_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "discovery/registry.h"
 
@@ -50,15 +50,17 @@ class EtcdRegistry final : public Registry {
  private:
   explicit EtcdRegistry(EtcdOptions options) : options_(std::move(options)) {}
   void Heartbeats();
-  absl::Status GrantLease() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Put(const WorkloadRecord& workload) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Both require mu_ held.
+  absl::Status GrantLease();
+  absl::Status Put(const WorkloadRecord& workload);
   std::string KeyOf(const WorkloadRecord& workload) const;
 
   const EtcdOptions options_;
-  absl::Mutex mu_;
-  int64_t lease_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, WorkloadRecord> registered_ ABSL_GUARDED_BY(mu_);  // by name
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;                   // signalled when stopping_ is set
+  int64_t lease_ = 0;                                 // guarded by mu_
+  std::map<std::string, WorkloadRecord> registered_;  // guarded by mu_; by name
+  bool stopping_ = false;                             // guarded by mu_
   std::thread heartbeats_;
 };
 

@@ -172,7 +172,7 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
   }
   std::sort(names.begin(), names.end());
   std::vector<WorkloadRecord> records;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, WorkloadRecord> good;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory_, "/", name);
@@ -197,7 +197,7 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
 }
 
 std::vector<std::string> FileRegistry::warnings() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return warnings_;
 }
 

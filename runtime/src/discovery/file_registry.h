@@ -9,12 +9,11 @@
 #ifndef MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
 #define MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
 
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "discovery/registry.h"
 #include "loop/event_loop.h"
 
@@ -39,10 +38,10 @@ class FileRegistry final : public Registry {
 
   const std::string directory_;
   EventLoop& loop_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   // The last good record of each file, kept when the file turns unreadable.
-  std::map<std::string, WorkloadRecord> last_good_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> warnings_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, WorkloadRecord> last_good_;  // guarded by mu_
+  std::vector<std::string> warnings_;                // guarded by mu_
 };
 
 // The WorkloadEntry document for `workload`, and back.

@@ -12,12 +12,12 @@ namespace meshup::internal {
 void HandlerTable::Add(std::string path, bool prefix, HttpHandler handler,
                        std::vector<std::string> methods) {
   auto route = std::make_shared<const Route>(Route{std::move(handler), std::move(methods)});
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   (prefix ? prefixes_ : exact_)[std::move(path)] = std::move(route);
 }
 
 std::shared_ptr<const HandlerTable::Route> HandlerTable::Find(const std::string& path) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   if (auto it = exact_.find(path); it != exact_.end()) return it->second;
   // The longest prefix sorts last among those that match.
   std::shared_ptr<const Route> found;

@@ -11,11 +11,10 @@
 
 #include <map>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "meshup/http_server.h"
 
 namespace meshup::internal {
@@ -32,9 +31,9 @@ class HandlerTable {
   };
   std::shared_ptr<const Route> Find(const std::string& path) const;
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<const Route>> exact_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::shared_ptr<const Route>> prefixes_ ABSL_GUARDED_BY(mu_);
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<const Route>> exact_;     // guarded by mu_
+  std::map<std::string, std::shared_ptr<const Route>> prefixes_;  // guarded by mu_
 };
 
 }  // namespace meshup::internal

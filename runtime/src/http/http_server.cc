@@ -1,14 +1,14 @@
 #include "meshup/http_server.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "http/connection.h"
 #include "http/handler_table.h"
 #include "http/http_server_on_loop.h"
@@ -58,13 +58,13 @@ struct HttpServer::Impl final : public internal::ConnectionOwner {
   void OnConnection(uv_stream_t* listener, int status);
   void OnHandled(uint64_t id, HttpResponse response);
   void HandleClosed() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     --open_handles_;
+    if (open_handles_ == 0) handles_closed_.notify_all();
   }
   void WaitForHandlesClosed() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](int* handles) { return *handles == 0; }, &open_handles_));
+    std::unique_lock<std::mutex> lock(mu_);
+    handles_closed_.wait(lock, [this] { return open_handles_ == 0; });
   }
 
   const HttpServerOptions options_;
@@ -72,13 +72,14 @@ struct HttpServer::Impl final : public internal::ConnectionOwner {
   internal::EventLoop* const shared_loop_;
   std::atomic<int> port_{0};
 
-  absl::Mutex start_mu_;  // serializes Start() and Shutdown()
-  bool started_ ABSL_GUARDED_BY(start_mu_) = false;
+  std::mutex start_mu_;                  // serializes Start() and Shutdown()
+  bool started_ = false;                 // guarded by start_mu_
   internal::EventLoop* loop_ = nullptr;  // while started
   std::unique_ptr<internal::WorkerPool> pool_;
 
-  absl::Mutex mu_;
-  int open_handles_ ABSL_GUARDED_BY(mu_) = 0;  // the listener and connections
+  std::mutex mu_;
+  std::condition_variable handles_closed_;
+  int open_handles_ = 0;  // guarded by mu_; the listener and connections
 
   // Loop thread only.
   uv_tcp_t listener_;
@@ -91,7 +92,7 @@ struct HttpServer::Impl final : public internal::ConnectionOwner {
 };
 
 absl::StatusOr<int> HttpServer::Impl::Start(const std::string& host, int port) {
-  absl::MutexLock lock(&start_mu_);
+  std::lock_guard<std::mutex> lock(start_mu_);
   if (started_) return absl::FailedPreconditionError("the HTTP server is already started");
   if (absl::Status valid = ValidateOptions(options_); !valid.ok()) return valid;
   if (port < 0 || port > 65535) {
@@ -119,7 +120,7 @@ absl::StatusOr<int> HttpServer::Impl::Start(const std::string& host, int port) {
     uv_tcp_init(loop, &listener_);
     listener_.data = this;
     {
-      absl::MutexLock handles(&mu_);
+      std::lock_guard<std::mutex> handles(mu_);
       ++open_handles_;
     }
     listener_open_ = true;
@@ -156,7 +157,7 @@ absl::StatusOr<int> HttpServer::Impl::Start(const std::string& host, int port) {
 }
 
 void HttpServer::Impl::Shutdown() {
-  absl::MutexLock lock(&start_mu_);
+  std::lock_guard<std::mutex> lock(start_mu_);
   if (!started_) return;
   started_ = false;
   loop_->Post([this](uv_loop_t*) {
@@ -183,7 +184,7 @@ void HttpServer::Impl::OnConnection(uv_stream_t* listener, int status) {
   const uint64_t id = next_id_++;
   auto* connection = new internal::Connection(listener->loop, id, this);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++open_handles_;
   }
   connections_[id] = connection;

@@ -12,16 +12,19 @@ WorkerPool::WorkerPool(int threads) {
 WorkerPool::~WorkerPool() { Stop(); }
 
 void WorkerPool::Submit(std::function<void()> task) {
-  absl::MutexLock lock(&mu_);
-  if (!stopping_) tasks_.push_back(std::move(task));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  tasks_.push_back(std::move(task));
+  cv_.notify_one();
 }
 
 void WorkerPool::Stop() {
-  absl::MutexLock join_lock(&join_mu_);
+  std::lock_guard<std::mutex> join_lock(join_mu_);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     tasks_.clear();
+    cv_.notify_all();
   }
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
@@ -32,8 +35,8 @@ void WorkerPool::Run() {
   while (true) {
     std::function<void()> task;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &WorkerPool::HasWorkOrStop));
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return HasWorkOrStop(); });
       if (stopping_) return;
       task = std::move(tasks_.front());
       tasks_.pop_front();

@@ -6,13 +6,12 @@
 #ifndef MESHUP_SRC_HTTP_WORKER_POOL_H_
 #define MESHUP_SRC_HTTP_WORKER_POOL_H_
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace meshup::internal {
 
@@ -28,15 +27,16 @@ class WorkerPool {
 
  private:
   void Run();
-  bool HasWorkOrStop() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  bool HasWorkOrStop() const {  // requires mu_ held
     return stopping_ || !tasks_.empty();
   }
 
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable cv_;               // signalled when tasks_ or stopping_ change
+  std::deque<std::function<void()>> tasks_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
   std::vector<std::thread> threads_;
-  absl::Mutex join_mu_;  // serializes Stop()
+  std::mutex join_mu_;  // serializes Stop()
 };
 
 }  // namespace meshup::internal

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "absl/synchronization/notification.h"
+#include "util/sync.h"
 
 namespace meshup::internal {
 
@@ -15,7 +15,7 @@ EventLoop::EventLoop() {
 
 EventLoop::~EventLoop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   uv_async_send(&wake_);
@@ -25,14 +25,14 @@ EventLoop::~EventLoop() {
 
 void EventLoop::Post(std::function<void(uv_loop_t*)> task) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     posted_.push_back(std::move(task));
   }
   uv_async_send(&wake_);
 }
 
 void EventLoop::RunAndWait(std::function<void(uv_loop_t*)> task) {
-  absl::Notification done;
+  Notification done;
   Post([&](uv_loop_t* loop) {
     task(loop);
     done.Notify();
@@ -46,7 +46,7 @@ void EventLoop::RunPosted() {
   std::vector<std::function<void(uv_loop_t*)>> tasks;
   bool stopping;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     tasks.swap(posted_);
     stopping = stopping_;
   }

@@ -9,11 +9,10 @@
 #define MESHUP_SRC_LOOP_EVENT_LOOP_H_
 
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "uv.h"
 
 namespace meshup::internal {
@@ -38,9 +37,9 @@ class EventLoop {
 
   uv_loop_t loop_;
   uv_async_t wake_;
-  absl::Mutex mu_;
-  std::vector<std::function<void(uv_loop_t*)>> posted_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::vector<std::function<void(uv_loop_t*)>> posted_;  // guarded by mu_
+  bool stopping_ = false;                                // guarded by mu_
   std::thread thread_;
 };
 

@@ -110,24 +110,24 @@ Router::Router(config::ConfigSource& config, Registry* registry, MeshIdentity id
   config_.OnSwap([this](const std::shared_ptr<const config::Snapshot>& snapshot) {
     std::vector<std::shared_ptr<HostEntry>> entries;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [name, entry] : hosts_) entries.push_back(entry);
     }
     for (const auto& entry : entries) {
-      absl::MutexLock lock(&entry->mu_);
+      std::lock_guard<std::mutex> lock(entry->mu_);
       Rebuild(*entry, *snapshot);
     }
   });
 }
 
 Router::~Router() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (auto& [name, entry] : hosts_) entry->watch_.reset();  // no callback after this
   hosts_.clear();
 }
 
 std::vector<std::shared_ptr<HostEntry>> Router::Hosts() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::shared_ptr<HostEntry>> hosts;
   for (const auto& [name, entry] : hosts_) hosts.push_back(entry);
   return hosts;
@@ -136,21 +136,21 @@ std::vector<std::shared_ptr<HostEntry>> Router::Hosts() {
 std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
   std::shared_ptr<HostEntry> entry;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = hosts_.find(host);
     if (it != hosts_.end()) return it->second;
     entry = std::make_shared<HostEntry>(host, clock_);
     hosts_.emplace(host, entry);
   }
   {
-    absl::MutexLock lock(&entry->mu_);
+    std::lock_guard<std::mutex> lock(entry->mu_);
     Rebuild(*entry, *config_.Current());
   }
   if (registry_ != nullptr) {
     HostEntry* raw = entry.get();
     entry->watch_ =
         registry_->WatchService(host, [this, raw](const std::vector<WorkloadRecord>& workloads) {
-          absl::MutexLock lock(&raw->mu_);
+          std::lock_guard<std::mutex> lock(raw->mu_);
           raw->registered_ = workloads;
           Rebuild(*raw, *config_.Current());
         });

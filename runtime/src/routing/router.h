@@ -17,13 +17,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "balancing/balancer.h"
 #include "balancing/outlier_detector.h"
 #include "balancing/retry_budget.h"
@@ -102,9 +101,9 @@ class HostEntry {
   std::atomic<int> in_flight_{0};
   RetryBudget budget_;
 
-  absl::Mutex mu_;
-  std::vector<WorkloadRecord> registered_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::vector<WorkloadRecord> registered_;                             // guarded by mu_
+  std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address_;  // guarded by mu_
   std::unique_ptr<Registry::Watch> watch_;
 };
 
@@ -163,8 +162,8 @@ class Router {
   Clock& clock() { return clock_; }
 
  private:
-  void Rebuild(HostEntry& entry, const config::Snapshot& snapshot)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(entry.mu_);
+  // Requires entry.mu_ held.
+  void Rebuild(HostEntry& entry, const config::Snapshot& snapshot);
 
   config::ConfigSource& config_;
   Registry* const registry_;
@@ -173,8 +172,8 @@ class Router {
   Clock& clock_;
   Random& random_;
 
-  absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<HostEntry>, std::less<>> hosts_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<HostEntry>, std::less<>> hosts_;  // guarded by mu_
 };
 
 }  // namespace meshup::internal

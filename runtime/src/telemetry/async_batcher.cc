@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "util/sync.h"
 
 namespace meshup::internal {
 
@@ -21,28 +22,30 @@ AsyncBatcher::AsyncBatcher(Sink sink, size_t max_queued, size_t max_batch,
 
 AsyncBatcher::~AsyncBatcher() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    cv_.notify_all();
   }
   thread_.join();
 }
 
 void AsyncBatcher::Add(std::string line) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (queue_.size() >= max_queued_) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   queue_.push_back(std::move(line));
   ++added_;
+  if (queue_.size() >= max_batch_) cv_.notify_all();
 }
 
 void AsyncBatcher::Flush() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = added_;
   flush_requested_ = true;
-  auto done = [this, target]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return written_ >= target; };
-  mu_.Await(absl::Condition(&done));
+  cv_.notify_all();
+  cv_.wait(lock, [this, target] { return written_ >= target; });
 }
 
 void AsyncBatcher::Run() {
@@ -50,11 +53,9 @@ void AsyncBatcher::Run() {
     std::vector<std::string> batch;
     bool stop = false;
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || flush_requested_ || queue_.size() >= max_batch_;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), flush_interval_);
+      std::unique_lock<std::mutex> lock(mu_);
+      WaitFor(cv_, lock, flush_interval_,
+              [this] { return stopping_ || flush_requested_ || queue_.size() >= max_batch_; });
       stop = stopping_ && queue_.empty();
       flush_requested_ = false;
       if (queue_.size() <= max_batch_) {
@@ -67,9 +68,10 @@ void AsyncBatcher::Run() {
     }
     if (!batch.empty()) {
       if (!sink_(batch).ok()) failed_.fetch_add(1, std::memory_order_relaxed);
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       written_ += batch.size();
       if (!queue_.empty()) flush_requested_ = true;  // drain the rest at once
+      cv_.notify_all();                              // Flush() waits for written_
     }
     if (stop) return;
   }

@@ -7,15 +7,15 @@
 #define MESHUP_SRC_TELEMETRY_ASYNC_BATCHER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace meshup::internal {
@@ -45,12 +45,13 @@ class AsyncBatcher {
   const Sink sink_;
   const size_t max_queued_, max_batch_;
   const absl::Duration flush_interval_;
-  absl::Mutex mu_;
-  std::vector<std::string> queue_ ABSL_GUARDED_BY(mu_);
-  uint64_t added_ ABSL_GUARDED_BY(mu_) = 0;    // lines accepted so far
-  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;  // lines handed to the sink so far
-  bool flush_requested_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable cv_;      // signalled on every change of the fields below
+  std::vector<std::string> queue_;  // guarded by mu_
+  uint64_t added_ = 0;              // guarded by mu_; lines accepted so far
+  uint64_t written_ = 0;            // guarded by mu_; lines handed to the sink so far
+  bool flush_requested_ = false;    // guarded by mu_
+  bool stopping_ = false;           // guarded by mu_
   std::atomic<int64_t> dropped_{0};
   std::atomic<int64_t> failed_{0};
   std::thread thread_;

@@ -149,7 +149,7 @@ RequestSeries::RequestSeries()
 RequestSeries* SeriesSet::Series(int outcome) {
   RequestSeries* series = series_[outcome].load(std::memory_order_acquire);
   if (series != nullptr) return series;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (owned_[outcome] == nullptr) {
     owned_[outcome] = std::make_unique<RequestSeries>();
     series_[outcome].store(owned_[outcome].get(), std::memory_order_release);
@@ -169,19 +169,19 @@ void SeriesSet::Record(int grpc_code, bool answered_by_mesh, absl::Duration dura
 
 SeriesSet* MetricsRegistry::Find(const RequestLabels& labels) {
   std::string key = labels.Key();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::unique_ptr<SeriesSet>& set = sets_[std::move(key)];
   if (set == nullptr) set = std::make_unique<SeriesSet>(labels);
   return set.get();
 }
 
 void MetricsRegistry::AddCounter(NamedCounter counter) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   counters_.push_back(std::move(counter));
 }
 
 std::string MetricsRegistry::PrometheusText() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // Each family's lines together, after its HELP and TYPE.
   std::string requests, duration, request_bytes, response_bytes;
   for (const auto& [key, set] : sets_) {
@@ -219,7 +219,7 @@ std::string MetricsRegistry::PrometheusText() const {
 }
 
 std::string MetricsRegistry::StatsJson() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // (reporter, app, version) -> totals.
   struct Totals {
     uint64_t requests = 0, successes = 0;

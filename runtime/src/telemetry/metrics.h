@@ -24,12 +24,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
@@ -101,9 +100,9 @@ class SeriesSet {
   static constexpr int kOutcomes = 2 * kCodes;  // index: code * 2 + answered_by_mesh
   RequestSeries* Series(int outcome);
   const RequestLabels labels_;
-  absl::Mutex mu_;  // held only to make a series, once per outcome
+  std::mutex mu_;  // held only to make a series, once per outcome
   std::array<std::atomic<RequestSeries*>, kOutcomes> series_{};
-  std::array<std::unique_ptr<RequestSeries>, kOutcomes> owned_ ABSL_GUARDED_BY(mu_);
+  std::array<std::unique_ptr<RequestSeries>, kOutcomes> owned_;  // guarded by mu_
 };
 
 // A counter without labels beyond its name's, for the runtime's own
@@ -129,9 +128,9 @@ class MetricsRegistry {
   std::string StatsJson() const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<SeriesSet>> sets_ ABSL_GUARDED_BY(mu_);
-  std::vector<NamedCounter> counters_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<SeriesSet>> sets_;  // guarded by mu_
+  std::vector<NamedCounter> counters_;                      // guarded by mu_
 };
 
 // The bucket bounds Istio uses.

@@ -4,10 +4,9 @@
 #define MESHUP_SRC_UTIL_CLOCK_H_
 
 #include <cstdint>
+#include <mutex>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/random/random.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -26,17 +25,17 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1700000000)) : now_(start) {}
   absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return now_;
   }
   void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     now_ += d;
   }
 
  private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  absl::Time now_;  // guarded by mu_
 };
 
 // Uniform random numbers. Implementations must be thread-safe.
@@ -56,13 +55,13 @@ class SeededRandom final : public Random {
  public:
   explicit SeededRandom(uint64_t seed) : engine_(seed) {}
   uint64_t Uniform(uint64_t n) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return absl::Uniform<uint64_t>(engine_, 0, n);
   }
 
  private:
-  absl::Mutex mu_;
-  std::mt19937_64 engine_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::mt19937_64 engine_;  // guarded by mu_
 };
 
 }  // namespace meshup::internal

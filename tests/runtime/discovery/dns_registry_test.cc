@@ -1,8 +1,10 @@
 #include "discovery/dns_registry.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -38,15 +40,16 @@ TEST(DnsRegistryTest, ResolvesANameToWorkloadsOnThePort) {
 TEST(DnsRegistryTest, AWatchReportsTheResolvedSet) {
   auto registry = DnsRegistry::Open(LocalhostOptions());
   ASSERT_TRUE(registry.ok());
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable changed;
   size_t reported = 0;
   auto watch = (*registry)->WatchService("localhost", [&](const std::vector<WorkloadRecord>& w) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     reported = w.size();
+    changed.notify_all();
   });
-  absl::MutexLock lock(&mu);
-  auto ready = [&] { return reported > 0; };
-  EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10)));
+  std::unique_lock<std::mutex> lock(mu);
+  EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return reported > 0; }));
 }
 
 TEST(DnsRegistryTest, AnUnknownNameFailsWithTheName) {

@@ -3,12 +3,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "etcd_server.h"
 #include "gmock/gmock.h"
@@ -31,23 +33,25 @@ class Reports {
  public:
   Registry::OnChange Callback() {
     return [this](const std::vector<WorkloadRecord>& workloads) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       sizes_.push_back(workloads.size());
+      changed_.notify_all();
     };
   }
   bool WaitForSize(size_t size) {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     auto ready = [&] { return !sizes_.empty() && sizes_.back() == size; };
-    return mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(20));
+    return changed_.wait_for(lock, std::chrono::seconds(20), ready);
   }
   std::vector<size_t> sizes() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return sizes_;
   }
 
  private:
-  absl::Mutex mu_;
-  std::vector<size_t> sizes_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<size_t> sizes_;  // guarded by mu_
 };
 
 class EtcdRegistryTest : public ::testing::Test {

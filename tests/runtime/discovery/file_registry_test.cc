@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -32,23 +34,25 @@ class Reports {
  public:
   Registry::OnChange Callback() {
     return [this](const std::vector<WorkloadRecord>& workloads) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       history_.push_back(workloads);
+      changed_.notify_all();
     };
   }
   bool WaitFor(std::function<bool(const std::vector<WorkloadRecord>&)> condition) {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     auto ready = [&] { return !history_.empty() && condition(history_.back()); };
-    return mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10));
+    return changed_.wait_for(lock, std::chrono::seconds(10), ready);
   }
   size_t count() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return history_.size();
   }
 
  private:
-  absl::Mutex mu_;
-  std::vector<std::vector<WorkloadRecord>> history_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::vector<WorkloadRecord>> history_;  // guarded by mu_
 };
 
 class FileRegistryTest : public ::testing::Test {

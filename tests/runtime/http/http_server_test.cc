@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http/http_server_on_loop.h"
 #include "loop/event_loop.h"
 #include "raw_client.h"
+#include "util/sync.h"
 
 namespace meshup {
 namespace {
@@ -96,8 +96,8 @@ class HttpServerTest : public ::testing::Test {
 
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
-  absl::Notification slow_started_;
-  absl::Notification release_slow_;
+  meshup::internal::Notification slow_started_;
+  meshup::internal::Notification release_slow_;
 };
 
 TEST_F(HttpServerTest, GetWithQueryAndHeaders) {
@@ -462,7 +462,7 @@ TEST(HttpServerOnLoopTest, ServesOnAnExistingEventLoop) {
   EXPECT_EQ(Fetch(*port, "GET", "/healthz")->body, "ok");
   server->Shutdown();
   // The loop still runs other work.
-  absl::Notification ran;
+  meshup::internal::Notification ran;
   loop.Post([&](uv_loop_t*) { ran.Notify(); });
   EXPECT_TRUE(ran.WaitForNotificationWithTimeout(kWait));
 }

@@ -5,8 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/synchronization/notification.h"
 #include "telemetry/async_batcher.h"
+#include "util/sync.h"
 
 namespace meshup::internal {
 namespace {
@@ -89,23 +89,23 @@ TEST(ResponseCodeTest, FollowsEnvoyForAnswersOfTheMesh) {
 
 TEST(AsyncBatcherTest, DeliversEveryLineInOrderAndFlushWaits) {
   std::vector<std::string> seen;
-  absl::Mutex mu;
+  std::mutex mu;
   AsyncBatcher batcher(
       [&](const std::vector<std::string>& lines) {
-        absl::MutexLock lock(&mu);
+        std::lock_guard<std::mutex> lock(mu);
         seen.insert(seen.end(), lines.begin(), lines.end());
         return absl::OkStatus();
       },
       /*max_queued=*/10000, /*max_batch=*/7);
   for (int i = 0; i < 100; ++i) batcher.Add(std::to_string(i));
   batcher.Flush();
-  absl::MutexLock lock(&mu);
+  std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(seen.size(), 100u);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[i], std::to_string(i));
 }
 
 TEST(AsyncBatcherTest, DropsAndCountsWhenFullInsteadOfBlocking) {
-  absl::Notification release;
+  Notification release;
   AsyncBatcher batcher(
       [&](const std::vector<std::string>&) {
         release.WaitForNotification();

@@ -1,11 +1,11 @@
 // Bookinfo's pieces without processes: the page renderer, the JSON API,
 // the reviews versions against a fake ratings call, and the product page's
 // handlers against fake backends.
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "book.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -211,14 +211,14 @@ class FakeBackends final : public Backends {
     return ratings;
   }
   void Record(const std::string& user) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     users.push_back(user);
   }
 
   absl::StatusOr<Details> details = BookDetails();
   absl::StatusOr<ProductReviews> reviews = ReviewsOf("v2", BookRatingsMessage());
   absl::StatusOr<Ratings> ratings = BookRatingsMessage();
-  absl::Mutex mu;
+  std::mutex mu;
   std::vector<std::string> users;
 };
 

@@ -183,8 +183,11 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
     record.request_bytes = request != nullptr ? request->ByteSizeLong() : 0;
     record.response_bytes = response != nullptr && status.ok() ? response->ByteSizeLong() : 0;
     record.peer_principal = context.peer_identity();
-    const std::string peer_address = grpc_context.peer();
-    record.peer_address = peer_address;
+    std::string peer_address;  // gRPC formats it anew on each call: only when needed
+    if (telemetry->WantsDetails(span)) {
+      peer_address = grpc_context.peer();
+      record.peer_address = peer_address;
+    }
     const absl::string_view peer_header = context.header(kPeerHeader).value_or("");
     record.peer_workload = peer_header.substr(0, peer_header.find(','));
     telemetry->Report(DestinationSeries(*telemetry, *runtime, peer_header, context.peer_identity()),

@@ -256,7 +256,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
   if (route != nullptr && route->retries) {
     plan.tries = route->retries->attempts + 1;
     plan.per_try_timeout = route->retries->per_try_timeout;
-    plan.retry_on = route->retries->retry_on;
+    plan.retry_on.assign(route->retries->retry_on.begin(), route->retries->retry_on.end());
     if (plan.retry_on.empty()) {
       plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
     }
@@ -299,15 +299,18 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   Attempt attempt;
   attempt.state = plan.host->state();
   attempt.subset = attempt.state->Find(plan.subset);
-  const std::string what =
-      plan.subset.empty() ? absl::StrCat("'", plan.host->host(), "'")
-                          : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  // Only the errors name the host: the common pick formats nothing.
+  auto what = [&plan] {
+    return plan.subset.empty()
+               ? absl::StrCat("'", plan.host->host(), "'")
+               : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  };
   if (attempt.subset == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("no healthy upstream: ", what, " is not defined by a DestinationRule"));
+        absl::StrCat("no healthy upstream: ", what(), " is not defined by a DestinationRule"));
   }
   if (attempt.subset->endpoints.empty()) {
-    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
   }
   PickContext context;
   context.now = now;
@@ -316,7 +319,7 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   context.exclude = tried;
   Endpoint* endpoint = attempt.subset->balancer->Pick(context);
   if (endpoint == nullptr) {
-    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
   }
   attempt.endpoint = static_cast<RoutedEndpoint*>(endpoint);
   return attempt;

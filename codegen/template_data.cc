@@ -92,6 +92,16 @@ kainjow::mustache::data ToTemplateData(const FileView& file) {
     }
     item.set("methods", methods);
     item.set("has_methods", Bool(!service.methods.empty()));
+    data callers = data::type::list;
+    for (const ServiceView::Caller& caller : service.allowed_callers) {
+      data entry;
+      entry.set("caller", caller.namespace_name.empty()
+                              ? caller.service_account
+                              : absl::StrCat(caller.namespace_name, "/", caller.service_account));
+      callers.push_back(entry);
+    }
+    item.set("allowed_callers", callers);
+    item.set("has_allowed_callers", Bool(!service.allowed_callers.empty()));
     services.push_back(item);
   }
   out.set("services", services);

@@ -3,6 +3,7 @@
 #include "meshup/internal/client_call.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <utility>
 
@@ -150,7 +151,9 @@ class AsyncUnaryCall {
   Message* response_;
   std::function<void(absl::Status)> done_;
   std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
-  bool in_caller_thread_ = false;
+  // Written by the caller's thread in Start(), read by whichever thread
+  // finishes the call (a gRPC thread when the attempt completes at once).
+  std::atomic<bool> in_caller_thread_{false};
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/client_callback.h"
+#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -115,9 +116,13 @@ class AsyncUnaryCall {
     response_->Clear();
     absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
     if (!channel.ok()) return OnAttemptDone(channel.status());
+    HandOffToGrpc(this);
     grpc::internal::CallbackUnaryCall<Message, Message>(
         *channel, rpc_method_, &call_.context(), request_.get(), response_,
-        [this](grpc::Status status) { OnAttemptDone(ToAbslStatus(status)); });
+        [this](grpc::Status status) {
+          TakeOverFromGrpc(this);
+          OnAttemptDone(ToAbslStatus(status));
+        });
   }
 
   void OnAttemptDone(absl::Status status) {
@@ -128,7 +133,11 @@ class AsyncUnaryCall {
 
   void After(absl::Duration wait, std::function<void()> then) {
     alarm_ = std::make_unique<grpc::Alarm>();
-    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [then = std::move(then)](bool) { then(); });
+    HandOffToGrpc(this);
+    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [this, then = std::move(then)](bool) {
+      TakeOverFromGrpc(this);
+      then();
+    });
   }
 
   void Finish(absl::Status status) {

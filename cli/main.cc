@@ -4,7 +4,10 @@
 #include "CLI/CLI.hpp"
 #include "ca_command.h"
 #include "check_command.h"
+#include "apply_command.h"
 #include "manifests_command.h"
+#include "stat_command.h"
+#include "up_command.h"
 
 #ifndef MESHUP_VERSION
 #define MESHUP_VERSION "unknown"
@@ -19,6 +22,9 @@ int main(int argc, char** argv) {
   meshup::cli::AddCaCommand(app, exit_code);
   meshup::cli::AddManifestsCommand(app, exit_code);
   meshup::cli::AddCheckCommand(app, exit_code);
+  meshup::cli::AddUpCommands(app, exit_code);
+  meshup::cli::AddApplyCommands(app, exit_code);
+  meshup::cli::AddStatCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

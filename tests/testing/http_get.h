@@ -3,6 +3,7 @@
 #define MESHUP_TESTS_TESTING_HTTP_GET_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -15,8 +16,10 @@ struct HttpAnswer {
 };
 
 // GETs `url`; an error only when no answer came (any status is an answer).
+// `headers` are "Name: value" lines.
 absl::StatusOr<HttpAnswer> HttpGet(const std::string& url,
-                                   absl::Duration timeout = absl::Seconds(10));
+                                   absl::Duration timeout = absl::Seconds(10),
+                                   const std::vector<std::string>& headers = {});
 
 }  // namespace meshup::testing
 

@@ -143,40 +143,6 @@ absl::Status CheckText(const ConfigFile& file) {
   return absl::OkStatus();
 }
 
-struct DocumentText {
-  int first_line;  // 0-based
-  std::string text;
-};
-
-// Splits a file at its document markers: a line that is "---" (or starts
-// with "--- "), or "...". yaml-cpp's own LoadAll can loop forever on some
-// malformed input (a lone ","), so documents are parsed one by one.
-std::vector<DocumentText> SplitDocuments(const std::string& text) {
-  std::vector<DocumentText> documents(1, DocumentText{0, ""});
-  int line = 0;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    absl::string_view content(text.data() + start, end - start);
-    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
-    if (content == "---" || absl::StartsWith(content, "--- ") || content == "...") {
-      DocumentText next{line + 1, ""};
-      if (content != "..." && content.size() > 4) {
-        // "--- {inline}": the document starts on the marker's line.
-        next.first_line = line;
-        next.text = absl::StrCat(std::string(4, ' '), content.substr(4), "\n");
-      }
-      documents.push_back(std::move(next));
-    } else {
-      absl::StrAppend(&documents.back().text, content, "\n");
-    }
-    ++line;
-    start = end + 1;
-  }
-  return documents;
-}
-
 absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
   MESHUP_RETURN_IF_ERROR(CheckText(file));
   for (const DocumentText& part : SplitDocuments(file.text)) {
@@ -291,6 +257,57 @@ absl::Status Validate(Snapshot& snapshot) {
 }
 
 }  // namespace
+
+std::vector<DocumentText> SplitDocuments(const std::string& text) {
+  std::vector<DocumentText> documents(1, DocumentText{0, ""});
+  int line = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    absl::string_view content(text.data() + start, end - start);
+    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    if (content == "---" || absl::StartsWith(content, "--- ") || content == "...") {
+      DocumentText next{line + 1, ""};
+      if (content != "..." && content.size() > 4) {
+        // "--- {inline}": the document starts on the marker's line.
+        next.first_line = line;
+        next.text = absl::StrCat(std::string(4, ' '), content.substr(4), "\n");
+      }
+      documents.push_back(std::move(next));
+    } else {
+      absl::StrAppend(&documents.back().text, content, "\n");
+    }
+    ++line;
+    start = end + 1;
+  }
+  return documents;
+}
+
+absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
+  MESHUP_RETURN_IF_ERROR(CheckText(file));
+  std::vector<ObjectText> objects;
+  for (const DocumentText& part : SplitDocuments(file.text)) {
+    Snapshot scratch;
+    ConfigFile one{file.name, std::string(part.first_line, '\n') + part.text};
+    MESHUP_RETURN_IF_ERROR(LoadFile(one, scratch));
+    const Origin* origin = nullptr;
+    if (!scratch.virtual_services.empty()) origin = &scratch.virtual_services.front().origin;
+    if (!scratch.destination_rules.empty()) origin = &scratch.destination_rules.front().origin;
+    if (!scratch.service_entries.empty()) origin = &scratch.service_entries.front().origin;
+    if (!scratch.workload_entries.empty()) origin = &scratch.workload_entries.front().origin;
+    if (!scratch.peer_authentications.empty()) {
+      origin = &scratch.peer_authentications.front().origin;
+    }
+    if (!scratch.authorization_policies.empty()) {
+      origin = &scratch.authorization_policies.front().origin;
+    }
+    if (!scratch.mesh.origin.file.empty()) origin = &scratch.mesh.origin;
+    if (origin == nullptr) continue;  // an empty document
+    objects.push_back({origin->kind, origin->namespace_name, origin->name, part.text});
+  }
+  return objects;
+}
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
     const std::vector<ConfigFile>& files) {

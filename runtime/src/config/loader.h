@@ -27,6 +27,29 @@ struct ConfigFile {
   std::string text;
 };
 
+// One YAML document of a file, and where it starts.
+struct DocumentText {
+  int first_line;  // 0-based
+  std::string text;
+};
+
+// Splits a file at its document markers: a line that is "---" (or starts
+// with "--- "), or "...". yaml-cpp's own LoadAll can loop forever on some
+// malformed input (a lone ","), so documents are parsed one by one.
+std::vector<DocumentText> SplitDocuments(const std::string& text);
+
+// One object (document) of a file, as written.
+struct ObjectText {
+  std::string kind, namespace_name, name;
+  std::string text;
+};
+
+// Reads `file` document by document with every check that concerns one
+// document (YAML, kinds, fields, values; errors name the file's lines), but
+// none across documents (subsets, names defined twice): what `meshup apply`
+// needs to know which objects a file replaces before it checks the result.
+absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file);
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
     const std::vector<ConfigFile>& files);
 

@@ -69,6 +69,46 @@ absl::Status Finish(CURL* curl, CURLcode code, const std::string& url) {
 
 }  // namespace
 
+absl::StatusOr<HttpGetResult> HttpGet(const std::string& url, absl::Duration timeout,
+                                      const std::vector<std::string>& headers) {
+  return HttpRequest("GET", url, "", timeout, headers);
+}
+
+absl::StatusOr<HttpGetResult> HttpRequest(const std::string& method, const std::string& url,
+                                          const std::string& body, absl::Duration timeout,
+                                          std::vector<std::string> headers) {
+  InitCurl();
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  if (!body.empty()) headers.push_back("Content-Type: application/json");
+  curl_slist* header_list = nullptr;
+  for (const std::string& header : headers) {
+    header_list = curl_slist_append(header_list, header.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty() || method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  HttpGetResult result;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  const CURLcode code = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(header_list);
+  if (code != CURLE_OK) {
+    return absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(code)));
+  }
+  return result;
+}
+
 absl::StatusOr<std::string> PostJson(const std::string& url, const std::string& body,
                                      absl::Duration timeout) {
   InitCurl();

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,6 +18,22 @@ namespace meshup::internal {
 // otherwise.
 absl::StatusOr<std::string> PostJson(const std::string& url, const std::string& body,
                                      absl::Duration timeout);
+
+// An answer to a GET: any HTTP status.
+struct HttpGetResult {
+  long status = 0;
+  std::string body;
+};
+
+// GETs `url` (no proxy); UNAVAILABLE, naming the URL, only when no answer
+// came within `timeout`.
+// `headers` are "Name: value" lines.
+absl::StatusOr<HttpGetResult> HttpGet(const std::string& url, absl::Duration timeout,
+                                      const std::vector<std::string>& headers = {});
+// Any method; a non-empty `body` is sent as JSON.
+absl::StatusOr<HttpGetResult> HttpRequest(const std::string& method, const std::string& url,
+                                          const std::string& body, absl::Duration timeout,
+                                          std::vector<std::string> headers = {});
 
 // POSTs `body` and hands each piece of the (chunked, endless) response to
 // `on_data` as it arrives, until the server closes, `keep_going` returns

@@ -1,0 +1,63 @@
+#include "loadgen/report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace meshup::bench {
+
+nlohmann::json ToJson(const LoadResult& result) {
+  return {{"loop", result.open_loop ? "open" : "closed"},
+          {"concurrency", result.concurrency},
+          {"target_rate", result.target_rate},
+          {"window_seconds", absl::ToDoubleSeconds(result.window)},
+          {"succeeded", result.succeeded},
+          {"failed", result.failed},
+          {"not_started", result.not_started},
+          {"throughput", result.throughput},
+          {"latency_us",
+           {{"p50", result.latency.p50},
+            {"p90", result.latency.p90},
+            {"p99", result.latency.p99},
+            {"p99.9", result.latency.p999},
+            {"max", result.latency.max},
+            {"mean", result.latency.mean}}}};
+}
+
+absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json) {
+  try {
+    LoadResult result;
+    result.open_loop = json.at("loop").get<std::string>() == "open";
+    result.concurrency = json.at("concurrency").get<int>();
+    result.target_rate = json.at("target_rate").get<double>();
+    result.window = absl::Seconds(json.at("window_seconds").get<double>());
+    result.succeeded = json.at("succeeded").get<uint64_t>();
+    result.failed = json.at("failed").get<uint64_t>();
+    result.not_started = json.at("not_started").get<uint64_t>();
+    result.throughput = json.at("throughput").get<double>();
+    const nlohmann::json& latency = json.at("latency_us");
+    result.latency.p50 = latency.at("p50").get<double>();
+    result.latency.p90 = latency.at("p90").get<double>();
+    result.latency.p99 = latency.at("p99").get<double>();
+    result.latency.p999 = latency.at("p99.9").get<double>();
+    result.latency.max = latency.at("max").get<double>();
+    result.latency.mean = latency.at("mean").get<double>();
+    return result;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("not a load result: ", e.what()));
+  }
+}
+
+std::string MarkdownHeader() {
+  return "| loop | calls/s | ok | failed | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+}
+
+std::string MarkdownRow(const LoadResult& r) {
+  const std::string loop = r.open_loop ? absl::StrFormat("open @ %.0f/s", r.target_rate)
+                                       : absl::StrCat("closed, ", r.concurrency, " in flight");
+  return absl::StrFormat("| %s | %.0f | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f |\n", loop,
+                         r.throughput, r.succeeded, r.failed + r.not_started, r.latency.p50,
+                         r.latency.p90, r.latency.p99, r.latency.p999, r.latency.max);
+}
+
+}  // namespace meshup::bench

@@ -1,0 +1,23 @@
+// A LoadResult as JSON (nlohmann-json) and as a markdown table row, the
+// forms the load generator and the side-by-side run write.
+#ifndef MESHUP_BENCH_LOADGEN_REPORT_H_
+#define MESHUP_BENCH_LOADGEN_REPORT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "loadgen/load_generator.h"
+#include "nlohmann/json.hpp"
+
+namespace meshup::bench {
+
+nlohmann::json ToJson(const LoadResult& result);
+absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json);
+
+// "| loop | calls/s | ok | failed | p50 | p90 | p99 | p99.9 | max |" and its row.
+std::string MarkdownHeader();
+std::string MarkdownRow(const LoadResult& result);
+
+}  // namespace meshup::bench
+
+#endif  // MESHUP_BENCH_LOADGEN_REPORT_H_

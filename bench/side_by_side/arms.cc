@@ -1,0 +1,426 @@
+#include "side_by_side/arms.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "etcd_server.h"  // FreePort()
+#include "loadgen/report.h"
+#include "nlohmann/json.hpp"
+#include "security/certificate_authority.h"
+#include "side_by_side/localhost_cert.h"
+#include "side_by_side/proc_stats.h"
+#include "subprocess.h"
+
+namespace meshup::bench {
+namespace {
+
+using testing::Subprocess;
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(20);
+constexpr absl::Duration kStopTimeout = absl::Seconds(5);
+
+// The routing of both mesh arms: the full pipeline.
+constexpr char kMeshRouting[] = R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  http:
+  - name: echo
+    match:
+    - uri: {prefix: /meshup_bench.EchoService/}
+    route:
+    - destination: {host: echo, subset: v1}
+      weight: 50
+    - destination: {host: echo, subset: v2}
+      weight: 50
+    timeout: 5s
+    retries: {attempts: 2, perTryTimeout: 2s, retryOn: unavailable}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo}
+spec:
+  host: echo
+  trafficPolicy:
+    loadBalancer: {simple: LEAST_REQUEST}
+$TLS
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default}
+spec:
+  mtls: {mode: $MODE}
+)";
+
+absl::Status WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::trunc);
+  out << contents;
+  out.close();
+  return out ? absl::OkStatus() : absl::InternalError(absl::StrCat("cannot write ", path));
+}
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("cannot make ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Issue(const std::string& ca, const std::string& out,
+                                  const std::string& service_account) {
+  internal::IssueOptions options;
+  options.id.namespace_name = "default";
+  options.id.service_account = service_account;
+  options.ttl = absl::Hours(24);
+  absl::StatusOr<internal::SpiffeId> issued = internal::IssueWorkloadCertificate(ca, out, options);
+  if (!issued.ok()) return issued.status();
+  return out;
+}
+
+// A started process of the arm, with its stderr in a log file.
+struct Process {
+  std::string role;
+  std::string log;
+  std::unique_ptr<Subprocess> subprocess;
+  bool is_nginx = false;
+  std::vector<pid_t> workers;  // nginx: its worker processes
+};
+
+// Starts argv with stderr appended to `log` (through `exec`, so that the pid
+// is the program's own).
+absl::StatusOr<Process> Start(std::string role, const std::vector<std::string>& argv,
+                              const std::string& log) {
+  std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>\"$MESHUP_BENCH_LOG\""};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  setenv("MESHUP_BENCH_LOG", log.c_str(), 1);
+  absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(wrapped);
+  if (!started.ok()) return started.status();
+  Process process;
+  process.role = std::move(role);
+  process.log = log;
+  process.subprocess = *std::move(started);
+  return process;
+}
+
+std::string Tail(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, tail;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  for (size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) {
+    absl::StrAppend(&tail, "\n    ", lines[i]);
+  }
+  return tail;
+}
+
+absl::Status WithLog(const absl::Status& status, const Process& process) {
+  return absl::Status(status.code(), absl::StrCat(process.role, ": ", status.message(),
+                                                  "; its stderr (", process.log,
+                                                  "):", Tail(process.log)));
+}
+
+// Waits until something accepts connections on 127.0.0.1:port.
+absl::Status WaitForPort(int port, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool connected =
+        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(fd);
+    if (connected) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("nothing listens on port ", port));
+}
+
+// Everything one run started; stops it all when destroyed: the client, then
+// the sidecars, then the servers, each with a bounded wait, and SIGKILL
+// (Subprocess's destructor) for whatever outlives it.
+class RunProcesses {
+ public:
+  ~RunProcesses() {
+    for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) Stop(*it);
+  }
+  Process& Add(Process process) {
+    processes_.push_back(std::move(process));
+    return processes_.back();
+  }
+  std::vector<Process>& all() { return processes_; }
+
+ private:
+  static void Stop(Process& process) {
+    if (process.subprocess == nullptr) return;
+    if (process.is_nginx) {
+      for (pid_t worker : ChildrenOf(process.subprocess->pid())) process.workers.push_back(worker);
+    }
+    absl::StatusOr<int> stopped = process.subprocess->Stop(SIGTERM, kStopTimeout);
+    if (!stopped.ok()) {
+      for (pid_t worker : process.workers) kill(worker, SIGKILL);
+    }
+    process.subprocess.reset();  // SIGKILL and reap if still there
+  }
+  // Servers first, then sidecars, then the client: stopped in reverse.
+  std::vector<Process> processes_;
+};
+
+std::string NginxConfig(const Environment& environment, const std::string& dir, int workers,
+                        const std::string& server_block) {
+  std::string user = geteuid() == 0 ? "user root;\n" : "";
+  return absl::StrCat(user, "worker_processes ", workers, ";\n", "pid ", dir, "/nginx.pid;\n",
+                      "error_log ", dir, "/error.log warn;\n",
+                      "events { worker_connections 4096; }\n", "http {\n", "  access_log off;\n",
+                      "  client_body_temp_path ", dir, "/body;\n", "  proxy_temp_path ", dir,
+                      "/proxy;\n", "  fastcgi_temp_path ", dir, "/fastcgi;\n", "  uwsgi_temp_path ",
+                      dir, "/uwsgi;\n", "  scgi_temp_path ", dir, "/scgi;\n",
+                      "  http2_max_requests 1000000;\n", "  keepalive_requests 1000000;\n",
+                      server_block, "}\n");
+  (void)environment;
+}
+
+// Starts one nginx with `server_block` in its http block, listening on `port`.
+absl::StatusOr<Process> StartNginx(const Environment& environment, const std::string& run_dir,
+                                   const std::string& name, const std::string& role, int port,
+                                   const std::string& server_block) {
+  const std::string dir = absl::StrCat(run_dir, "/", name);
+  if (absl::Status made = MakeDirectory(dir); !made.ok()) return made;
+  const std::string conf = absl::StrCat(dir, "/nginx.conf");
+  absl::Status written =
+      WriteFile(conf, NginxConfig(environment, dir, environment.nginx_workers, server_block));
+  if (!written.ok()) return written;
+  absl::StatusOr<Process> nginx =
+      Start(role,
+            {environment.nginx, "-p", dir, "-c", conf, "-e", absl::StrCat(dir, "/error.log"), "-g",
+             "daemon off;"},
+            absl::StrCat(dir, "/stderr.log"));
+  if (!nginx.ok()) return nginx.status();
+  nginx->is_nginx = true;
+  nginx->log = absl::StrCat(dir, "/error.log");
+  if (absl::Status up = WaitForPort(port, kStartTimeout); !up.ok()) return WithLog(up, *nginx);
+  return nginx;
+}
+
+// Starts an echo server; returns it and its port.
+absl::StatusOr<std::pair<Process, int>> StartServer(const Environment& environment,
+                                                    const std::string& run_dir, std::string role,
+                                                    std::vector<std::string> args) {
+  const std::string log =
+      absl::StrCat(run_dir, "/", absl::StrReplaceAll(role, {{" ", "-"}, {"#", ""}}), ".log");
+  args.insert(args.begin(), absl::StrCat(environment.bin_dir, "/meshup_bench_echo_server"));
+  absl::StatusOr<Process> server = Start(std::move(role), args, log);
+  if (!server.ok()) return server.status();
+  absl::StatusOr<std::string> port = server->subprocess->WaitForLine("port ", kStartTimeout);
+  if (!port.ok()) return WithLog(port.status(), *server);
+  return std::make_pair(*std::move(server), std::stoi(*port));
+}
+
+struct Sample {
+  std::vector<std::pair<std::string, pid_t>> pids;  // role, pid
+  std::vector<double> cpu;
+};
+
+// The CPU time of every process of the run now (nginx workers included).
+Sample SampleCpu(std::vector<Process>& processes) {
+  Sample sample;
+  for (Process& process : processes) {
+    const pid_t pid = process.subprocess->pid();
+    sample.pids.emplace_back(process.role, pid);
+    if (process.is_nginx) {
+      process.workers = ChildrenOf(pid);
+      for (pid_t worker : process.workers) {
+        sample.pids.emplace_back(absl::StrCat(process.role, " worker"), worker);
+      }
+    }
+  }
+  for (const auto& [role, pid] : sample.pids) sample.cpu.push_back(CpuSeconds(pid).value_or(0));
+  return sample;
+}
+
+}  // namespace
+
+const std::vector<Arm>& AllArms() {
+  static const auto* arms = new std::vector<Arm>{
+      {"grpc", "1. plain gRPC, insecure"},
+      {"grpc-tls", "2. plain gRPC, TLS (client certificates)"},
+      {"mesh-plaintext", "3. MeshUp, mTLS disabled"},
+      {"mesh-mtls", "4. MeshUp, mTLS + full pipeline"},
+      {"nginx", "5. sidecar pair: nginx -> mTLS -> nginx"},
+  };
+  return *arms;
+}
+
+absl::Status PrepareEnvironment(Environment& environment) {
+  const std::string ca = absl::StrCat(environment.work_dir, "/ca");
+  internal::CaOptions ca_options;
+  ca_options.ttl = absl::Hours(24 * 7);
+  ca_options.overwrite = true;
+  if (absl::Status made = internal::InitCa(ca, ca_options); !made.ok()) return made;
+  absl::StatusOr<std::string> server = Issue(ca, absl::StrCat(environment.work_dir, "/id-echo"), "echo");
+  if (!server.ok()) return server.status();
+  absl::StatusOr<std::string> client =
+      Issue(ca, absl::StrCat(environment.work_dir, "/id-client"), "bench-client");
+  if (!client.ok()) return client.status();
+  environment.server_identity = *server;
+  environment.client_identity = *client;
+  environment.localhost_tls = absl::StrCat(environment.work_dir, "/localhost");
+  if (absl::Status issued = IssueLocalhostCertificate(ca, environment.localhost_tls);
+      !issued.ok()) {
+    return issued;
+  }
+  environment.mesh_mtls_config = absl::StrCat(environment.work_dir, "/config-mtls");
+  environment.mesh_plaintext_config = absl::StrCat(environment.work_dir, "/config-plaintext");
+  for (const auto& [dir, tls, mode] :
+       {std::tuple{environment.mesh_mtls_config, "", "STRICT"},
+        std::tuple{environment.mesh_plaintext_config, "    tls: {mode: DISABLE}", "DISABLE"}}) {
+    if (absl::Status made = MakeDirectory(dir); !made.ok()) return made;
+    const std::string routing =
+        absl::StrReplaceAll(kMeshRouting, {{"$TLS\n", tls[0] ? absl::StrCat(tls, "\n") : ""},
+                                           {"$MODE", mode}});
+    if (absl::Status written = WriteFile(absl::StrCat(dir, "/echo.yaml"), routing); !written.ok()) {
+      return written;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
+                              const LoadSpec& load) {
+  static std::atomic<int> next_run{0};
+  const std::string run_dir = absl::StrCat(environment.work_dir, "/run-", next_run++, "-", arm.id);
+  if (absl::Status made = MakeDirectory(run_dir); !made.ok()) return made;
+  RunProcesses processes;
+
+  std::vector<std::string> client = {absl::StrCat(environment.bin_dir, "/meshup_loadgen")};
+  if (arm.id == "grpc" || arm.id == "grpc-tls") {
+    const bool tls = arm.id == "grpc-tls";
+    std::vector<std::string> args = {"--mode", tls ? "grpc-tls" : "grpc"};
+    if (tls) args.insert(args.end(), {"--tls-dir", environment.localhost_tls});
+    absl::StatusOr<std::pair<Process, int>> server =
+        StartServer(environment, run_dir, "server", args);
+    if (!server.ok()) return server.status();
+    processes.Add(std::move(server->first));
+    client.insert(client.end(), {"--mode", tls ? "grpc-tls" : "grpc", "--target",
+                                 absl::StrCat("127.0.0.1:", server->second)});
+    if (tls) client.insert(client.end(), {"--tls-dir", environment.localhost_tls});
+  } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls") {
+    const bool mtls = arm.id == "mesh-mtls";
+    const std::string config = mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
+    const std::string registry = absl::StrCat(run_dir, "/registry");
+    if (absl::Status made = MakeDirectory(registry); !made.ok()) return made;
+    for (const char* version : {"v1", "v2"}) {
+      for (int i = 1; i <= environment.endpoints_per_subset; ++i) {
+        std::vector<std::string> args = {"--mode",       "mesh",   "--service",      "echo",
+                                         "--version",    version,  "--config-dir",   config,
+                                         "--registry-dir", registry};
+        if (mtls) args.insert(args.end(), {"--identity-dir", environment.server_identity});
+        absl::StatusOr<std::pair<Process, int>> server = StartServer(
+            environment, run_dir, absl::StrCat("server ", version, " #", i), std::move(args));
+        if (!server.ok()) return server.status();
+        processes.Add(std::move(server->first));
+      }
+    }
+    client.insert(client.end(), {"--mode", "mesh", "--target", "echo", "--config-dir", config,
+                                 "--registry-dir", registry});
+    if (mtls) client.insert(client.end(), {"--identity-dir", environment.client_identity});
+  } else if (arm.id == "nginx") {
+    absl::StatusOr<std::pair<Process, int>> server =
+        StartServer(environment, run_dir, "server", {"--mode", "grpc"});
+    if (!server.ok()) return server.status();
+    processes.Add(std::move(server->first));
+    const std::string& tls = environment.localhost_tls;
+    const int inbound = testing::FreePort();
+    absl::StatusOr<Process> inbound_sidecar = StartNginx(
+        environment, run_dir, "nginx-inbound", "sidecar (server side)", inbound,
+        absl::StrCat("  upstream app { server 127.0.0.1:", server->second, "; keepalive 64; }\n",
+                     "  server {\n    listen 127.0.0.1:", inbound, " ssl http2;\n",
+                     "    ssl_certificate ", tls, "/cert.pem;\n    ssl_certificate_key ", tls,
+                     "/key.pem;\n    ssl_client_certificate ", tls, "/root.pem;\n",
+                     "    ssl_verify_client on;\n",
+                     "    location / { grpc_pass grpc://app; }\n  }\n"));
+    if (!inbound_sidecar.ok()) return inbound_sidecar.status();
+    processes.Add(*std::move(inbound_sidecar));
+    const int outbound = testing::FreePort();
+    absl::StatusOr<Process> outbound_sidecar = StartNginx(
+        environment, run_dir, "nginx-outbound", "sidecar (client side)", outbound,
+        absl::StrCat("  upstream remote { server 127.0.0.1:", inbound, "; keepalive 64; }\n",
+                     "  server {\n    listen 127.0.0.1:", outbound, " http2;\n",
+                     "    location / {\n      grpc_pass grpcs://remote;\n",
+                     "      grpc_ssl_certificate ", tls, "/cert.pem;\n",
+                     "      grpc_ssl_certificate_key ", tls, "/key.pem;\n",
+                     "      grpc_ssl_trusted_certificate ", tls, "/root.pem;\n",
+                     "      grpc_ssl_verify on;\n      grpc_ssl_name localhost;\n",
+                     "      grpc_ssl_session_reuse on;\n    }\n  }\n"));
+    if (!outbound_sidecar.ok()) return outbound_sidecar.status();
+    processes.Add(*std::move(outbound_sidecar));
+    client.insert(client.end(),
+                  {"--mode", "grpc", "--target", absl::StrCat("127.0.0.1:", outbound)});
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("no arm '", arm.id, "'"));
+  }
+
+  client.insert(client.end(),
+                {"--announce", "--concurrency", std::to_string(load.concurrency), "--rate",
+                 std::to_string(load.rate), "--warmup", absl::FormatDuration(load.warmup),
+                 "--duration", absl::FormatDuration(load.duration), "--payload",
+                 std::to_string(load.payload)});
+  absl::StatusOr<Process> started = Start("client", client, absl::StrCat(run_dir, "/client.log"));
+  if (!started.ok()) return started.status();
+  Process& loadgen = processes.Add(*std::move(started));
+
+  // The client probes for up to 10 s before its warm-up.
+  const absl::Duration slack = absl::Seconds(30);
+  absl::StatusOr<std::string> line =
+      loadgen.subprocess->WaitForLine("measure-start", load.warmup + slack);
+  if (!line.ok()) return WithLog(line.status(), loadgen);
+  Sample before = SampleCpu(processes.all());
+  line = loadgen.subprocess->WaitForLine("measure-end", load.duration + slack);
+  if (!line.ok()) return WithLog(line.status(), loadgen);
+  Sample after = SampleCpu(processes.all());
+  absl::StatusOr<std::string> result_line = loadgen.subprocess->WaitForLine("result ", slack);
+  if (!result_line.ok()) return WithLog(result_line.status(), loadgen);
+  const nlohmann::json json = nlohmann::json::parse(*result_line, nullptr, false);
+  absl::StatusOr<LoadResult> result = LoadResultFromJson(json);
+  if (!result.ok()) return result.status();
+
+  ArmRun run;
+  run.load = *result;
+  double cpu_total = 0;
+  for (size_t i = 0; i < after.pids.size(); ++i) {
+    ProcessUsage usage;
+    usage.role = after.pids[i].first;
+    usage.pid = after.pids[i].second;
+    for (size_t j = 0; j < before.pids.size(); ++j) {
+      if (before.pids[j].second == usage.pid) usage.cpu_seconds = after.cpu[i] - before.cpu[j];
+    }
+    usage.peak_rss_kib = PeakRssKib(usage.pid).value_or(0);
+    cpu_total += usage.cpu_seconds;
+    run.processes.push_back(usage);
+  }
+  const uint64_t calls = run.load.succeeded + run.load.failed;
+  run.cpu_us_per_call = calls == 0 ? 0 : cpu_total * 1e6 / static_cast<double>(calls);
+  return run;
+}
+
+}  // namespace meshup::bench

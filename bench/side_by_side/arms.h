@@ -1,0 +1,82 @@
+// The arms of the side-by-side benchmark and how one run of an arm goes:
+// start its server processes (and sidecars), drive load at it with a
+// meshup_loadgen process, sample the CPU time of every process of the arm at
+// the ends of the measured window and their peak memory at the end, then
+// stop everything. Every process is stopped and reaped, also on failure.
+//
+//   grpc            plain gRPC client -> plain gRPC server, insecure
+//   grpc-tls        the same over TLS with client certificates (one CA)
+//   mesh-plaintext  MeshUp client -> MeshUp servers, PeerAuthentication and
+//                   DestinationRule tls DISABLE; otherwise as mesh-mtls
+//   mesh-mtls       MeshUp with mTLS (STRICT) and the full pipeline: a
+//                   VirtualService match, a 50/50 split over subsets v1 and
+//                   v2, P2C (LEAST_REQUEST) over each subset's endpoints,
+//                   retries, metrics on both sides, trace propagation
+//   nginx           plain gRPC client -> nginx (grpc_pass) -> mTLS -> nginx
+//                   -> plain gRPC server: a sidecar pair
+#ifndef MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
+#define MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "loadgen/load_generator.h"
+
+namespace meshup::bench {
+
+struct Arm {
+  std::string id;     // "mesh-mtls"
+  std::string title;  // for tables
+};
+
+// Every arm, in the order the issue numbers them.
+const std::vector<Arm>& AllArms();
+
+// Where things are; PrepareEnvironment() fills the directories under work_dir.
+struct Environment {
+  std::string bin_dir;   // meshup_bench_echo_server and meshup_loadgen
+  std::string work_dir;  // a fresh temporary directory
+  std::string nginx = "/usr/sbin/nginx";
+  int nginx_workers = 1;
+  int endpoints_per_subset = 2;
+  // Filled by PrepareEnvironment():
+  std::string server_identity;  // SPIFFE workload identities (meshup ca)
+  std::string client_identity;
+  std::string localhost_tls;    // a certificate for "localhost" from the same CA
+  std::string mesh_mtls_config;
+  std::string mesh_plaintext_config;
+};
+
+// Makes the CA, the identities and the configuration directories.
+absl::Status PrepareEnvironment(Environment& environment);
+
+struct LoadSpec {
+  int concurrency = 32;  // closed loop
+  double rate = 0;       // > 0: open loop
+  absl::Duration warmup = absl::Seconds(2);
+  absl::Duration duration = absl::Seconds(10);
+  int payload = 1024;
+};
+
+struct ProcessUsage {
+  std::string role;  // "client", "server v1 #2", "sidecar (server side) worker"
+  int pid = 0;
+  double cpu_seconds = 0;  // in the measured window
+  int64_t peak_rss_kib = 0;
+};
+
+struct ArmRun {
+  LoadResult load;
+  std::vector<ProcessUsage> processes;
+  double cpu_us_per_call = 0;  // every process of the arm, per call of the window
+};
+
+// One run of `arm` (its processes started fresh) under `load`.
+absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
+                              const LoadSpec& load);
+
+}  // namespace meshup::bench
+
+#endif  // MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_

@@ -1,0 +1,198 @@
+// meshup_bench_side_by_side: the side-by-side benchmark of issue 8 in one
+// command. For each repetition, every arm in turn (interleaved) runs closed
+// loop for its max throughput; then, at half the slowest arm's max, every
+// arm in turn runs open loop for latency and CPU per call. Prints the
+// summary (markdown) and writes it, with every run's figures as JSON, to
+// --out. --quick is the test suite's smoke run: short windows, one
+// repetition, and a non-zero exit if any call failed; no timing is judged.
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "side_by_side/arms.h"
+#include "side_by_side/proc_stats.h"
+#include "side_by_side/summary.h"
+
+namespace {
+
+using namespace meshup::bench;  // NOLINT: a main of this namespace's tools
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "meshup_bench_side_by_side: %s\n", message.c_str());
+  return 1;
+}
+
+std::string SelfDirectory() {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? "." : self.parent_path().string();
+}
+
+absl::StatusOr<absl::Duration> ParseDuration(const std::string& text) {
+  absl::Duration duration;
+  if (!absl::ParseDuration(text, &duration)) {
+    return absl::InvalidArgumentError(absl::StrCat("not a duration: '", text, "'"));
+  }
+  return duration;
+}
+
+// Removes the work directory when done, unless told to keep it.
+struct WorkDirectory {
+  std::string path;
+  bool keep = false;
+  ~WorkDirectory() {
+    std::error_code error;
+    if (!keep && !path.empty()) std::filesystem::remove_all(path, error);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"MeshUp's side-by-side benchmark: plain gRPC, MeshUp and a sidecar pair"};
+  bool quick = false, keep = false;
+  int repetitions = 3;
+  LoadSpec closed;
+  std::string warmup_text = "2s", duration_text = "10s", arms_text, out_dir, rate_text;
+  double rate = 0;
+  Environment environment;
+  environment.bin_dir = SelfDirectory();
+  app.add_flag("--quick", quick, "smoke run: 1 repetition, 0.5 s warm-up, 1.5 s windows");
+  app.add_option("--repetitions", repetitions, "rounds over every arm")->check(CLI::PositiveNumber);
+  app.add_option("--concurrency", closed.concurrency, "closed loop: calls in flight");
+  app.add_option("--payload", closed.payload, "bytes each way")->check(CLI::NonNegativeNumber);
+  app.add_option("--warmup", warmup_text, "warm-up of each run");
+  app.add_option("--duration", duration_text, "measured window of each run");
+  app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
+  app.add_option("--arms", arms_text, "comma-separated arm ids (default: all)");
+  app.add_option("--out", out_dir, "write side_by_side.{md,json} (and a dated copy) here");
+  app.add_option("--bin-dir", environment.bin_dir, "where meshup_loadgen and the echo server are");
+  app.add_option("--nginx", environment.nginx, "the nginx binary");
+  app.add_option("--nginx-workers", environment.nginx_workers, "worker processes per sidecar");
+  app.add_option("--endpoints-per-subset", environment.endpoints_per_subset,
+                 "MeshUp arms: server processes per subset");
+  app.add_flag("--keep", keep, "keep the work directory (configs, logs)");
+  CLI11_PARSE(app, argc, argv);
+  if (quick) {
+    repetitions = 1;
+    warmup_text = "500ms";
+    duration_text = "1500ms";
+    closed.concurrency = std::min(closed.concurrency, 8);
+  }
+  absl::StatusOr<absl::Duration> warmup = ParseDuration(warmup_text);
+  if (!warmup.ok()) return Fail(warmup.status().ToString());
+  absl::StatusOr<absl::Duration> duration = ParseDuration(duration_text);
+  if (!duration.ok()) return Fail(duration.status().ToString());
+  closed.warmup = *warmup;
+  closed.duration = *duration;
+
+  std::vector<Arm> arms;
+  if (arms_text.empty()) {
+    arms = AllArms();
+  } else {
+    for (absl::string_view id : absl::StrSplit(arms_text, ',')) {
+      auto it = std::find_if(AllArms().begin(), AllArms().end(),
+                             [&](const Arm& arm) { return arm.id == id; });
+      if (it == AllArms().end()) return Fail(absl::StrCat("no arm '", id, "'"));
+      arms.push_back(*it);
+    }
+  }
+
+  char work_template[] = "/tmp/meshup-bench-XXXXXX";
+  if (mkdtemp(work_template) == nullptr) return Fail("cannot make a temporary directory");
+  WorkDirectory work{work_template, keep};
+  environment.work_dir = work.path;
+  if (absl::Status prepared = PrepareEnvironment(environment); !prepared.ok()) {
+    return Fail(prepared.ToString());
+  }
+
+  Setup setup;
+  setup.machine = DescribeMachine();
+  setup.load_before = LoadAverage();
+  setup.started = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::Now(), absl::UTCTimeZone());
+  setup.repetitions = repetitions;
+  setup.nginx_workers = environment.nginx_workers;
+  setup.endpoints_per_subset = environment.endpoints_per_subset;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  setup.command = absl::StrJoin(args, " ");
+  setup.command = absl::StrCat("meshup_bench_side_by_side", setup.command.empty() ? "" : " ",
+                               setup.command);
+  std::fprintf(stderr, "machine: %s, %d CPUs; load %s; work dir %s\n",
+               setup.machine.cpu_model.c_str(), setup.machine.cpus, setup.load_before.c_str(),
+               work.path.c_str());
+
+  std::vector<ArmRuns> results;
+  for (const Arm& arm : arms) results.push_back({arm, {}, {}});
+  bool failed_calls = false;
+  auto run = [&](ArmRuns& runs, const LoadSpec& load, bool open) -> absl::Status {
+    absl::StatusOr<ArmRun> result = RunArm(environment, runs.arm, load);
+    if (!result.ok()) {
+      return absl::Status(result.status().code(),
+                          absl::StrCat(runs.arm.id, ": ", result.status().message()));
+    }
+    std::fprintf(stderr, "  %-16s %-6s %9.0f calls/s  p50 %7.1f us  p99 %7.1f us  %6.1f CPU us/call  failed %llu\n",
+                 runs.arm.id.c_str(), open ? "open" : "closed", result->load.throughput,
+                 result->load.latency.p50, result->load.latency.p99, result->cpu_us_per_call,
+                 static_cast<unsigned long long>(result->load.failed + result->load.not_started));
+    if (result->load.failed + result->load.not_started > 0 || result->load.succeeded == 0) {
+      failed_calls = true;
+    }
+    (open ? runs.open : runs.closed).push_back(*std::move(result));
+    return absl::OkStatus();
+  };
+
+  for (int rep = 1; rep <= repetitions; ++rep) {
+    std::fprintf(stderr, "closed loop, repetition %d/%d (load %s)\n", rep, repetitions,
+                 LoadAverage().c_str());
+    for (ArmRuns& runs : results) {
+      if (absl::Status done = run(runs, closed, false); !done.ok()) return Fail(done.ToString());
+    }
+  }
+  LoadSpec open = closed;
+  open.rate = rate;
+  if (open.rate <= 0) {
+    double slowest = 0;
+    for (const ArmRuns& runs : results) {
+      std::vector<double> values;
+      for (const ArmRun& r : runs.closed) values.push_back(r.load.throughput);
+      std::sort(values.begin(), values.end());
+      const double median = values[values.size() / 2];
+      if (slowest == 0 || median < slowest) slowest = median;
+    }
+    open.rate = std::max(1.0, std::floor(slowest / 2));
+  }
+  for (int rep = 1; rep <= repetitions; ++rep) {
+    std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
+                 rep, repetitions, LoadAverage().c_str());
+    for (ArmRuns& runs : results) {
+      if (absl::Status done = run(runs, open, true); !done.ok()) return Fail(done.ToString());
+    }
+  }
+  setup.closed = closed;
+  setup.open = open;
+  setup.load_after = LoadAverage();
+
+  const Summary summary = Summarize(setup, results);
+  std::printf("%s", summary.markdown.c_str());
+  if (!out_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    const std::string stamp =
+        absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone());
+    for (const std::string& base : {std::string("side_by_side"), absl::StrCat("side_by_side-", stamp)}) {
+      std::ofstream(absl::StrCat(out_dir, "/", base, ".md")) << summary.markdown;
+      std::ofstream(absl::StrCat(out_dir, "/", base, ".json")) << summary.json.dump(2) << "\n";
+    }
+    std::fprintf(stderr, "results in %s/side_by_side.{md,json}\n", out_dir.c_str());
+  }
+  if (failed_calls) return Fail("some calls failed (see the table's failed column)");
+  return 0;
+}

@@ -1,0 +1,221 @@
+#include "side_by_side/summary.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "loadgen/report.h"
+
+namespace meshup::bench {
+namespace {
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+template <class F>
+double MedianOf(const std::vector<ArmRun>& runs, F field) {
+  std::vector<double> values;
+  for (const ArmRun& run : runs) values.push_back(field(run));
+  return Median(values);
+}
+
+// The medians of one arm.
+struct ArmFigures {
+  double max_throughput = 0, cpu_at_max = 0;
+  LatencySummary at_rate;
+  double cpu_at_rate = 0, throughput_at_rate = 0;
+  uint64_t failed = 0;
+  std::map<std::string, int64_t> peak_rss_kib;  // by role, the highest over runs
+  int64_t client_rss = 0, server_rss = 0;       // KiB: the client, the largest server
+};
+
+ArmFigures Figures(const ArmRuns& runs) {
+  ArmFigures f;
+  f.max_throughput = MedianOf(runs.closed, [](const ArmRun& r) { return r.load.throughput; });
+  f.cpu_at_max = MedianOf(runs.closed, [](const ArmRun& r) { return r.cpu_us_per_call; });
+  f.at_rate.p50 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p50; });
+  f.at_rate.p90 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p90; });
+  f.at_rate.p99 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p99; });
+  f.at_rate.p999 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p999; });
+  f.at_rate.max = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.max; });
+  f.cpu_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.cpu_us_per_call; });
+  f.throughput_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.load.throughput; });
+  for (const auto* list : {&runs.closed, &runs.open}) {
+    for (const ArmRun& run : *list) {
+      f.failed += run.load.failed + run.load.not_started;
+      for (const ProcessUsage& p : run.processes) {
+        int64_t& peak = f.peak_rss_kib[p.role];
+        peak = std::max(peak, p.peak_rss_kib);
+        if (p.role == "client") f.client_rss = std::max(f.client_rss, p.peak_rss_kib);
+        if (absl::StartsWith(p.role, "server")) f.server_rss = std::max(f.server_rss, p.peak_rss_kib);
+      }
+    }
+  }
+  return f;
+}
+
+std::string Mib(int64_t kib) { return absl::StrFormat("%.1f", kib / 1024.0); }
+
+nlohmann::json RunJson(const ArmRun& run) {
+  nlohmann::json processes = nlohmann::json::array();
+  for (const ProcessUsage& p : run.processes) {
+    processes.push_back({{"role", p.role},
+                         {"pid", p.pid},
+                         {"cpu_seconds", p.cpu_seconds},
+                         {"peak_rss_kib", p.peak_rss_kib}});
+  }
+  return {{"load", ToJson(run.load)},
+          {"cpu_us_per_call", run.cpu_us_per_call},
+          {"processes", processes}};
+}
+
+}  // namespace
+
+Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
+  Summary summary;
+  std::map<std::string, ArmFigures> figures;
+  nlohmann::json arms_json = nlohmann::json::array();
+  for (const ArmRuns& runs : arms) {
+    const ArmFigures f = Figures(runs);
+    figures[runs.arm.id] = f;
+    nlohmann::json closed = nlohmann::json::array(), open = nlohmann::json::array();
+    for (const ArmRun& run : runs.closed) closed.push_back(RunJson(run));
+    for (const ArmRun& run : runs.open) open.push_back(RunJson(run));
+    arms_json.push_back({{"id", runs.arm.id},
+                         {"title", runs.arm.title},
+                         {"max_throughput", f.max_throughput},
+                         {"cpu_us_per_call_at_max", f.cpu_at_max},
+                         {"at_rate",
+                          {{"p50_us", f.at_rate.p50},
+                           {"p90_us", f.at_rate.p90},
+                           {"p99_us", f.at_rate.p99},
+                           {"p99.9_us", f.at_rate.p999},
+                           {"cpu_us_per_call", f.cpu_at_rate},
+                           {"throughput", f.throughput_at_rate}}},
+                         {"failed_calls", f.failed},
+                         {"peak_rss_kib", f.peak_rss_kib},
+                         {"closed_loop_runs", closed},
+                         {"open_loop_runs", open}});
+  }
+
+  std::string md;
+  absl::StrAppend(&md, "## Side-by-side benchmark\n\n");
+  absl::StrAppend(&md, "- started ", setup.started, "; command: `", setup.command, "`\n");
+  absl::StrAppend(&md, "- machine: ", setup.machine.cpu_model, ", ", setup.machine.cpus,
+                  " CPUs (nproc), ", Mib(setup.machine.memory_kib), " MiB, ",
+                  setup.machine.kernel, "\n");
+  absl::StrAppend(&md, "- load average (1/5/15 min) before: ", setup.load_before,
+                  "; after: ", setup.load_after, "\n");
+  absl::StrAppend(&md, "- ", setup.repetitions,
+                  " repetitions, arms interleaved; medians shown. Payload ", setup.closed.payload,
+                  " B each way. Closed loop: ", setup.closed.concurrency, " calls in flight, ",
+                  absl::FormatDuration(setup.closed.warmup), " warm-up + ",
+                  absl::FormatDuration(setup.closed.duration), " measured. Fixed rate: ",
+                  absl::StrFormat("%.0f", setup.open.rate),
+                  " calls/s (half the slowest arm's max), open loop, latency from the intended "
+                  "send time, ",
+                  absl::FormatDuration(setup.open.duration), " measured.\n");
+  absl::StrAppend(&md, "- MeshUp arms: ", 2 * setup.endpoints_per_subset,
+                  " server processes (subsets v1, v2 x ", setup.endpoints_per_subset,
+                  "); nginx: ", setup.nginx_workers, " worker(s) per sidecar.\n");
+  absl::StrAppend(&md, "- CPU µs/call: utime+stime of every process of the arm (client, servers, "
+                       "sidecars with their workers) over the window, per call.\n\n");
+  absl::StrAppend(&md, "| arm | max calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | CPU µs/call "
+                       "@ rate | CPU µs/call @ max | peak RSS MiB (client / largest server) | "
+                       "failed |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+  for (const ArmRuns& runs : arms) {
+    const ArmFigures& f = figures[runs.arm.id];
+    std::string rss = absl::StrCat(Mib(f.client_rss), " / ", Mib(f.server_rss));
+    for (const auto& [role, kib] : f.peak_rss_kib) {
+      if (absl::StartsWith(role, "sidecar")) absl::StrAppend(&rss, "; ", role, " ", Mib(kib));
+    }
+    absl::StrAppend(&md, absl::StrFormat("| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %d |\n",
+                                         runs.arm.title, f.max_throughput, f.at_rate.p50,
+                                         f.at_rate.p90, f.at_rate.p99, f.at_rate.p999,
+                                         f.cpu_at_rate, f.cpu_at_max, rss, f.failed));
+  }
+
+  nlohmann::json targets_json = nlohmann::json::array();
+  if (figures.count("grpc") && figures.count("grpc-tls") && figures.count("mesh-mtls") &&
+      figures.count("nginx")) {
+    const ArmFigures& a1 = figures["grpc"];
+    const ArmFigures& a2 = figures["grpc-tls"];
+    const ArmFigures& a4 = figures["mesh-mtls"];
+    const ArmFigures& a5 = figures["nginx"];
+    const double added_p50 = a4.at_rate.p50 - a2.at_rate.p50;
+    const double added_p99 = a4.at_rate.p99 - a2.at_rate.p99;
+    const double added_cpu = a4.cpu_at_rate - a2.cpu_at_rate;
+    const double added_rss =
+        std::max(a4.client_rss - a2.client_rss, a4.server_rss - a2.server_rss) / 1024.0;
+    const double sidecar_p50 = a5.at_rate.p50 - a1.at_rate.p50;
+    auto& t = summary.targets;
+    t.push_back({"arm 4 throughput >= 0.95 x arm 2",
+                 absl::StrFormat("%.3f x", a4.max_throughput / a2.max_throughput),
+                 a4.max_throughput >= 0.95 * a2.max_throughput});
+    t.push_back({"arm 4 added p50 over arm 2 <= 10 µs", absl::StrFormat("%+.1f µs", added_p50),
+                 added_p50 <= 10});
+    t.push_back({"arm 4 added p99 over arm 2 <= 30 µs", absl::StrFormat("%+.1f µs", added_p99),
+                 added_p99 <= 30});
+    t.push_back({"arm 4 added CPU per call over arm 2 <= 5 µs",
+                 absl::StrFormat("%+.1f µs", added_cpu), added_cpu <= 5});
+    t.push_back({"arm 4 added RSS per process over arm 2 <= 5 MiB",
+                 absl::StrFormat("%+.1f MiB (client %+.1f, server %+.1f)", added_rss,
+                                 (a4.client_rss - a2.client_rss) / 1024.0,
+                                 (a4.server_rss - a2.server_rss) / 1024.0),
+                 added_rss <= 5});
+    t.push_back({"arm 4 throughput >= 3 x arm 5",
+                 absl::StrFormat("%.2f x", a4.max_throughput / a5.max_throughput),
+                 a4.max_throughput >= 3 * a5.max_throughput});
+    t.push_back({"arm 4 added p50 <= 1/10 of arm 5's (arm 5 over arm 1)",
+                 absl::StrFormat("%+.1f µs vs %+.1f µs / 10 = %.1f µs", added_p50, sidecar_p50,
+                                 sidecar_p50 / 10),
+                 added_p50 <= sidecar_p50 / 10});
+    absl::StrAppend(&md, "\nRatios: arm 4 / arm 2 throughput ",
+                    absl::StrFormat("%.3f", a4.max_throughput / a2.max_throughput),
+                    ", CPU/call ", absl::StrFormat("%.2f", a4.cpu_at_rate / a2.cpu_at_rate),
+                    ", p50 ", absl::StrFormat("%.2f", a4.at_rate.p50 / a2.at_rate.p50),
+                    "; arm 4 / arm 5 throughput ",
+                    absl::StrFormat("%.2f", a4.max_throughput / a5.max_throughput), ", CPU/call ",
+                    absl::StrFormat("%.2f", a4.cpu_at_rate / a5.cpu_at_rate), ", p50 ",
+                    absl::StrFormat("%.2f", a4.at_rate.p50 / a5.at_rate.p50), ".\n\n");
+    absl::StrAppend(&md, "| target | measured | |\n|---|---|---|\n");
+    for (const Target& target : t) {
+      absl::StrAppend(&md, "| ", target.name, " | ", target.measured, " | ",
+                      target.pass ? "PASS" : "**MISS**", " |\n");
+      targets_json.push_back(
+          {{"target", target.name}, {"measured", target.measured}, {"pass", target.pass}});
+    }
+  }
+  summary.markdown = md;
+  summary.json = {{"started", setup.started},
+                  {"command", setup.command},
+                  {"machine",
+                   {{"cpu_model", setup.machine.cpu_model},
+                    {"cpus", setup.machine.cpus},
+                    {"kernel", setup.machine.kernel},
+                    {"memory_kib", setup.machine.memory_kib}}},
+                  {"loadavg_before", setup.load_before},
+                  {"loadavg_after", setup.load_after},
+                  {"repetitions", setup.repetitions},
+                  {"payload_bytes", setup.closed.payload},
+                  {"closed_loop",
+                   {{"concurrency", setup.closed.concurrency},
+                    {"warmup_s", absl::ToDoubleSeconds(setup.closed.warmup)},
+                    {"duration_s", absl::ToDoubleSeconds(setup.closed.duration)}}},
+                  {"fixed_rate",
+                   {{"rate", setup.open.rate},
+                    {"warmup_s", absl::ToDoubleSeconds(setup.open.warmup)},
+                    {"duration_s", absl::ToDoubleSeconds(setup.open.duration)}}},
+                  {"nginx_workers", setup.nginx_workers},
+                  {"endpoints_per_subset", setup.endpoints_per_subset},
+                  {"arms", arms_json},
+                  {"targets", targets_json}};
+  return summary;
+}
+
+}  // namespace meshup::bench

@@ -1,0 +1,335 @@
+#include "local_mesh.h"
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "codegen/manifests/manifest_model.h"
+#include "config/loader.h"
+#include "discovery/http_client.h"
+#include "nlohmann/json.hpp"
+#include "processes.h"
+#include "security/certificate_authority.h"
+#include "util/files.h"
+
+namespace meshup::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fails when something listens on host:port already.
+absl::Status CheckPortFree(const std::string& host, int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &address.sin_addr);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  if (bound) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("port ", port, " on ", host,
+                   " is in use: stop what holds it (another `meshup up`? try `meshup down`) or "
+                   "pick another with --port"));
+}
+
+// The value after `marker` on the last line of `text` that has it.
+std::string AfterMarker(const std::string& text, absl::string_view marker) {
+  std::string value;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const size_t at = line.find(marker);
+    if (at != absl::string_view::npos) value = std::string(line.substr(at + marker.size()));
+  }
+  return value;
+}
+
+// The port at the end of "host:port" (or "http://host:port").
+int PortOf(absl::string_view address) {
+  int port = 0;
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(absl::StripAsciiWhitespace(address.substr(colon + 1)), &port)) {
+    return 0;
+  }
+  return port;
+}
+
+std::string Tail(const std::string& path, int lines) {
+  absl::StatusOr<std::string> text = internal::ReadFile(path);
+  if (!text.ok()) return "";
+  std::vector<absl::string_view> all = absl::StrSplit(*text, '\n', absl::SkipEmpty());
+  std::string out;
+  for (size_t i = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+       i < all.size(); ++i) {
+    absl::StrAppend(&out, "  | ", all[i], "\n");
+  }
+  return out;
+}
+
+// Waits until `workload` announced its ports and answers ready.
+absl::Status WaitUntilReady(LocalWorkload& workload, absl::Time deadline) {
+  const std::string name = absl::StrCat(workload.service, " ", workload.version);
+  while (absl::Now() < deadline) {
+    if (!IsRunning(workload.pid)) {
+      return absl::UnavailableError(absl::StrCat(name, " exited while starting; its log (",
+                                                 workload.log, ") ends with:\n",
+                                                 Tail(workload.log, 8)));
+    }
+    absl::StatusOr<std::string> log = internal::ReadFile(workload.log);
+    if (log.ok()) {
+      workload.port = PortOf(AfterMarker(*log, absl::StrCat("serving ", name, " on ")));
+      workload.admin_port = PortOf(AfterMarker(*log, " admin on "));
+    }
+    if (workload.port != 0 && workload.admin_port != 0) {
+      auto ready = internal::HttpGet(
+          absl::StrCat("http://127.0.0.1:", workload.admin_port, "/ready"), absl::Seconds(2));
+      bool healthy = ready.ok() && ready->status == 200;
+      if (healthy && workload.http) {
+        auto health = internal::HttpGet(
+            absl::StrCat("http://127.0.0.1:", workload.port, "/health"), absl::Seconds(2));
+        healthy = health.ok() && health->status == 200;
+      }
+      if (healthy) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(name, " was not ready in time; its log (",
+                                                  workload.log, ") ends with:\n",
+                                                  Tail(workload.log, 8)));
+}
+
+// config/: the sample's configuration and the Mesh document, validated
+// together before anything starts.
+absl::Status WriteConfig(const UpOptions& options, const fs::path& state) {
+  const fs::path config = state / "config";
+  std::error_code error;
+  fs::remove_all(config, error);
+  fs::create_directories(config, error);
+  const fs::path sample_config = fs::path(options.sample_dir) / "config";
+  if (fs::is_directory(sample_config)) {
+    for (const auto& entry : fs::directory_iterator(sample_config)) {
+      if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") continue;
+      fs::copy_file(entry.path(), config / entry.path().filename(),
+                    fs::copy_options::overwrite_existing, error);
+      if (error) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot copy ", entry.path().string(), ": ", error.message()));
+      }
+    }
+  }
+  const std::string mesh = absl::StrCat(
+      "# Written by `meshup up`: where the workloads register and what they log.\n"
+      "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata:\n  name: mesh\nspec:\n"
+      "  registry:\n    type: file\n    directory: ",
+      (state / "registry").string(), "\n  telemetry:\n    tracing:\n      file: ",
+      (state / "logs" / "spans.jsonl").string(), "\n    accessLog:\n      file: ",
+      (state / "logs" / "access.jsonl").string(), "\n");
+  absl::Status written = internal::WriteFileAtomically((config / "mesh.yaml").string(), mesh, 0644);
+  if (!written.ok()) return written;
+  return config::LoadConfigDirectory(config.string()).status();
+}
+
+}  // namespace
+
+absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
+  const fs::path state = fs::absolute(options.state_dir);
+  absl::StatusOr<manifests::ManifestModel> model =
+      manifests::LoadManifestModel((fs::path(options.sample_dir) / "deploy.yaml").string());
+  if (!model.ok()) return model.status();
+
+  if (absl::StatusOr<LocalMesh> running = ReadLocalMesh(state.string()); running.ok()) {
+    std::string pids;
+    for (const LocalWorkload& workload : running->workloads) {
+      if (IsRunning(workload.pid)) absl::StrAppend(&pids, pids.empty() ? "" : " ", workload.pid);
+    }
+    if (!pids.empty()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "a mesh already runs from ", state.string(), " (pids ", pids,
+          "): stop it with `meshup down --state ", options.state_dir, "`"));
+    }
+  }
+
+  // Everything that can be checked before a process starts.
+  LocalMesh mesh;
+  mesh.state_dir = state.string();
+  std::vector<std::pair<ProcessSpec, LocalWorkload>> plan;
+  for (const manifests::ServiceModel& service : model->services) {
+    const std::string program =
+        (fs::path(options.bin_dir) / absl::StrCat(model->name, "_", service.name)).string();
+    if (access(program.c_str(), X_OK) != 0) {
+      return absl::NotFoundError(absl::StrCat(
+          "no binary for service '", service.name, "': ", program,
+          " is not an executable file (build it, or point --bin-dir at the directory)"));
+    }
+    if (!service.grpc && options.port != 0) {
+      absl::Status free = CheckPortFree(options.host, options.port);
+      if (!free.ok()) return free;
+    }
+    for (const manifests::DeployVersion& version : service.versions) {
+      LocalWorkload workload;
+      workload.service = service.name;
+      workload.version = version.name;
+      workload.http = !service.grpc;
+      workload.identity = absl::StrCat("spiffe://", model->trust_domain, "/ns/",
+                                       model->namespace_name, "/sa/", service.service_account);
+      workload.log = (state / "logs" / absl::StrCat(service.name, "-", version.name, ".log"))
+                         .string();
+      ProcessSpec spec;
+      spec.program = program;
+      spec.log_file = workload.log;
+      const std::string identity_dir =
+          (state / "certs" / model->namespace_name / service.service_account).string();
+      spec.env = {{"MESHUP_SERVICE", service.name},
+                  {"MESHUP_VERSION", version.name},
+                  {"MESHUP_NAMESPACE", model->namespace_name},
+                  {"MESHUP_CONFIG_DIR", (state / "config").string()},
+                  {"MESHUP_REGISTRY_DIR", (state / "registry").string()},
+                  {"MESHUP_IDENTITY_DIR", identity_dir},
+                  {"MESHUP_HOST", options.host},
+                  {"MESHUP_PORT", service.grpc ? "0" : std::to_string(options.port)},
+                  {"MESHUP_ADMIN_PORT", "0"}};
+      for (const auto& [name, value] : version.env) spec.env.emplace_back(name, value);
+      plan.emplace_back(std::move(spec), std::move(workload));
+    }
+  }
+
+  // The state directory: CA (kept), identities, configuration, registry, logs.
+  std::error_code error;
+  fs::create_directories(state / "logs", error);
+  fs::remove_all(state / "registry", error);
+  fs::create_directories(state / "registry", error);
+  const std::string ca = (state / "ca").string();
+  if (!fs::exists(fs::path(ca) / internal::kCaCertificateFile)) {
+    internal::CaOptions ca_options;
+    ca_options.trust_domain = model->trust_domain;
+    absl::Status made = internal::InitCa(ca, ca_options);
+    if (!made.ok()) return made;
+  }
+  for (const manifests::ServiceModel& service : model->services) {
+    internal::IssueOptions issue;
+    issue.id.namespace_name = model->namespace_name;
+    issue.id.service_account = service.service_account;
+    auto issued = internal::IssueWorkloadCertificate(
+        ca, (state / "certs" / model->namespace_name / service.service_account).string(), issue);
+    if (!issued.ok()) return issued.status();
+  }
+  if (absl::Status written = WriteConfig(options, state); !written.ok()) return written;
+
+  // Start everything, then wait for each; on failure stop what started.
+  for (auto& [spec, workload] : plan) {
+    fs::remove(workload.log, error);
+    absl::StatusOr<pid_t> pid = Spawn(spec);
+    if (!pid.ok()) {
+      StopLocalMesh(mesh);
+      return pid.status();
+    }
+    workload.pid = *pid;
+    mesh.workloads.push_back(workload);
+  }
+  const absl::Time deadline = absl::Now() + options.ready_timeout;
+  for (LocalWorkload& workload : mesh.workloads) {
+    absl::Status ready = WaitUntilReady(workload, deadline);
+    if (!ready.ok()) {
+      StopLocalMesh(mesh);
+      return ready;
+    }
+    if (workload.http) {
+      mesh.url = absl::StrCat("http://", options.host, ":", workload.port, "/productpage");
+    }
+  }
+  if (absl::Status written = WriteLocalMesh(mesh); !written.ok()) {
+    StopLocalMesh(mesh);
+    return written;
+  }
+  return mesh;
+}
+
+absl::StatusOr<LocalMesh> ReadLocalMesh(const std::string& state_dir) {
+  const std::string path = (fs::path(state_dir) / "state.json").string();
+  absl::StatusOr<std::string> text = internal::ReadFile(path);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat("no mesh runs from ", state_dir, " (no ", path, ")"));
+  }
+  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || !json["workloads"].is_array()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a state file of `meshup up`"));
+  }
+  LocalMesh mesh;
+  mesh.state_dir = state_dir;
+  mesh.url = json.value("url", "");
+  for (const auto& item : json["workloads"]) {
+    if (!item.is_object()) continue;
+    LocalWorkload workload;
+    workload.service = item.value("service", "");
+    workload.version = item.value("version", "");
+    workload.pid = item.value("pid", 0);
+    workload.port = item.value("port", 0);
+    workload.admin_port = item.value("admin_port", 0);
+    workload.identity = item.value("identity", "");
+    workload.log = item.value("log", "");
+    workload.http = item.value("http", false);
+    if (workload.pid > 1) mesh.workloads.push_back(std::move(workload));
+  }
+  return mesh;
+}
+
+absl::Status WriteLocalMesh(const LocalMesh& mesh) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const LocalWorkload& workload : mesh.workloads) {
+    workloads.push_back({{"service", workload.service},
+                         {"version", workload.version},
+                         {"pid", workload.pid},
+                         {"port", workload.port},
+                         {"admin_port", workload.admin_port},
+                         {"identity", workload.identity},
+                         {"log", workload.log},
+                         {"http", workload.http}});
+  }
+  nlohmann::json json = {{"url", mesh.url}, {"workloads", std::move(workloads)}};
+  return internal::WriteFileAtomically((fs::path(mesh.state_dir) / "state.json").string(),
+                                       json.dump(2) + "\n", 0644);
+}
+
+void StopLocalMesh(const LocalMesh& mesh, absl::Duration grace) {
+  std::vector<pid_t> pids;
+  // The front end first, so that it stops calling what is about to go.
+  for (const LocalWorkload& workload : mesh.workloads) {
+    if (workload.http) pids.push_back(workload.pid);
+  }
+  Stop(pids, grace);
+  pids.clear();
+  for (const LocalWorkload& workload : mesh.workloads) {
+    if (!workload.http) pids.push_back(workload.pid);
+  }
+  Stop(pids, grace);
+  std::error_code error;
+  fs::remove(fs::path(mesh.state_dir) / "state.json", error);
+}
+
+std::string DescribeLocalMesh(const LocalMesh& mesh) {
+  std::string out = absl::StrFormat("%-12s %-8s %-8s %-7s %-6s %s\n", "SERVICE", "VERSION", "PID",
+                                    "PORT", "ADMIN", "IDENTITY");
+  for (const LocalWorkload& workload : mesh.workloads) {
+    absl::StrAppend(&out, absl::StrFormat("%-12s %-8s %-8d %-7d %-6d %s\n", workload.service,
+                                          workload.version, workload.pid, workload.port,
+                                          workload.admin_port, workload.identity));
+  }
+  return out;
+}
+
+}  // namespace meshup::cli

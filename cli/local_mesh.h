@@ -1,0 +1,74 @@
+// A mesh on one machine, as `meshup up` runs it: every workload of a sample
+// (its deploy.yaml) as a process, over mTLS, registered in a file registry.
+//
+// The state directory (default .meshup) holds everything it makes:
+//
+//   ca/                  the CA (made once, kept across runs)
+//   certs/<ns>/<sa>/     each service account's identity, issued at each start
+//   config/              the live configuration: the sample's config/*.yaml,
+//                        mesh.yaml, and what `meshup apply` installs
+//   registry/            the file registry
+//   logs/<workload>.log  each process's stdout and stderr; access.jsonl, spans.jsonl
+//   state.json           the running workloads (pids, ports), for `meshup down`
+//
+// StartLocalMesh() checks everything it can before starting anything (the
+// deploy file, every binary, the front end's port, no mesh already running
+// from this state directory), starts the workloads, and waits until each is
+// ready (its admin /ready, the front end's /health). On any failure it stops
+// what it started and returns an error naming the workload and its log.
+#ifndef MESHUP_CLI_LOCAL_MESH_H_
+#define MESHUP_CLI_LOCAL_MESH_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace meshup::cli {
+
+struct UpOptions {
+  std::string sample_dir;  // holds deploy.yaml and config/
+  std::string state_dir = ".meshup";
+  std::string bin_dir;     // where <deploy name>_<service> binaries are
+  std::string host = "127.0.0.1";
+  int port = 9080;         // the HTTP front end's; 0 picks a free one
+  absl::Duration ready_timeout = absl::Seconds(30);
+};
+
+struct LocalWorkload {
+  std::string service;
+  std::string version;
+  pid_t pid = 0;
+  int port = 0;
+  int admin_port = 0;
+  std::string identity;  // the SPIFFE ID
+  std::string log;
+  bool http = false;     // the front end
+};
+
+struct LocalMesh {
+  std::string state_dir;
+  std::string url;  // the front end's page
+  std::vector<LocalWorkload> workloads;
+};
+
+absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options);
+
+// state.json of `state_dir`; NotFound when no mesh runs from it.
+absl::StatusOr<LocalMesh> ReadLocalMesh(const std::string& state_dir);
+absl::Status WriteLocalMesh(const LocalMesh& mesh);
+
+// Stops every workload (SIGTERM, then SIGKILL after `grace`) and removes
+// state.json.
+void StopLocalMesh(const LocalMesh& mesh, absl::Duration grace = absl::Seconds(10));
+
+// The table `meshup up` prints: service, version, pid, ports, identity.
+std::string DescribeLocalMesh(const LocalMesh& mesh);
+
+}  // namespace meshup::cli
+
+#endif  // MESHUP_CLI_LOCAL_MESH_H_

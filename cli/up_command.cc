@@ -1,0 +1,117 @@
+#include "up_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "local_mesh.h"
+#include "processes.h"
+
+namespace meshup::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UpFlags {
+  UpOptions options;
+  bool detach = false;
+};
+
+// The directory of the running `meshup` binary's sibling samples/<name>, as
+// the build lays them out (build/cli/meshup, build/samples/bookinfo/).
+std::string DefaultBinDir(const std::string& sample_dir) {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  return (self.parent_path().parent_path() / "samples" /
+          fs::absolute(sample_dir).lexically_normal().filename())
+      .string();
+}
+
+int RunUp(UpFlags& flags) {
+  if (flags.options.bin_dir.empty()) flags.options.bin_dir = DefaultBinDir(flags.options.sample_dir);
+  // Ctrl-C while starting waits until the start is done or undone.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::printf("starting %s (state in %s) ...\n", flags.options.sample_dir.c_str(),
+              flags.options.state_dir.c_str());
+  std::fflush(stdout);
+  absl::StatusOr<LocalMesh> mesh = StartLocalMesh(flags.options);
+  if (!mesh.ok()) {
+    std::fprintf(stderr, "meshup up: %s\n", std::string(mesh.status().message()).c_str());
+    return 1;
+  }
+  std::printf("%s\n", DescribeLocalMesh(*mesh).c_str());
+  std::printf("open %s\n", mesh->url.c_str());
+  if (flags.detach) {
+    std::printf("running in the background: `meshup down --state %s` stops it\n",
+                flags.options.state_dir.c_str());
+    return 0;
+  }
+  std::printf("Ctrl-C stops everything\n");
+  std::fflush(stdout);
+  const timespec tick{0, 500 * 1000 * 1000};
+  while (true) {
+    siginfo_t info;
+    if (sigtimedwait(&stop_signals, &info, &tick) > 0) break;
+    for (LocalWorkload& workload : mesh->workloads) {
+      if (workload.pid != 0 && !IsRunning(workload.pid)) {
+        std::fprintf(stderr, "meshup up: %s %s (pid %d) exited; see %s\n",
+                     workload.service.c_str(), workload.version.c_str(), workload.pid,
+                     workload.log.c_str());
+        workload.pid = 0;
+      }
+    }
+  }
+  std::printf("stopping ...\n");
+  std::fflush(stdout);
+  StopLocalMesh(*mesh);
+  std::printf("stopped\n");
+  return 0;
+}
+
+int RunDown(const std::string& state_dir) {
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
+  if (!mesh.ok()) {
+    std::fprintf(stderr, "meshup down: %s\n", std::string(mesh.status().message()).c_str());
+    return 1;
+  }
+  StopLocalMesh(*mesh);
+  std::printf("stopped %zu workloads\n", mesh->workloads.size());
+  return 0;
+}
+
+}  // namespace
+
+void AddUpCommands(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<UpFlags>();
+  CLI::App* up = app.add_subcommand(
+      "up", "Run a sample's workloads on this machine over mTLS (e.g. samples/bookinfo)");
+  up->add_option("dir", flags->options.sample_dir, "The sample: its deploy.yaml and config/")
+      ->required();
+  up->add_option("--state", flags->options.state_dir, "The state directory")
+      ->capture_default_str();
+  up->add_option("--bin-dir", flags->options.bin_dir,
+                 "Where the sample's binaries are (default: the build's samples/<dir name>)");
+  up->add_option("--host", flags->options.host, "The front end's address")->capture_default_str();
+  up->add_option("--port", flags->options.port, "The front end's port; 0 picks a free one")
+      ->capture_default_str();
+  up->add_flag("--detach,-d", flags->detach, "Return once ready; `meshup down` stops the mesh");
+  up->callback([flags, &exit_code] { exit_code = RunUp(*flags); });
+
+  auto state_dir = std::make_shared<std::string>(".meshup");
+  CLI::App* down = app.add_subcommand("down", "Stop a mesh started by `meshup up --detach`");
+  down->add_option("--state", *state_dir, "The state directory")->capture_default_str();
+  down->callback([state_dir, &exit_code] { exit_code = RunDown(*state_dir); });
+}
+
+}  // namespace meshup::cli

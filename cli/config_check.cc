@@ -24,15 +24,6 @@ std::string Name(const config::Origin& origin) {
   return absl::StrCat(origin.kind, " ", origin.namespace_name, "/", origin.name);
 }
 
-bool LabelsMatch(const std::map<std::string, std::string>& selector,
-                 const std::map<std::string, std::string>& labels) {
-  for (const auto& [key, value] : selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
-  }
-  return true;
-}
-
 // Every workload the checks know: the snapshot's own and `extra`.
 std::vector<KnownWorkload> AllWorkloads(const Snapshot& snapshot,
                                         const std::vector<KnownWorkload>& extra) {
@@ -138,7 +129,7 @@ void CheckRoutes(
         if (subset == nullptr) continue;  // the loader refuses these
         const bool matched =
             std::any_of(served->second.begin(), served->second.end(),
-                        [&](const auto& labels) { return LabelsMatch(subset->labels, labels); });
+                        [&](const auto& labels) { return config::SelectorMatches(subset->labels, labels); });
         if (!matched) {
           findings.push_back(Make(
               "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
@@ -165,7 +156,7 @@ void CheckSubsets(
       const bool matched =
           served != hosts.end() &&
           std::any_of(served->second.begin(), served->second.end(),
-                      [&](const auto& labels) { return LabelsMatch(subset.labels, labels); });
+                      [&](const auto& labels) { return config::SelectorMatches(subset.labels, labels); });
       if (!matched) {
         findings.push_back(
             Make("MU0103", Finding::Severity::kWarning, rule.origin.file, rule.origin.line,

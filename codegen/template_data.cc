@@ -9,17 +9,6 @@ namespace {
 
 using kainjow::mustache::data;
 
-data Lines(const std::vector<std::string>& lines) {
-  data list = data::type::list;
-  for (const std::string& line : lines) {
-    data item;
-    // Comment lines are written after "//": keep one space between.
-    item.set("line", line.empty() || line.front() == ' ' ? line : absl::StrCat(" ", line));
-    list.push_back(item);
-  }
-  return list;
-}
-
 data Bool(bool value) { return value ? data::type::bool_true : data::type::bool_false; }
 
 data MethodData(const ServiceView& service, const MethodView& method, int index) {
@@ -29,7 +18,7 @@ data MethodData(const ServiceView& service, const MethodView& method, int index)
   out.set("method_index", std::to_string(index));
   out.set("request_type", method.request_type);
   out.set("response_type", method.response_type);
-  out.set("method_comments", Lines(method.comments));
+  out.set("method_comments", CommentLines(method.comments));
   const bool unary = !method.client_streaming && !method.server_streaming;
   out.set("unary", Bool(unary));
   out.set("server_streaming", Bool(method.server_streaming && !method.client_streaming));
@@ -64,6 +53,16 @@ std::string DurationExpression(absl::Duration duration) {
   return absl::StrCat("::absl::Nanoseconds(", nanos, ")");
 }
 
+kainjow::mustache::data CommentLines(const std::vector<std::string>& lines) {
+  data list = data::type::list;
+  for (const std::string& line : lines) {
+    data item;
+    item.set("line", line.empty() || line.front() == ' ' ? line : absl::StrCat(" ", line));
+    list.push_back(item);
+  }
+  return list;
+}
+
 kainjow::mustache::data ToTemplateData(const FileView& file) {
   data out;
   out.set("proto_path", file.proto_path);
@@ -86,13 +85,23 @@ kainjow::mustache::data ToTemplateData(const FileView& file) {
     item.set("mesh_name", service.mesh_name);
     item.set("port", std::to_string(service.port));
     item.set("service_account", service.service_account);
-    item.set("service_comments", Lines(service.comments));
+    item.set("service_comments", CommentLines(service.comments));
     data methods = data::type::list;
     for (size_t i = 0; i < service.methods.size(); ++i) {
       methods.push_back(MethodData(service, service.methods[i], static_cast<int>(i)));
     }
     item.set("methods", methods);
     item.set("has_methods", Bool(!service.methods.empty()));
+    data callers = data::type::list;
+    for (const ServiceView::Caller& caller : service.allowed_callers) {
+      data entry;
+      entry.set("caller", caller.namespace_name.empty()
+                              ? caller.service_account
+                              : absl::StrCat(caller.namespace_name, "/", caller.service_account));
+      callers.push_back(entry);
+    }
+    item.set("allowed_callers", callers);
+    item.set("has_allowed_callers", Bool(!service.allowed_callers.empty()));
     services.push_back(item);
   }
   out.set("services", services);

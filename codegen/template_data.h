@@ -19,6 +19,10 @@ std::string DurationExpression(absl::Duration duration);
 
 kainjow::mustache::data ToTemplateData(const FileView& file);
 
+// Comment lines as a list of {line}, each with one space after the comment
+// marker the template writes ("//", "#") unless it starts with one.
+kainjow::mustache::data CommentLines(const std::vector<std::string>& lines);
+
 }  // namespace meshup::codegen
 
 #endif  // MESHUP_CODEGEN_TEMPLATE_DATA_H_

@@ -2,10 +2,16 @@
 # Builds MeshUp with a sanitizer preset and runs the test suite under it.
 # Usage: scripts/sanitizers.sh asan|tsan
 #   asan: AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/
-#   tsan: ThreadSanitizer, in build-tsan/. Debian's gRPC and Abseil are not
-#         built with TSan, so it reports races inside them (and around
-#         absl::Mutex) that are not ours; it is not part of the test command.
-# The fuzz test is left out: scripts/fuzz.sh runs it with its own sanitizers.
+#   tsan: ThreadSanitizer, in build-tsan/. Debian's gRPC, Abseil, protobuf
+#         and OpenSSL are not built with TSan; scripts/tsan.supp silences
+#         what TSan reports from inside them (third-party code only), and
+#         MeshUp locks with std::mutex, which TSan sees. Tests listed in
+#         scripts/tsan-pending.txt are left out until their gRPC handovers
+#         are annotated (runtime/src/util/tsan.h); MESHUP_TSAN_ALL=1 runs
+#         them too.
+# Both passes fail on any sanitizer report (TSan exits 66, ASan aborts).
+# The fuzz tests are left out: they need clang, and the normal test pass
+# runs them (scripts/fuzz.sh, with ASan + UBSan of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:?usage: scripts/sanitizers.sh asan|tsan}
@@ -14,4 +20,12 @@ if [ ! -f "build-$preset/CMakeCache.txt" ]; then
   cmake --preset "$preset" > /dev/null
 fi
 cmake --build "build-$preset" -j "$(nproc)"
-ctest --test-dir "build-$preset" --output-on-failure -j "$(nproc)" --timeout 900 -E '^fuzz_'
+exclude='^fuzz_'
+if [ "$preset" = tsan ]; then
+  export TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+  if [ "${MESHUP_TSAN_ALL:-0}" != 1 ] && [ -s scripts/tsan-pending.txt ]; then
+    pending=$(grep -v '^#' scripts/tsan-pending.txt | grep -v '^$' | paste -sd'|')
+    [ -z "$pending" ] || exclude="$exclude|^($pending)\$"
+  fi
+fi
+ctest --test-dir "build-$preset" --output-on-failure -j "$(nproc)" --timeout 900 -E "$exclude"

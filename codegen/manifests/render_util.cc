@@ -33,16 +33,6 @@ std::string SourceOf(const ManifestModel& model, const ServiceModel& service) {
 
 data Bool(bool value) { return value ? data::type::bool_true : data::type::bool_false; }
 
-data CommentLines(const std::vector<std::string>& lines) {
-  data list = data::type::list;
-  for (const std::string& line : lines) {
-    data item;
-    item.set("line", line.empty() || line.front() == ' ' ? line : absl::StrCat(" ", line));
-    list.push_back(item);
-  }
-  return list;
-}
-
 absl::Status CheckYaml(absl::string_view text, absl::string_view output_path) {
   // Document by document: the generated files separate them with "---" lines.
   int first_line = 0;

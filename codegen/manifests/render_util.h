@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "codegen/manifests/manifest_model.h"
+#include "codegen/template_data.h"
 #include "codegen/template_renderer.h"
 #include "kainjow/mustache.hpp"
 
@@ -32,8 +33,8 @@ std::string YamlDuration(absl::Duration duration);
 std::string SourceOf(const ManifestModel& model, const ServiceModel& service);
 
 kainjow::mustache::data Bool(bool value);
-// A list of {line: " text"} for comment lines.
-kainjow::mustache::data CommentLines(const std::vector<std::string>& lines);
+// A list of {line: " text"} for comment lines, as the C++ templates use it.
+using codegen::CommentLines;
 
 // Renders template `name` with `data`, then parses every document of the
 // result with yaml-cpp: a template that produces invalid YAML is an error

@@ -14,6 +14,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "security/authorizer.h"
 #include "security/peer_authentication.h"
 #include "server_impl.h"
 #include "service_access.h"
@@ -78,6 +79,9 @@ absl::Status Server::AddService(Service& service) {
   }
   impl_->services.push_back(&service);
   internal::ServiceAccess::SetRuntime(service, &impl_->runtime);
+  std::optional<config::AuthorizationPolicy> declared = internal::AllowedCallersPolicy(
+      service.info().full_name, service.info().allowed_callers, impl_->runtime.namespace_name);
+  if (declared) impl_->runtime.declared_policies.emplace(&service, *std::move(declared));
   return absl::OkStatus();
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "config/config_source.h"
+#include "config/model.h"
+#include "meshup/service.h"
 #include "telemetry/telemetry.h"
 
 namespace meshup::internal {
@@ -19,7 +21,10 @@ struct ServerRuntime {
   std::map<std::string, std::string> labels;
   std::string namespace_name;
   std::atomic<int64_t>* denied = nullptr;  // the Mesh's count of calls refused by policy
-  Telemetry* telemetry = nullptr;   // the Mesh's; null: no telemetry
+  Telemetry* telemetry = nullptr;
+  // Each service's IDL allowed_callers as an ALLOW policy (absent: anyone).
+  // Filled by AddService() before the server starts; read-only after.
+  std::map<const Service*, config::AuthorizationPolicy> declared_policies;   // the Mesh's; null: no telemetry
 };
 
 }  // namespace meshup::internal

@@ -1,8 +1,8 @@
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -51,17 +51,17 @@ class FakeService {
   }
   ~FakeService() {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
     }
     worker_.join();
   }
   void Call(Done done, bool ok = true) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     pending_.push_back({absl::Now() + latency_, done, ok});
   }
   int max_pending() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return max_pending_;
   }
 
@@ -75,7 +75,7 @@ class FakeService {
     while (true) {
       std::vector<Pending> due;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         if (stop_ && pending_.empty()) return;
         max_pending_ = std::max<int>(max_pending_, pending_.size());
         const absl::Time now = absl::Now();
@@ -93,10 +93,10 @@ class FakeService {
     }
   }
   const absl::Duration latency_;
-  absl::Mutex mu_;
-  std::vector<Pending> pending_;
-  int max_pending_ = 0;
-  bool stop_ = false;
+  std::mutex mu_;
+  std::vector<Pending> pending_;  // guarded by mu_
+  int max_pending_ = 0;           // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
   std::thread worker_;
 };
 

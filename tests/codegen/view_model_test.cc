@@ -58,7 +58,7 @@ TEST_F(ViewModelTest, NamesFilesAfterTheProto) {
 
 TEST_F(ViewModelTest, ReadsServiceOptions) {
   FileView view = Build("meshup_test/everything.proto");
-  ASSERT_EQ(view.services.size(), 2u);
+  ASSERT_EQ(view.services.size(), 3u);
   const ServiceView& service = view.services[0];
   EXPECT_EQ(service.name, "Everything");
   EXPECT_EQ(service.full_name, "meshup_test.everything.Everything");

@@ -358,5 +358,76 @@ spec:
   EXPECT_EQ(service_.calls.load(), 0);
 }
 
+class GuardedEcho final : public meshup_test::everything::Guarded::Service {
+ public:
+  absl::Status Echo(ServerContext&, const meshup_test::common::Echo& request,
+                    meshup_test::common::Echo& response) override {
+    ++calls;
+    response = request;
+    return absl::OkStatus();
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST_F(MtlsTest, TheIdlsAllowedCallersAreEnforcedBesideTheConfigurationsPolicies) {
+  auto server_mesh = NewMesh("guarded", "server");
+  GuardedEcho guarded;
+  auto server = server_mesh->NewServer();
+  ASSERT_TRUE(server->AddService(guarded).ok());
+  absl::StatusOr<int> port = server->Start();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  Issue("ca", "friend", "friend");
+  Issue("ca", "stranger", "stranger");
+  auto call = [&](Mesh& mesh) {
+    auto channel = mesh.Connect(address);
+    EXPECT_TRUE(channel.ok());
+    return meshup_test::everything::Guarded::Client(*channel).Echo(Echo());
+  };
+  auto friend_mesh = NewMesh("friend", "friend");
+  auto stranger_mesh = NewMesh("stranger", "stranger");
+  EXPECT_TRUE(call(*friend_mesh).ok());
+  absl::StatusOr<Echo> refused = call(*stranger_mesh);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(guarded.calls.load(), 1) << "the stranger's call reached the handler";
+
+  // An ALLOW policy of the configuration is one more way in, as in Istio.
+  const std::string allow = R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: let-stranger-in}
+spec:
+  action: ALLOW
+  rules:
+  - from:
+    - source: {principals: ["cluster.local/ns/default/sa/stranger"]}
+)";
+  std::ofstream(dir_ / "config" / ".allow.yaml") << allow;
+  std::filesystem::rename(dir_ / "config" / ".allow.yaml", dir_ / "config" / "allow.yaml");
+  absl::StatusOr<Echo> let_in = absl::UnknownError("not called");
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       !let_in.ok() && absl::Now() < deadline;) {
+    let_in = call(*stranger_mesh);
+  }
+  EXPECT_TRUE(let_in.ok()) << let_in.status();
+  // A DENY wins over both.
+  std::ofstream(dir_ / "config" / ".deny.yaml") << R"(apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-friends}
+spec:
+  action: DENY
+  rules:
+  - from:
+    - source: {principals: ["cluster.local/ns/default/sa/friend"]}
+)";
+  std::filesystem::rename(dir_ / "config" / ".deny.yaml", dir_ / "config" / "deny.yaml");
+  absl::StatusOr<Echo> denied = Echo();
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       denied.ok() && absl::Now() < deadline;) {
+    denied = call(*friend_mesh);
+  }
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  server->Shutdown(absl::ZeroDuration());
+}
+
 }  // namespace
 }  // namespace meshup

@@ -58,6 +58,11 @@ struct ServiceInfo {
   uint32_t port = 0;
   absl::string_view service_account;
   absl::Span<const MethodInfo> methods;
+  // The IDL's allowed_callers: service accounts ("bookinfo-productpage", of
+  // the server's namespace) or "<namespace>/<service account>". Empty:
+  // anyone. Servers enforce it as an ALLOW AuthorizationPolicy of their
+  // workload, beside the configuration's (docs/security.md).
+  absl::Span<const absl::string_view> allowed_callers;
 
   // Returns the method with that gRPC path, or nullptr.
   const MethodInfo* FindMethod(absl::string_view path) const;

@@ -130,7 +130,9 @@ HttpResponse Clusters(Router* router, Clock& clock) {
                           {"subsets", std::move(subsets)}});
     }
   }
-  return HttpResponse::Json(200, json{{"clusters", std::move(clusters)}}.dump(2));
+  // Endpoint labels come from the registry unchecked: see ConfigDump.
+  return HttpResponse::Json(200, json{{"clusters", std::move(clusters)}}.dump(
+                                     2, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "meshup/internal/client_call.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/client_callback.h"
+#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -114,9 +116,13 @@ class AsyncUnaryCall {
     response_->Clear();
     absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
     if (!channel.ok()) return OnAttemptDone(channel.status());
+    HandOffToGrpc(this);
     grpc::internal::CallbackUnaryCall<Message, Message>(
         *channel, rpc_method_, &call_.context(), request_.get(), response_,
-        [this](grpc::Status status) { OnAttemptDone(ToAbslStatus(status)); });
+        [this](grpc::Status status) {
+          TakeOverFromGrpc(this);
+          OnAttemptDone(ToAbslStatus(status));
+        });
   }
 
   void OnAttemptDone(absl::Status status) {
@@ -127,7 +133,11 @@ class AsyncUnaryCall {
 
   void After(absl::Duration wait, std::function<void()> then) {
     alarm_ = std::make_unique<grpc::Alarm>();
-    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [then = std::move(then)](bool) { then(); });
+    HandOffToGrpc(this);
+    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [this, then = std::move(then)](bool) {
+      TakeOverFromGrpc(this);
+      then();
+    });
   }
 
   void Finish(absl::Status status) {
@@ -150,7 +160,9 @@ class AsyncUnaryCall {
   Message* response_;
   std::function<void(absl::Status)> done_;
   std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
-  bool in_caller_thread_ = false;
+  // Written by the caller's thread in Start(), read by whichever thread
+  // finishes the call (a gRPC thread when the attempt completes at once).
+  std::atomic<bool> in_caller_thread_{false};
 };
 
 }  // namespace

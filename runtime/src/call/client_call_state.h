@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "call/channel_impl.h"
 #include "grpcpp/client_context.h"
@@ -69,7 +70,7 @@ class ClientCallState {
   absl::Time attempt_deadline_;
   grpc_connectivity_state state_before_attempt_ = GRPC_CHANNEL_IDLE;
   std::unique_ptr<grpc::ClientContext> context_;
-  std::vector<Endpoint*> tried_;
+  absl::InlinedVector<Endpoint*, 4> tried_;  // no allocation for a few attempts
 
   // EndAttempt's decision; `not_sent` tells whether the request surely never
   // left.

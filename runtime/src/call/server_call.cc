@@ -61,11 +61,13 @@ namespace internal {
 namespace {
 
 // Applies the configuration's AuthorizationPolicy to the call; OK to go on.
-absl::Status Authorize(ServerRuntime& runtime, const ServerContext& context,
-                       grpc::ServerContext& grpc_context) {
+absl::Status Authorize(ServerRuntime& runtime, const Service& service,
+                       const ServerContext& context, grpc::ServerContext& grpc_context) {
   if (runtime.config == nullptr) return absl::OkStatus();
   std::shared_ptr<const config::Snapshot> snapshot = runtime.config->Current();
-  if (snapshot->authorization_policies.empty()) return absl::OkStatus();
+  auto declared = runtime.declared_policies.find(&service);
+  const bool has_declared = declared != runtime.declared_policies.end();
+  if (snapshot->authorization_policies.empty() && !has_declared) return absl::OkStatus();
   std::vector<std::pair<std::string, std::string>> headers;
   for (const auto& [name, value] : grpc_context.client_metadata()) {
     headers.emplace_back(std::string(name.data(), name.size()),
@@ -80,8 +82,10 @@ absl::Status Authorize(ServerRuntime& runtime, const ServerContext& context,
   if (absl::StatusOr<SpiffeId> id = ParseSpiffeId(context.peer_identity()); id.ok()) {
     request.source_namespace = id->namespace_name;
   }
-  AuthzDecision decision =
-      internal::Authorize(*snapshot, runtime.labels, runtime.namespace_name, request);
+  AuthzDecision decision = internal::Authorize(
+      *snapshot, runtime.labels, runtime.namespace_name, request,
+      has_declared ? absl::MakeConstSpan(&declared->second, 1)
+                   : absl::Span<const config::AuthorizationPolicy>());
   if (decision.allowed) return absl::OkStatus();
   if (runtime.denied != nullptr) runtime.denied->fetch_add(1, std::memory_order_relaxed);
   return absl::PermissionDeniedError("RBAC: access denied");
@@ -153,7 +157,7 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
   absl::Status status;
   bool denied = false;
   if (runtime != nullptr) {
-    status = Authorize(*runtime, context, grpc_context);
+    status = Authorize(*runtime, service, context, grpc_context);
     denied = !status.ok();
   }
   if (!denied) {
@@ -183,8 +187,11 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
     record.request_bytes = request != nullptr ? request->ByteSizeLong() : 0;
     record.response_bytes = response != nullptr && status.ok() ? response->ByteSizeLong() : 0;
     record.peer_principal = context.peer_identity();
-    const std::string peer_address = grpc_context.peer();
-    record.peer_address = peer_address;
+    std::string peer_address;  // gRPC formats it anew on each call: only when needed
+    if (telemetry->WantsDetails(span)) {
+      peer_address = grpc_context.peer();
+      record.peer_address = peer_address;
+    }
     const absl::string_view peer_header = context.header(kPeerHeader).value_or("");
     record.peer_workload = peer_header.substr(0, peer_header.find(','));
     telemetry->Report(DestinationSeries(*telemetry, *runtime, peer_header, context.peer_identity()),

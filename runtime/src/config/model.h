@@ -19,6 +19,11 @@
 
 namespace meshup::config {
 
+// Whether `labels` has every key and value of `selector`, as Kubernetes
+// matchLabels and subset labels select (an empty selector matches all).
+bool SelectorMatches(const std::map<std::string, std::string>& selector,
+                     const std::map<std::string, std::string>& labels);
+
 // Where a document came from, for error messages and /config_dump.
 struct Origin {
   std::string file;

@@ -4,6 +4,15 @@
 
 namespace meshup::config {
 
+bool SelectorMatches(const std::map<std::string, std::string>& selector,
+                     const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
 std::string Origin::ToString() const {
   return absl::StrCat(file, ":", line, " (", kind, " ", namespace_name, "/", name, ")");
 }

@@ -14,15 +14,6 @@ namespace {
 constexpr absl::StatusCode kDefaultRouteRetryOn[] = {absl::StatusCode::kUnavailable,
                                                      absl::StatusCode::kCancelled};
 
-bool HasLabels(const std::map<std::string, std::string>& labels,
-               const std::map<std::string, std::string>& selector) {
-  for (const auto& [key, value] : selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
-  }
-  return true;
-}
-
 TlsPolicy ToTlsPolicy(config::TlsMode mode) {
   switch (mode) {
     case config::TlsMode::kUnset:
@@ -44,7 +35,7 @@ TlsPolicy EndpointTlsPolicy(const config::DestinationRule* rule,
   if (rule == nullptr) return TlsPolicy::kAuto;
   for (const config::Subset& subset : rule->subsets) {
     if (subset.traffic_policy && subset.traffic_policy->tls_mode != config::TlsMode::kUnset &&
-        HasLabels(labels, subset.labels)) {
+        config::SelectorMatches(subset.labels, labels)) {
       return ToTlsPolicy(subset.traffic_policy->tls_mode);
     }
   }
@@ -219,7 +210,7 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     for (const config::Subset& subset : rule->subsets) {
       EndpointList members;
       for (const auto& endpoint : state->endpoints) {
-        if (HasLabels(endpoint->info().labels, subset.labels)) members.push_back(endpoint);
+        if (config::SelectorMatches(subset.labels, endpoint->info().labels)) members.push_back(endpoint);
       }
       state->subsets.push_back(
           MakeSubset(subset.name, subset.labels, std::move(members), host_policy,
@@ -265,7 +256,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
   if (route != nullptr && route->retries) {
     plan.tries = route->retries->attempts + 1;
     plan.per_try_timeout = route->retries->per_try_timeout;
-    plan.retry_on = route->retries->retry_on;
+    plan.retry_on.assign(route->retries->retry_on.begin(), route->retries->retry_on.end());
     if (plan.retry_on.empty()) {
       plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
     }
@@ -308,15 +299,18 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   Attempt attempt;
   attempt.state = plan.host->state();
   attempt.subset = attempt.state->Find(plan.subset);
-  const std::string what =
-      plan.subset.empty() ? absl::StrCat("'", plan.host->host(), "'")
-                          : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  // Only the errors name the host: the common pick formats nothing.
+  auto what = [&plan] {
+    return plan.subset.empty()
+               ? absl::StrCat("'", plan.host->host(), "'")
+               : absl::StrCat("'", plan.host->host(), "' subset '", plan.subset, "'");
+  };
   if (attempt.subset == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat("no healthy upstream: ", what, " is not defined by a DestinationRule"));
+        absl::StrCat("no healthy upstream: ", what(), " is not defined by a DestinationRule"));
   }
   if (attempt.subset->endpoints.empty()) {
-    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
   }
   PickContext context;
   context.now = now;
@@ -325,7 +319,7 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   context.exclude = tried;
   Endpoint* endpoint = attempt.subset->balancer->Pick(context);
   if (endpoint == nullptr) {
-    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what));
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
   }
   attempt.endpoint = static_cast<RoutedEndpoint*>(endpoint);
   return attempt;

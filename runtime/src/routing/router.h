@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "balancing/balancer.h"
 #include "balancing/outlier_detector.h"
@@ -115,7 +116,7 @@ struct CallPlan {
   absl::Time deadline = absl::InfiniteFuture();
   int tries = 1;
   absl::Duration per_try_timeout = absl::ZeroDuration();
-  std::vector<absl::StatusCode> retry_on;
+  absl::InlinedVector<absl::StatusCode, 4> retry_on;  // no allocation per call
   absl::Duration delay = absl::ZeroDuration();  // injected fault
   std::optional<absl::Status> abort;            // injected fault
   std::shared_ptr<HostEntry> mirror_host;       // set when this call is mirrored

@@ -29,11 +29,7 @@ bool Applies(const AuthorizationPolicy& policy, const std::map<std::string, std:
   if (policy.origin.namespace_name != ns && policy.origin.namespace_name != kRootNamespace) {
     return false;
   }
-  for (const auto& [key, value] : policy.selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
-  }
-  return true;
+  return config::SelectorMatches(policy.selector, labels);
 }
 
 const std::string* FindHeader(const AuthzRequest& request, absl::string_view name) {
@@ -100,21 +96,51 @@ std::string Name(const AuthorizationPolicy& policy) {
 
 AuthzDecision Authorize(const config::Snapshot& snapshot,
                         const std::map<std::string, std::string>& workload_labels,
-                        absl::string_view workload_namespace, const AuthzRequest& request) {
+                        absl::string_view workload_namespace, const AuthzRequest& request,
+                        absl::Span<const AuthorizationPolicy> declared) {
   bool any_allow_applies = false;
   const AuthorizationPolicy* allowing = nullptr;
+  auto consider = [&](const AuthorizationPolicy& policy) {
+    if (policy.action == AuthorizationPolicy::Action::kDeny) return PolicyMatches(policy, request);
+    any_allow_applies = true;
+    if (allowing == nullptr && PolicyMatches(policy, request)) allowing = &policy;
+    return false;
+  };
   for (const AuthorizationPolicy& policy : snapshot.authorization_policies) {
-    if (!Applies(policy, workload_labels, workload_namespace)) continue;
-    if (policy.action == AuthorizationPolicy::Action::kDeny) {
-      if (PolicyMatches(policy, request)) return {false, Name(policy)};
-    } else {
-      any_allow_applies = true;
-      if (allowing == nullptr && PolicyMatches(policy, request)) allowing = &policy;
+    if (Applies(policy, workload_labels, workload_namespace) && consider(policy)) {
+      return {false, Name(policy)};
     }
+  }
+  for (const AuthorizationPolicy& policy : declared) {
+    if (consider(policy)) return {false, Name(policy)};
   }
   if (!any_allow_applies) return {true, ""};
   if (allowing != nullptr) return {true, Name(*allowing)};
   return {false, "no ALLOW policy matched"};
+}
+
+std::optional<AuthorizationPolicy> AllowedCallersPolicy(
+    absl::string_view service_full_name, absl::Span<const absl::string_view> allowed_callers,
+    absl::string_view service_namespace) {
+  if (allowed_callers.empty()) return std::nullopt;
+  AuthorizationPolicy policy;
+  policy.origin.kind = "IDL allowed_callers";
+  policy.origin.namespace_name = std::string(service_namespace);
+  policy.origin.name = std::string(service_full_name);
+  policy.action = AuthorizationPolicy::Action::kAllow;
+  config::AuthzSource source;
+  for (absl::string_view caller : allowed_callers) {
+    const size_t slash = caller.find('/');
+    const std::string principal =
+        slash == absl::string_view::npos
+            ? absl::StrCat("*/ns/", service_namespace, "/sa/", caller)
+            : absl::StrCat("*/ns/", caller.substr(0, slash), "/sa/", caller.substr(slash + 1));
+    source.principals.push_back({principal});
+  }
+  config::AuthzRule rule;
+  rule.from.push_back(std::move(source));
+  policy.rules.push_back(std::move(rule));
+  return policy;
 }
 
 }  // namespace meshup::internal

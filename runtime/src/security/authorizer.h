@@ -14,6 +14,7 @@
 #define MESHUP_SRC_SECURITY_AUTHORIZER_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,9 +43,19 @@ struct AuthzDecision {
   std::string policy;
 };
 
+// `declared`: policies that apply to the workload whatever their selector
+// and namespace (the IDL's allowed_callers), evaluated with the snapshot's.
 AuthzDecision Authorize(const config::Snapshot& snapshot,
                         const std::map<std::string, std::string>& workload_labels,
-                        absl::string_view workload_namespace, const AuthzRequest& request);
+                        absl::string_view workload_namespace, const AuthzRequest& request,
+                        absl::Span<const config::AuthorizationPolicy> declared = {});
+
+// The ALLOW policy of an IDL's allowed_callers ("sa" of `service_namespace`,
+// or "ns/sa"), matching those principals in any trust domain; nullopt when
+// the list is empty (anyone may call).
+std::optional<config::AuthorizationPolicy> AllowedCallersPolicy(
+    absl::string_view service_full_name, absl::Span<const absl::string_view> allowed_callers,
+    absl::string_view service_namespace);
 
 }  // namespace meshup::internal
 

@@ -3,19 +3,6 @@
 #include "security/authorizer.h"
 
 namespace meshup::internal {
-namespace {
-
-bool SelectorMatches(const std::map<std::string, std::string>& selector,
-                     const std::map<std::string, std::string>& labels) {
-  for (const auto& [key, value] : selector) {
-    auto found = labels.find(key);
-    if (found == labels.end() || found->second != value) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 PeerMode EffectivePeerMode(const config::Snapshot& snapshot, absl::string_view namespace_name,
                            const std::map<std::string, std::string>& labels) {
   const config::PeerAuthentication* workload_wide = nullptr;
@@ -25,7 +12,7 @@ PeerMode EffectivePeerMode(const config::Snapshot& snapshot, absl::string_view n
     const std::string& policy_namespace = policy.origin.namespace_name;
     if (policy_namespace == namespace_name) {
       if (!policy.selector.empty()) {
-        if (workload_wide == nullptr && SelectorMatches(policy.selector, labels)) {
+        if (workload_wide == nullptr && config::SelectorMatches(policy.selector, labels)) {
           workload_wide = &policy;
         }
       } else if (namespace_wide == nullptr) {

@@ -14,6 +14,7 @@
 #include "security/certificate_authority.h"
 #include "security/x509_names.h"
 #include "util/files.h"
+#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -27,10 +28,13 @@ constexpr unsigned int kRefreshSeconds = 1;
 class SpiffeVerifier final : public grpc::experimental::ExternalCertificateVerifier {
  public:
   SpiffeVerifier(std::string expected, std::string trust_domain)
-      : expected_(std::move(expected)), trust_domain_prefix_("spiffe://" + trust_domain + "/") {}
+      : expected_(std::move(expected)), trust_domain_prefix_("spiffe://" + trust_domain + "/") {
+    HandOffToGrpc(this);  // gRPC calls Verify() on its own threads
+  }
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
+    TakeOverFromGrpc(this);
     std::vector<std::string> presented;
     for (const grpc::string_ref& uri : request->uri_names()) {
       presented.emplace_back(uri.data(), uri.size());

@@ -253,7 +253,10 @@ std::string MetricsRegistry::StatsJson() const {
                      {"duration_bucket_bounds_ms", std::vector<double>(DurationBucketsMs().begin(), DurationBucketsMs().end())},
                      {"duration_buckets_cumulative", total.buckets}});
   }
-  return nlohmann::json{{"requests", stats}}.dump();
+  // Labels come from discovery and peers unchecked: bytes that are not UTF-8
+  // print as U+FFFD rather than make dump() throw.
+  return nlohmann::json{{"requests", stats}}.dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace meshup::internal

@@ -70,6 +70,13 @@ class Telemetry {
   // trace (sampled as configured) when `parent` is null.
   TraceContext NewSpan(const TraceContext* parent);
 
+  // Whether Report() writes anything beyond metrics for a call with `span`
+  // (a sampled span to export, or an access-log line): callers skip
+  // gathering what only those need (the peer's address) when not.
+  bool WantsDetails(const TraceContext& span) const {
+    return (spans_ != nullptr && span.sampled) || access_log_ != nullptr;
+  }
+
   // Records `call` into `series` (the SeriesSet of its labels) and queues
   // its span (when sampled) and access-log line.
   void Report(SeriesSet& series, const CallRecord& call);

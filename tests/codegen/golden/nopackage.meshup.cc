@@ -29,6 +29,7 @@ constexpr ::meshup::ServiceInfo kNoPackageInfo = {
     /*port=*/0,
     /*service_account=*/"nopackage",
     /*methods=*/kNoPackageMethods,
+    /*allowed_callers=*/{},
 };
 
 }  // namespace

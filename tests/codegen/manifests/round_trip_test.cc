@@ -124,7 +124,8 @@ class RoundTripTest : public ::testing::Test {
         EXPECT_EQ(a.tries, b.tries);
         if (a.tries > 1) {
           EXPECT_EQ(a.per_try_timeout, b.per_try_timeout);
-          EXPECT_EQ(Effective(a.retry_on), Effective(b.retry_on));
+          EXPECT_EQ(Effective({a.retry_on.begin(), a.retry_on.end()}),
+                    Effective({b.retry_on.begin(), b.retry_on.end()}));
         }
         EXPECT_FALSE(a.abort.has_value());
         EXPECT_EQ(a.delay, absl::ZeroDuration());

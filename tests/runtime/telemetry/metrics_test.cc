@@ -87,6 +87,19 @@ TEST(ResponseCodeTest, FollowsEnvoyForAnswersOfTheMesh) {
   EXPECT_EQ(ResponseCodeFor(8, true), 429);
 }
 
+// Found by admin_request_fuzzer: WorkloadEntry labels are not checked, and
+// a version label that is not UTF-8 made /stats/json throw.
+TEST(MetricsRegistryTest, StatsJsonTakesLabelsThatAreNotUtf8) {
+  MetricsRegistry registry;
+  RequestLabels labels;
+  labels.destination.app = "reviews";
+  labels.destination.version = "v\xc3(";
+  registry.Find(labels)->Record(0, false, absl::Milliseconds(1), 1, 1);
+  std::string json;
+  ASSERT_NO_THROW(json = registry.StatsJson());
+  EXPECT_THAT(json, HasSubstr("\"app\":\"reviews\""));
+}
+
 TEST(AsyncBatcherTest, DeliversEveryLineInOrderAndFlushWaits) {
   std::vector<std::string> seen;
   std::mutex mu;

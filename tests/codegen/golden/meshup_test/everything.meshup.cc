@@ -133,6 +133,7 @@ constexpr ::meshup::ServiceInfo kEverythingInfo = {
     /*port=*/7070,
     /*service_account=*/"everything-sa",
     /*methods=*/kEverythingMethods,
+    /*allowed_callers=*/{},
 };
 
 }  // namespace
@@ -427,6 +428,7 @@ constexpr ::meshup::ServiceInfo kPlainInfo = {
     /*port=*/0,
     /*service_account=*/"plain",
     /*methods=*/kPlainMethods,
+    /*allowed_callers=*/{},
 };
 
 }  // namespace
@@ -473,6 +475,83 @@ Plain::Service::Service() : ::meshup::Service(kPlainInfo) {
 ::absl::Status Plain::Service::Ping(
     ::meshup::ServerContext&, const ::google::protobuf::Empty&, ::google::protobuf::Empty&) {
   return ::absl::UnimplementedError("/meshup_test.everything.Plain/Ping is not implemented by this server");
+}
+
+namespace {
+
+constexpr ::meshup::MethodInfo kGuardedMethods[] = {
+    {
+        /*name=*/"Echo",
+        /*path=*/"/meshup_test.everything.Guarded/Echo",
+        /*kind=*/::meshup::RpcKind::kUnary,
+        /*timeout=*/::absl::InfiniteDuration(),
+        /*retry=*/{
+            /*attempts=*/0,
+            /*per_try_timeout=*/::absl::ZeroDuration(),
+            /*retry_on=*/{},
+        },
+        /*idempotent=*/false,
+    },
+};
+
+constexpr ::absl::string_view kGuardedAllowedCallers[] = {
+    "friend",
+    "partners/partner",
+};
+
+constexpr ::meshup::ServiceInfo kGuardedInfo = {
+    /*full_name=*/"meshup_test.everything.Guarded",
+    /*mesh_name=*/"guarded",
+    /*port=*/0,
+    /*service_account=*/"guarded",
+    /*methods=*/kGuardedMethods,
+    /*allowed_callers=*/kGuardedAllowedCallers,
+};
+
+}  // namespace
+
+const ::meshup::ServiceInfo& Guarded::Info() { return kGuardedInfo; }
+
+Guarded::Client::Client(std::shared_ptr<::meshup::Channel> channel)
+    : channel_(std::move(channel)) {}
+
+::absl::StatusOr<::meshup_test::common::Echo> Guarded::Client::Echo(
+    const ::meshup_test::common::Echo& request, const ::meshup::CallOptions& options) const {
+  ::meshup_test::common::Echo response;
+  ::absl::Status status = ::meshup::internal::UnaryCall(
+      *channel_, kGuardedMethods[0], options, request, &response);
+  if (!status.ok()) return status;
+  return response;
+}
+
+void Guarded::Client::EchoAsync(
+    const ::meshup_test::common::Echo& request,
+    std::function<void(::absl::StatusOr<::meshup_test::common::Echo>)> done,
+    const ::meshup::CallOptions& options) const {
+  auto response = std::make_shared<::meshup_test::common::Echo>();
+  ::meshup::internal::UnaryCallAsync(
+      *channel_, kGuardedMethods[0], options, request, response.get(),
+      [response, done = std::move(done)](::absl::Status status) {
+        if (!status.ok()) {
+          done(std::move(status));
+        } else {
+          done(std::move(*response));
+        }
+      });
+}
+
+Guarded::Service::Service() : ::meshup::Service(kGuardedInfo) {
+  auto grpc_service = std::make_unique<::meshup::internal::GrpcService>(*this);
+  grpc_service->AddUnary<::meshup_test::common::Echo, ::meshup_test::common::Echo>(
+      kGuardedMethods[0],
+      [this](::meshup::ServerContext& context, const ::meshup_test::common::Echo& request,
+             ::meshup_test::common::Echo& response) { return Echo(context, request, response); });
+  SetGrpcService(std::move(grpc_service));
+}
+
+::absl::Status Guarded::Service::Echo(
+    ::meshup::ServerContext&, const ::meshup_test::common::Echo&, ::meshup_test::common::Echo&) {
+  return ::absl::UnimplementedError("/meshup_test.everything.Guarded/Echo is not implemented by this server");
 }
 
 }  // namespace everything

@@ -208,6 +208,44 @@ class Plain final {
   };
 };
 
+// A service only some callers may call.
+class Guarded final {
+ public:
+  // The service as declared in the IDL: mesh name "guarded", its methods
+  // and their options.
+  static const ::meshup::ServiceInfo& Info();
+
+  // Calls meshup_test.everything.Guarded through a meshup::Channel. Thread-safe.
+  class Client {
+   public:
+    explicit Client(std::shared_ptr<::meshup::Channel> channel);
+
+    ::absl::StatusOr<::meshup_test::common::Echo> Echo(
+        const ::meshup_test::common::Echo& request,
+        const ::meshup::CallOptions& options = {}) const;
+    // Like Echo(), without blocking: `done` runs once, on a runtime
+    // thread, when the call ends.
+    void EchoAsync(
+        const ::meshup_test::common::Echo& request,
+        std::function<void(::absl::StatusOr<::meshup_test::common::Echo>)> done,
+        const ::meshup::CallOptions& options = {}) const;
+
+   private:
+    std::shared_ptr<::meshup::Channel> channel_;
+  };
+
+  // Serves meshup_test.everything.Guarded: derive from it, override the handlers, and
+  // add it to a meshup::Server. A handler left alone answers UNIMPLEMENTED.
+  class Service : public ::meshup::Service {
+   public:
+    Service();
+
+    virtual ::absl::Status Echo(
+        ::meshup::ServerContext& context, const ::meshup_test::common::Echo& request,
+        ::meshup_test::common::Echo& response);
+  };
+};
+
 }  // namespace everything
 
 }  // namespace meshup_test

@@ -1,0 +1,42 @@
+// Happens-before annotations for ThreadSanitizer across gRPC.
+//
+// Debian's gRPC is not built with TSan: when gRPC runs a callback on one of
+// its threads, the happens-before its completion queues establish is
+// invisible, and TSan reports the callback's first touch of state the
+// caller set up as a race. Code that hands state to gRPC calls
+// HandOffToGrpc(&state) just before, and the callback gRPC runs calls
+// TakeOverFromGrpc(&state) first; this tells TSan exactly what gRPC
+// guarantees, for that state only. Both compile to nothing without TSan.
+#ifndef MESHUP_SRC_UTIL_TSAN_H_
+#define MESHUP_SRC_UTIL_TSAN_H_
+
+#if defined(__SANITIZE_THREAD__)
+#define MESHUP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MESHUP_TSAN 1
+#endif
+#endif
+
+#ifdef MESHUP_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
+namespace meshup::internal {
+
+inline void HandOffToGrpc([[maybe_unused]] const void* state) {
+#ifdef MESHUP_TSAN
+  __tsan_release(const_cast<void*>(state));
+#endif
+}
+
+inline void TakeOverFromGrpc([[maybe_unused]] const void* state) {
+#ifdef MESHUP_TSAN
+  __tsan_acquire(const_cast<void*>(state));
+#endif
+}
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_UTIL_TSAN_H_

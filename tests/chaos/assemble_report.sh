@@ -26,5 +26,5 @@ rows=("$results"/*.row)
 if [ ${#rows[@]} -eq 0 ]; then
   echo "| - | no scenario ran | | | | | | | |"
 else
-  printf '%s\n' "${rows[@]}" | sort -V | xargs cat
+  printf "%s\n" "${rows[@]}" | LC_ALL=C sort | xargs cat
 fi

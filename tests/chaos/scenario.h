@@ -49,6 +49,7 @@ inline absl::Duration EnvSeconds(const char* name, int fallback) {
 
 // `d` to the millisecond, for the report ("1.234s", "21ms").
 inline std::string Rounded(absl::Duration d) {
+  if (d < absl::Milliseconds(1)) return "<1ms";
   return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
 }
 

@@ -379,15 +379,15 @@ TEST_F(MtlsTest, TheIdlsAllowedCallersAreEnforcedBesideTheConfigurationsPolicies
   const std::string address = absl::StrCat("127.0.0.1:", *port);
   Issue("ca", "friend", "friend");
   Issue("ca", "stranger", "stranger");
-  auto call = [&](Mesh& mesh) {
-    auto channel = mesh.Connect(address);
-    EXPECT_TRUE(channel.ok());
-    return meshup_test::everything::Guarded::Client(*channel).Echo(Echo());
-  };
   auto friend_mesh = NewMesh("friend", "friend");
   auto stranger_mesh = NewMesh("stranger", "stranger");
-  EXPECT_TRUE(call(*friend_mesh).ok());
-  absl::StatusOr<Echo> refused = call(*stranger_mesh);
+  auto friend_channel = friend_mesh->Connect(address);
+  auto stranger_channel = stranger_mesh->Connect(address);
+  ASSERT_TRUE(friend_channel.ok() && stranger_channel.ok());
+  meshup_test::everything::Guarded::Client friend_client(*friend_channel);
+  meshup_test::everything::Guarded::Client stranger_client(*stranger_channel);
+  EXPECT_TRUE(friend_client.Echo(Echo()).ok());
+  absl::StatusOr<Echo> refused = stranger_client.Echo(Echo());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(guarded.calls.load(), 1) << "the stranger's call reached the handler";
 
@@ -406,7 +406,7 @@ spec:
   absl::StatusOr<Echo> let_in = absl::UnknownError("not called");
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
        !let_in.ok() && absl::Now() < deadline;) {
-    let_in = call(*stranger_mesh);
+    let_in = stranger_client.Echo(Echo());
   }
   EXPECT_TRUE(let_in.ok()) << let_in.status();
   // A DENY wins over both.
@@ -423,7 +423,7 @@ spec:
   absl::StatusOr<Echo> denied = Echo();
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
        denied.ok() && absl::Now() < deadline;) {
-    denied = call(*friend_mesh);
+    denied = friend_client.Echo(Echo());
   }
   EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
   server->Shutdown(absl::ZeroDuration());

@@ -1,6 +1,5 @@
 // `meshup ca` as a user runs it: exit codes, messages, files.
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -15,20 +15,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using meshup::testing::CommandResult;
 
 CommandResult Meshup(const std::string& args) {
-  const std::string command = absl::StrCat(MESHUP_CLI, " ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return meshup::testing::RunCommand(absl::StrCat(MESHUP_CLI, " ", args));
 }
 
 class CaCommandTest : public ::testing::Test {

@@ -1,6 +1,5 @@
 // `meshup manifests` and `meshup check` as a user runs them: exit codes,
 // messages, and that a failed run writes nothing.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -17,20 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using meshup::testing::CommandResult;
 
 CommandResult Meshup(const std::string& args) {
-  const std::string command = absl::StrCat(MESHUP_CLI, " ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return meshup::testing::RunCommand(absl::StrCat(MESHUP_CLI, " ", args));
 }
 
 class ManifestsCommandTest : public ::testing::Test {

@@ -111,16 +111,12 @@ absl::StatusOr<HttpGetResult> HttpRequest(const std::string& method, const std::
 
 absl::StatusOr<std::string> PostJson(const std::string& url, const std::string& body,
                                      absl::Duration timeout) {
-  InitCurl();
-  Request request(url, body);
-  std::string response;
-  curl_easy_setopt(request.get(), CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(request.get(), CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(request.get(), CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
-  absl::Status status = Finish(request.get(), curl_easy_perform(request.get()), url);
-  if (!status.ok()) return status;
-  return response;
+  absl::StatusOr<HttpGetResult> result = HttpRequest("POST", url, body, timeout);
+  if (!result.ok()) return result.status();
+  if (result->status < 200 || result->status > 299) {
+    return absl::UnavailableError(absl::StrCat(url, ": HTTP status ", result->status));
+  }
+  return std::move(result->body);
 }
 
 absl::Status StreamPostJson(const std::string& url, const std::string& body,

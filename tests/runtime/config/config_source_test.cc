@@ -83,10 +83,12 @@ TEST_F(ConfigSourceTest, RejectsABadUpdateWholeAndKeepsTheLastGood) {
   ASSERT_TRUE(source.ok()) << source.status();
   const int64_t generation = (*source)->generation();
 
-  // A good file and a bad one arrive together: neither may apply.
-  WriteFile(dir_ / "a-good.yaml", Rule("ratings", "v9", "ratings"));
+  // A bad file, then a good one: however the watcher batches the two writes,
+  // every reload sees the bad file, so neither may apply. (Writing the good
+  // file first would let a reload between the writes apply it alone.)
   WriteFile(dir_ / "z-bad.yaml", Rule("details", "v1", "details") +
                                      "  trafficPolicy: {loadBalancer: {simple: FASTEST}}\n");
+  WriteFile(dir_ / "a-good.yaml", Rule("ratings", "v9", "ratings"));
   ASSERT_TRUE(Eventually([&] { return (*source)->reload_failures() > 0; }));
   EXPECT_THAT((*source)->last_error(), HasSubstr("z-bad.yaml"));
   EXPECT_THAT((*source)->last_error(), HasSubstr("'FASTEST' is not supported"));

@@ -16,7 +16,9 @@ namespace meshup::testing {
 
 class Subprocess {
  public:
-  // Starts `argv` with stdout on a pipe; stderr is inherited.
+  // Starts `argv` with stdout on a pipe; stderr is inherited. The process
+  // gets SIGKILL when the thread that started it exits: start processes
+  // from the test's main thread.
   static absl::StatusOr<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv);
   ~Subprocess();
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -49,6 +50,23 @@ class ChainLink final : public Everything::Service {
       text += ">" + reply->text();
     }
     response.set_text(text);
+    return absl::OkStatus();
+  }
+  // Streams `count` echoes of its name.
+  absl::Status Range(ServerContext&, const meshup_test::everything::CountRequest& request,
+                     ServerWriter<meshup_test::common::Echo>& writer) override {
+    meshup_test::common::Echo echo;
+    echo.set_text(name_);
+    for (int i = 0; i < request.count(); ++i) {
+      if (!writer.Write(echo)) break;
+    }
+    return absl::OkStatus();
+  }
+  // Answers the texts it read, joined.
+  absl::Status Join(ServerContext&, ServerReader<meshup_test::common::Echo>& reader,
+                    meshup_test::common::Echo& response) override {
+    meshup_test::common::Echo echo;
+    while (reader.Read(&echo)) response.mutable_text()->append(echo.text());
     return absl::OkStatus();
   }
 
@@ -268,6 +286,60 @@ TEST_F(TelemetryTest, BothSidesReportIstioMetricsThatPromtoolAccepts) {
                   HasSubstr("istio_request_duration_milliseconds use base unit \"seconds\""));
     }
   }
+}
+
+// The sum of every series of a histogram's `_sum` for one reporter.
+double HistogramSum(const std::string& exposition, const std::string& name,
+                    const std::string& reporter) {
+  const std::string prefix = absl::StrCat(name, "_sum{reporter=\"", reporter, "\"");
+  double sum = 0;
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) << line;
+    sum += value;
+  }
+  return sum;
+}
+
+TEST_F(TelemetryTest, StreamsReportTheBytesOfEveryMessageOnBothSides) {
+  Workload& a = Start("a", "");
+  auto client = NewMesh("client");
+  absl::StatusOr<Echo> first = CallChain(*client, "a");  // an empty request, "a" back
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto channel = client->Connect("a");
+  ASSERT_TRUE(channel.ok());
+  Everything::Client stub(*channel);
+
+  meshup_test::everything::CountRequest range;
+  range.set_count(3);
+  auto reader = stub.Range(range);
+  Echo echo;
+  uint64_t range_bytes = 0;
+  while (reader->Read(&echo)) range_bytes += echo.ByteSizeLong();
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(range_bytes, 3u * echo.ByteSizeLong());
+
+  auto writer = stub.Join();
+  Echo part;
+  part.set_text("stream");
+  ASSERT_TRUE(writer->Write(part));
+  ASSERT_TRUE(writer->Write(part));
+  absl::StatusOr<Echo> joined = writer->Finish();
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  ASSERT_EQ(joined->text(), "streamstream");
+  reader.reset();  // a client call reports when its stream goes away
+  writer.reset();
+
+  const double sent = static_cast<double>(range.ByteSizeLong() + 2 * part.ByteSizeLong());
+  const double received =
+      static_cast<double>(first->ByteSizeLong() + range_bytes + joined->ByteSizeLong());
+  const std::string server_metrics = Get(a.mesh->admin_port(), "/metrics");
+  EXPECT_EQ(HistogramSum(server_metrics, "istio_request_bytes", "destination"), sent);
+  EXPECT_EQ(HistogramSum(server_metrics, "istio_response_bytes", "destination"), received);
+  const std::string client_metrics = Get(client->admin_port(), "/metrics");
+  EXPECT_EQ(HistogramSum(client_metrics, "istio_request_bytes", "source"), sent);
+  EXPECT_EQ(HistogramSum(client_metrics, "istio_response_bytes", "source"), received);
 }
 
 TEST_F(TelemetryTest, AccessLogHasOneLinePerCallAndSide) {

@@ -50,7 +50,7 @@ class ClientCallState {
   // the next one, or nullopt when `status` is the call's result.
   std::optional<absl::Duration> EndAttempt(const absl::Status& status);
   // The sizes of the call's messages, for istio_request_bytes and
-  // istio_response_bytes (unary calls).
+  // istio_response_bytes: a unary call's messages, or a stream's totals.
   void SetMessageSizes(uint64_t request_bytes, uint64_t response_bytes) {
     request_bytes_ = request_bytes;
     response_bytes_ = response_bytes;

@@ -1,6 +1,7 @@
 // Streaming client calls. A stream is one attempt: once a message has been
 // sent it cannot be replayed, so streams are never retried. Routing, faults
 // and the connection-pool limit apply as to unary calls.
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -40,7 +41,8 @@ class GrpcClientStream final : public ClientStream {
                    const Message* request, Message* response)
       : options_(options),
         call_(channel, method, options_),
-        rpc_method_(method.path.data(), RpcTypeOf(method.kind)) {
+        rpc_method_(method.path.data(), RpcTypeOf(method.kind)),
+        response_(response) {
     if (call_.delay() > absl::ZeroDuration()) {
       absl::SleepFor(std::min(call_.delay(), call_.plan().deadline - absl::Now()));
     }
@@ -56,6 +58,7 @@ class GrpcClientStream final : public ClientStream {
     grpc::ClientContext* context = &call_.context();
     switch (method.kind) {
       case RpcKind::kServerStreaming:
+        request_bytes_ = request->ByteSizeLong();
         reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(*target, rpc_method_,
                                                                            context, *request));
         break;
@@ -75,19 +78,24 @@ class GrpcClientStream final : public ClientStream {
   ~GrpcClientStream() override {
     if (started_ && !finished_) {
       call_.context().TryCancel();
+      call_.SetMessageSizes(request_bytes_, response_bytes_);
       call_.EndAttempt(absl::CancelledError("the stream was dropped before Finish()"));
     }
   }
 
   bool Read(Message* message) override {
-    if (reader_) return reader_->Read(message);
-    if (reader_writer_) return reader_writer_->Read(message);
-    return false;
+    const bool read = reader_         ? reader_->Read(message)
+                      : reader_writer_ ? reader_writer_->Read(message)
+                                       : false;
+    if (read) response_bytes_ += message->ByteSizeLong();
+    return read;
   }
   bool Write(const Message& message) override {
-    if (writer_) return writer_->Write(message);
-    if (reader_writer_) return reader_writer_->Write(message);
-    return false;
+    const bool written = writer_         ? writer_->Write(message)
+                         : reader_writer_ ? reader_writer_->Write(message)
+                                          : false;
+    if (written) request_bytes_ += message.ByteSizeLong();
+    return written;
   }
   bool WritesDone() override {
     if (writer_) return writer_->WritesDone();
@@ -102,6 +110,8 @@ class GrpcClientStream final : public ClientStream {
     if (writer_) status = writer_->Finish();
     if (reader_writer_) status = reader_writer_->Finish();
     status_ = ToAbslStatus(status);
+    if (writer_ && status_.ok()) response_bytes_ += response_->ByteSizeLong();
+    call_.SetMessageSizes(request_bytes_, response_bytes_);
     call_.EndAttempt(status_);
     return status_;
   }
@@ -114,8 +124,11 @@ class GrpcClientStream final : public ClientStream {
   ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
   absl::Status status_;
+  Message* const response_;  // a client stream's single response
   bool started_ = false;
   bool finished_ = false;
+  // For the byte metrics: what the stream carried each way.
+  uint64_t request_bytes_ = 0, response_bytes_ = 0;
   std::unique_ptr<grpc::ClientReader<Message>> reader_;
   std::unique_ptr<grpc::ClientWriter<Message>> writer_;
   std::unique_ptr<grpc::ClientReaderWriter<Message, Message>> reader_writer_;

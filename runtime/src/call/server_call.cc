@@ -143,7 +143,8 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            grpc::ServerContext& grpc_context,
                            absl::FunctionRef<absl::Status(ServerContext&)> handler,
                            const google::protobuf::Message* request,
-                           const google::protobuf::Message* response) {
+                           const google::protobuf::Message* response,
+                           const StreamedBytes* streamed) {
   const absl::Time start = absl::Now();
   ServerContext context(grpc_context, method);
   ServerRuntime* runtime = ServiceAccess::Runtime(service);
@@ -184,8 +185,12 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
     record.grpc_code = static_cast<int>(status.code());
     record.answered_by_mesh = denied;
     record.status_message = std::string(status.message());
-    record.request_bytes = request != nullptr ? request->ByteSizeLong() : 0;
-    record.response_bytes = response != nullptr && status.ok() ? response->ByteSizeLong() : 0;
+    // What a stream wrote was sent whatever the status; a single response
+    // only when the call succeeded.
+    record.request_bytes = (request != nullptr ? request->ByteSizeLong() : 0) +
+                           (streamed != nullptr ? streamed->received : 0);
+    record.response_bytes = (response != nullptr && status.ok() ? response->ByteSizeLong() : 0) +
+                            (streamed != nullptr ? streamed->sent : 0);
     record.peer_principal = context.peer_identity();
     std::string peer_address;  // gRPC formats it anew on each call: only when needed
     if (telemetry->WantsDetails(span)) {

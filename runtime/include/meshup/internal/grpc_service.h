@@ -9,6 +9,7 @@
 #ifndef MESHUP_INTERNAL_GRPC_SERVICE_H_
 #define MESHUP_INTERNAL_GRPC_SERVICE_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -27,17 +28,28 @@
 
 namespace meshup::internal {
 
+// The bytes of the messages a call's streams carried, for the byte metrics
+// (istio_request_bytes, istio_response_bytes).
+struct StreamedBytes {
+  uint64_t received = 0;  // messages read from the caller
+  uint64_t sent = 0;      // messages written to the caller
+};
+
 // Runs `handler` for one incoming call of `method` on `service`, wrapped by the
-// runtime, and returns the status the caller receives. `request` and
-// `response` are the messages of a unary call (for the byte metrics), null
-// for streams.
+// runtime, and returns the status the caller receives. For the byte metrics:
+// `request` and `response` are the call's single messages (a unary call's
+// both, a server stream's request, a client stream's response), null where
+// the side is a stream; `streamed` counts what the streams carried, null for
+// unary calls.
 grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            grpc::ServerContext& grpc_context,
                            absl::FunctionRef<absl::Status(ServerContext&)> handler,
                            const google::protobuf::Message* request = nullptr,
-                           const google::protobuf::Message* response = nullptr);
+                           const google::protobuf::Message* response = nullptr,
+                           const StreamedBytes* streamed = nullptr);
 
-// Adapts one of gRPC's typed stream objects to the untyped ServerStream.
+// Adapts one of gRPC's typed stream objects to the untyped ServerStream,
+// counting the bytes of the messages it reads and writes.
 template <class Request, class Response, class GrpcStream, bool kCanRead, bool kCanWrite>
 class GrpcServerStream final : public ServerStream {
  public:
@@ -45,21 +57,28 @@ class GrpcServerStream final : public ServerStream {
 
   bool Read(google::protobuf::Message* message) override {
     if constexpr (kCanRead) {
-      return stream_.Read(static_cast<Request*>(message));
+      if (!stream_.Read(static_cast<Request*>(message))) return false;
+      bytes_.received += message->ByteSizeLong();
+      return true;
     } else {
       return false;
     }
   }
   bool Write(const google::protobuf::Message& message) override {
     if constexpr (kCanWrite) {
-      return stream_.Write(static_cast<const Response&>(message));
+      if (!stream_.Write(static_cast<const Response&>(message))) return false;
+      bytes_.sent += message.ByteSizeLong();
+      return true;
     } else {
       return false;
     }
   }
 
+  const StreamedBytes& bytes() const { return bytes_; }
+
  private:
   GrpcStream& stream_;
+  StreamedBytes bytes_;
 };
 
 class GrpcService final : public grpc::Service {
@@ -95,9 +114,10 @@ class GrpcService final : public grpc::Service {
               GrpcServerStream<Request, Response, grpc::ServerWriter<Response>, false, true> stream(
                   *writer);
               ServerWriter<Response> typed(stream);
-              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
-                return handler(ctx, *request, typed);
-              });
+              return RunServerCall(
+                  owner_, method, *context,
+                  [&](ServerContext& ctx) { return handler(ctx, *request, typed); }, request,
+                  nullptr, &stream.bytes());
             },
             this));
   }
@@ -114,9 +134,10 @@ class GrpcService final : public grpc::Service {
               GrpcServerStream<Request, Response, grpc::ServerReader<Request>, true, false> stream(
                   *reader);
               ServerReader<Request> typed(stream);
-              return RunServerCall(owner_, method, *context, [&](ServerContext& ctx) {
-                return handler(ctx, typed, *response);
-              });
+              return RunServerCall(
+                  owner_, method, *context,
+                  [&](ServerContext& ctx) { return handler(ctx, typed, *response); }, nullptr,
+                  response, &stream.bytes());
             },
             this));
   }
@@ -134,8 +155,9 @@ class GrpcService final : public grpc::Service {
                                true>
                   stream(*reader_writer);
               ServerReaderWriter<Request, Response> typed(stream);
-              return RunServerCall(owner_, method, *context,
-                                   [&](ServerContext& ctx) { return handler(ctx, typed); });
+              return RunServerCall(
+                  owner_, method, *context, [&](ServerContext& ctx) { return handler(ctx, typed); },
+                  nullptr, nullptr, &stream.bytes());
             },
             this));
   }

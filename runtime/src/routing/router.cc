@@ -170,17 +170,14 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     infos.push_back(Info(record, workload.labels, workload.service_account,
                          workload.origin.namespace_name));
   };
-  for (const config::Workload& workload : snapshot.workload_entries) {
-    auto app = workload.labels.find("app");
-    if (app != workload.labels.end() && app->second == entry.host()) add_static(workload, 0);
+  // From the snapshot's indexes: a rebuild costs what the host has, not
+  // what the whole configuration has.
+  for (const config::Workload* workload : snapshot.WorkloadEntriesFor(entry.host())) {
+    add_static(*workload, 0);
   }
-  for (const config::ServiceEntry& service_entry : snapshot.service_entries) {
-    if (std::find(service_entry.hosts.begin(), service_entry.hosts.end(), entry.host()) ==
-        service_entry.hosts.end()) {
-      continue;
-    }
-    const uint32_t port = service_entry.ports.empty() ? 0 : service_entry.ports[0].number;
-    for (const config::Workload& endpoint : service_entry.endpoints) add_static(endpoint, port);
+  for (const config::ServiceEntry* service_entry : snapshot.ServiceEntriesFor(entry.host())) {
+    const uint32_t port = service_entry->ports.empty() ? 0 : service_entry->ports[0].number;
+    for (const config::Workload& endpoint : service_entry->endpoints) add_static(endpoint, port);
   }
 
   const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());

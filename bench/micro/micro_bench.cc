@@ -6,9 +6,11 @@
 //   BM_MetricRecord              SeriesSet::Record (one call's metrics)
 //   BM_ConfigLoad                parse + validate 1,000 services (10,000
 //                                endpoints, 10,000 routes) from YAML text
-//   BM_ConfigReloadAndSwap       the same from the directory through
-//                                ConfigSource::Reload(), swapping the snapshot
-//                                and rebuilding the Router's 1,000 host entries
+//   BM_ConfigReloadAndSwap/<n>   the same from the directory through
+//                                ConfigSource::Reload() after <n> of the 1,000
+//                                files changed (what the watcher reacts to),
+//                                swapping the snapshot and rebuilding the
+//                                Router's 1,000 host entries
 #include <unistd.h>
 
 #include <cstdio>
@@ -142,16 +144,43 @@ void BM_ConfigLoad(benchmark::State& state) {
 }
 BENCHMARK(BM_ConfigLoad)->Unit(benchmark::kMillisecond)->Iterations(5);
 
+// `files` with the route weights of the first `changed` changed (90/10 to
+// 80/20 on odd rounds, back on even ones).
+void ChangeWeights(std::vector<config::ConfigFile>& files, int changed, int round) {
+  const std::string from = round % 2 == 1 ? "weight: 90\n" : "weight: 80\n";
+  const std::string to = round % 2 == 1 ? "weight: 80\n" : "weight: 90\n";
+  const std::string from_small = round % 2 == 1 ? "weight: 10\n" : "weight: 20\n";
+  const std::string to_small = round % 2 == 1 ? "weight: 20\n" : "weight: 10\n";
+  for (int i = 0; i < changed && i < static_cast<int>(files.size()); ++i) {
+    std::string& text = files[i].text;
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+      text.replace(at, from.size(), to);
+    }
+    for (size_t at = text.find(from_small); at != std::string::npos;
+         at = text.find(from_small, at)) {
+      text.replace(at, from_small.size(), to_small);
+    }
+  }
+}
+
+// A reload is what follows a change to the directory: each round rewrites
+// state.range(0) files (a real change of their route weights) outside the
+// timing, then times the reload, the swap and the Router's rebuild.
 void BM_ConfigReloadAndSwap(benchmark::State& state) {
+  const int changed = static_cast<int>(state.range(0));
   char dir_template[] = "/tmp/meshup-microbench-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) {
     state.SkipWithError("no temporary directory");
     return;
   }
   const std::string dir = dir_template;
-  for (const config::ConfigFile& file : LargeConfig()) {
-    std::ofstream(absl::StrCat(dir, "/", file.name)) << file.text;
-  }
+  std::vector<config::ConfigFile> files = LargeConfig();
+  auto write = [&dir, &files, changed](bool all) {
+    for (int i = 0; i < (all ? static_cast<int>(files.size()) : changed); ++i) {
+      std::ofstream(absl::StrCat(dir, "/", files[i].name)) << files[i].text;
+    }
+  };
+  write(true);
   {
     EventLoop loop;
     auto source = config::ConfigSource::Watch(dir, loop);
@@ -164,7 +193,12 @@ void BM_ConfigReloadAndSwap(benchmark::State& state) {
         return absl::StatusOr<std::shared_ptr<grpc::Channel>>(absl::UnavailableError("bench"));
       }, Clock::Real(), Random::Real());
       for (int s = 0; s < 1000; ++s) router.Host(absl::StrCat("svc", s));
+      int round = 0;
       for (auto _ : state) {
+        state.PauseTiming();
+        ChangeWeights(files, changed, ++round);
+        write(false);
+        state.ResumeTiming();
         absl::Status reloaded = source.value()->Reload();
         if (!reloaded.ok()) state.SkipWithError(std::string(reloaded.message()).c_str());
       }
@@ -173,7 +207,11 @@ void BM_ConfigReloadAndSwap(benchmark::State& state) {
   std::error_code error;
   std::filesystem::remove_all(dir, error);
 }
-BENCHMARK(BM_ConfigReloadAndSwap)->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_ConfigReloadAndSwap)
+    ->Arg(1)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 }  // namespace
 }  // namespace meshup::internal

@@ -30,7 +30,7 @@ absl::StatusOr<std::unique_ptr<ConfigSource>> ConfigSource::Watch(const std::str
 
 absl::Status ConfigSource::Reload() {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
-  absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadConfigDirectory(directory_);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadConfigDirectory(directory_, &parsed_files_);
   if (!loaded.ok()) {
     reload_failures_.fetch_add(1);
     std::lock_guard<std::mutex> lock(mu_);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "config/loader.h"
 #include "config/snapshot.h"
 #include "loop/directory_watcher.h"
 #include "loop/event_loop.h"
@@ -36,7 +37,9 @@ class ConfigSource {
 
   std::shared_ptr<const Snapshot> Current() const { return std::atomic_load(&current_); }
 
-  // Loads the directory again now; the watcher calls this on changes.
+  // Loads the directory again now; the watcher calls this on changes. Every
+  // file is read, and only those whose text changed since the last reload
+  // are parsed again.
   absl::Status Reload();
   // Stops watching; no reload and no listener runs after it returns.
   void StopWatching() { watcher_.reset(); }
@@ -60,6 +63,9 @@ class ConfigSource {
   // guarded by mu_
   std::vector<std::function<void(const std::shared_ptr<const Snapshot>&)>> listeners_;
   std::mutex reload_mu_;  // one reload at a time
+  // The directory's files as last read: a reload parses only those that
+  // changed. Guarded by reload_mu_.
+  ParsedFileCache parsed_files_;
   std::unique_ptr<internal::DirectoryWatcher> watcher_;
 };
 

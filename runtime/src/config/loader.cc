@@ -3,7 +3,11 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <map>
+#include <system_error>
+#include <thread>
 #include <tuple>
 
 #include "absl/strings/match.h"
@@ -16,6 +20,18 @@
 #include "util/files.h"
 
 namespace meshup::config {
+
+// One file read on its own, with every check that concerns one document.
+struct ParsedFile {
+  std::string text;      // what was parsed (kept only in a cache)
+  Snapshot objects;      // its documents in order, up to the first error; no indexes
+  absl::Status status;   // the file's first error
+  YAML::Mark mesh_mark;  // where its Mesh document starts (line counted in the file)
+};
+
+ParsedFileCache::ParsedFileCache() = default;
+ParsedFileCache::~ParsedFileCache() = default;
+
 namespace {
 
 constexpr absl::string_view kNetworkingVersions[] = {
@@ -29,9 +45,10 @@ bool IsNetworkingVersion(absl::string_view version) {
          std::end(kNetworkingVersions);
 }
 
-// Reads one document into `snapshot`.
+// Reads one document into `snapshot`. A Mesh document's position (its line
+// counted in the file) goes to `mesh_mark`, for the check across files.
 absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int first_line,
-                          Snapshot& snapshot) {
+                          Snapshot& snapshot, YAML::Mark* mesh_mark) {
   Document doc(file, &snapshot.warnings, first_line);
   Fields top(root, "", doc);
   MESHUP_RETURN_IF_ERROR(top.status());
@@ -73,6 +90,10 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
                                     snapshot.mesh.origin.ToString()));
     }
     snapshot.mesh = std::move(mesh);
+    if (mesh_mark != nullptr) {
+      *mesh_mark = root.Mark();
+      mesh_mark->line += first_line;
+    }
   } else if (kind == "VirtualService" && networking) {
     MESHUP_ASSIGN_OR_RETURN(VirtualService vs, ParseVirtualService(spec, origin, doc));
     snapshot.virtual_services.push_back(std::move(vs));
@@ -143,7 +164,8 @@ absl::Status CheckText(const ConfigFile& file) {
   return absl::OkStatus();
 }
 
-absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
+absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot,
+                      YAML::Mark* mesh_mark = nullptr) {
   MESHUP_RETURN_IF_ERROR(CheckText(file));
   for (const DocumentText& part : SplitDocuments(file.text)) {
     YAML::Node document;
@@ -159,7 +181,8 @@ absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
     }
     if (!document.IsDefined() || document.IsNull()) continue;  // an empty `---` section
     try {
-      MESHUP_RETURN_IF_ERROR(LoadDocument(document, file.name, part.first_line, snapshot));
+      MESHUP_RETURN_IF_ERROR(
+          LoadDocument(document, file.name, part.first_line, snapshot, mesh_mark));
     } catch (const std::exception& e) {
       return absl::InvalidArgumentError(absl::StrCat(
           file.name, ":", document.Mark().line + 1 + part.first_line, ": cannot read: ", e.what()));
@@ -167,6 +190,99 @@ absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot) {
   }
   snapshot.files.push_back(file.name);
   return absl::OkStatus();
+}
+
+std::shared_ptr<ParsedFile> ParseFile(const ConfigFile& file, bool keep_text) {
+  auto parsed = std::make_shared<ParsedFile>();
+  if (keep_text) parsed->text = file.text;
+  parsed->status = LoadFile(file, parsed->objects, &parsed->mesh_mark);
+  return parsed;
+}
+
+// Large configurations are parsed on up to this many threads (yaml-cpp is
+// most of a load's time, and files parse independently); below
+// kParallelBytes one thread does it.
+constexpr unsigned kMaxParseThreads = 4;
+constexpr size_t kParallelBytes = 256 << 10;
+
+// Parses files[i] into parsed[i] for each i of `which`.
+void ParseFiles(const std::vector<ConfigFile>& files, const std::vector<size_t>& which,
+                bool keep_text, std::vector<std::shared_ptr<ParsedFile>>& parsed) {
+  size_t bytes = 0;
+  for (size_t i : which) bytes += files[i].text.size();
+  size_t threads = std::min<size_t>(
+      {std::max(1u, std::thread::hardware_concurrency()), kMaxParseThreads, which.size()});
+  if (bytes < kParallelBytes) threads = 1;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k = next.fetch_add(1); k < which.size(); k = next.fetch_add(1)) {
+      parsed[which[k]] = ParseFile(files[which[k]], keep_text);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread to spare: this one does the rest
+    }
+  }
+  work();
+  for (std::thread& helper : helpers) helper.join();
+}
+
+template <typename T>
+void Append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+template <typename T>
+void Append(std::vector<T>& to, std::vector<T>&& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+// Adds a parsed file to `snapshot` as reading it there would have: its Mesh
+// document, when `snapshot` already has one, is an error before the file's
+// own (which comes after that document). `Parsed` is ParsedFile& (moved
+// from) or const ParsedFile& (copied, for a cache).
+template <typename Parsed>
+absl::Status AddFile(Parsed&& parsed, Snapshot& snapshot) {
+  const Origin& mesh = parsed.objects.mesh.origin;
+  if (!mesh.file.empty()) {
+    if (!snapshot.mesh.origin.file.empty()) {
+      Document doc(mesh.file, nullptr);
+      doc.set_subject(absl::StrCat(mesh.kind, " ", mesh.namespace_name, "/", mesh.name));
+      return doc.Error(parsed.mesh_mark, "",
+                       absl::StrCat("a second Mesh document; the first is at ",
+                                    snapshot.mesh.origin.ToString()));
+    }
+    snapshot.mesh = std::forward<Parsed>(parsed).objects.mesh;
+  }
+  if (!parsed.status.ok()) return parsed.status;
+  Append(snapshot.virtual_services, std::forward<Parsed>(parsed).objects.virtual_services);
+  Append(snapshot.destination_rules, std::forward<Parsed>(parsed).objects.destination_rules);
+  Append(snapshot.service_entries, std::forward<Parsed>(parsed).objects.service_entries);
+  Append(snapshot.workload_entries, std::forward<Parsed>(parsed).objects.workload_entries);
+  Append(snapshot.peer_authentications, std::forward<Parsed>(parsed).objects.peer_authentications);
+  Append(snapshot.authorization_policies,
+         std::forward<Parsed>(parsed).objects.authorization_policies);
+  Append(snapshot.warnings, std::forward<Parsed>(parsed).objects.warnings);
+  Append(snapshot.files, std::forward<Parsed>(parsed).objects.files);
+  return absl::OkStatus();
+}
+
+void Reserve(const std::vector<const ParsedFile*>& files, Snapshot& snapshot) {
+  size_t vs = 0, dr = 0, se = 0, we = 0;
+  for (const ParsedFile* file : files) {
+    vs += file->objects.virtual_services.size();
+    dr += file->objects.destination_rules.size();
+    se += file->objects.service_entries.size();
+    we += file->objects.workload_entries.size();
+  }
+  snapshot.virtual_services.reserve(vs);
+  snapshot.destination_rules.reserve(dr);
+  snapshot.service_entries.reserve(se);
+  snapshot.workload_entries.reserve(we);
+  snapshot.files.reserve(files.size());
 }
 
 std::string SubsetNames(const DestinationRule& rule) {
@@ -180,6 +296,9 @@ absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, con
                          const Destination& destination) {
   if (destination.subset.empty()) return absl::OkStatus();
   const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
+  if (rule != nullptr && rule->FindSubset(destination.subset) != nullptr) {
+    return absl::OkStatus();  // the common case formats nothing
+  }
   const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
                                          vs.origin.namespace_name, "/", vs.origin.name, ": ");
   if (rule == nullptr) {
@@ -310,14 +429,51 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
-    const std::vector<ConfigFile>& files) {
+    const std::vector<ConfigFile>& files, ParsedFileCache* cache) {
+  // What the cache has for the same name and text is reused; the rest is parsed.
+  std::vector<std::shared_ptr<const ParsedFile>> cached(files.size());
+  std::vector<size_t> to_parse;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (cache != nullptr) {
+      auto it = cache->files_.find(files[i].name);
+      if (it != cache->files_.end() && it->second->text == files[i].text) {
+        cached[i] = it->second;
+        continue;
+      }
+    }
+    to_parse.push_back(i);
+  }
+  std::vector<std::shared_ptr<ParsedFile>> parsed(files.size());
+  ParseFiles(files, to_parse, /*keep_text=*/cache != nullptr, parsed);
+
+  std::vector<const ParsedFile*> all(files.size());
+  for (size_t i = 0; i < files.size(); ++i) all[i] = cached[i] ? cached[i].get() : parsed[i].get();
+  if (cache != nullptr) {
+    // The files of this load only, good or bad: a file's parse depends on
+    // its name and text alone.
+    std::map<std::string, std::shared_ptr<const ParsedFile>, std::less<>> next;
+    for (size_t i = 0; i < files.size(); ++i) {
+      next[files[i].name] = cached[i] ? cached[i] : parsed[i];
+    }
+    cache->files_ = std::move(next);
+    cache->last_parsed_ = to_parse.size();
+  }
+
   auto snapshot = std::make_shared<Snapshot>();
-  for (const ConfigFile& file : files) MESHUP_RETURN_IF_ERROR(LoadFile(file, *snapshot));
+  Reserve(all, *snapshot);
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (cache == nullptr) {
+      MESHUP_RETURN_IF_ERROR(AddFile(std::move(*parsed[i]), *snapshot));
+    } else {
+      MESHUP_RETURN_IF_ERROR(AddFile(*all[i], *snapshot));
+    }
+  }
   MESHUP_RETURN_IF_ERROR(Validate(*snapshot));
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory,
+                                                                    ParsedFileCache* cache) {
   DIR* dir = opendir(directory.c_str());
   if (dir == nullptr) {
     return absl::NotFoundError(absl::StrCat("cannot read config directory ", directory));
@@ -337,7 +493,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::s
     if (!text.ok()) return text.status();
     files.push_back({path, *std::move(text)});
   }
-  return LoadConfigFiles(files);
+  return LoadConfigFiles(files, cache);
 }
 
 }  // namespace meshup::config

@@ -12,6 +12,7 @@
 #ifndef MESHUP_SRC_CONFIG_LOADER_H_
 #define MESHUP_SRC_CONFIG_LOADER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,10 +51,39 @@ struct ObjectText {
 // needs to know which objects a file replaces before it checks the result.
 absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file);
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
-    const std::vector<ConfigFile>& files);
+struct ParsedFile;
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::string& directory);
+// The files of the last load through it, as parsed: a load through the same
+// cache reparses only the files whose name or text changed, and reuses the
+// others' objects (and warnings, and errors). What a load returns does not
+// depend on the cache: the same snapshot, or the same first error, as a load
+// without one. Not thread-safe: one load at a time per cache.
+class ParsedFileCache {
+ public:
+  ParsedFileCache();
+  ~ParsedFileCache();
+  ParsedFileCache(const ParsedFileCache&) = delete;
+  ParsedFileCache& operator=(const ParsedFileCache&) = delete;
+
+  // How many files the last load through the cache parsed (the others were
+  // reused).
+  size_t last_parsed() const { return last_parsed_; }
+
+ private:
+  friend absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
+      const std::vector<ConfigFile>& files, ParsedFileCache* cache);
+  std::map<std::string, std::shared_ptr<const ParsedFile>, std::less<>> files_;  // by name
+  size_t last_parsed_ = 0;
+};
+
+// Files are parsed independently (on more than one thread when there are
+// many), then put together in order: the first error in file and document
+// order is the one returned, as when reading them one after the other.
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
+    const std::vector<ConfigFile>& files, ParsedFileCache* cache = nullptr);
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(
+    const std::string& directory, ParsedFileCache* cache = nullptr);
 
 }  // namespace meshup::config
 

@@ -39,9 +39,27 @@ const DestinationRule* Snapshot::DestinationRuleFor(absl::string_view host) cons
   return it == destination_rule_by_host_.end() ? nullptr : &destination_rules[it->second];
 }
 
+std::vector<const ServiceEntry*> Snapshot::ServiceEntriesFor(absl::string_view host) const {
+  std::vector<const ServiceEntry*> entries;
+  if (auto it = service_entries_by_host_.find(host); it != service_entries_by_host_.end()) {
+    for (size_t i : it->second) entries.push_back(&service_entries[i]);
+  }
+  return entries;
+}
+
+std::vector<const Workload*> Snapshot::WorkloadEntriesFor(absl::string_view app) const {
+  std::vector<const Workload*> entries;
+  if (auto it = workload_entries_by_app_.find(app); it != workload_entries_by_app_.end()) {
+    for (size_t i : it->second) entries.push_back(&workload_entries[i]);
+  }
+  return entries;
+}
+
 void Snapshot::BuildIndexes() {
   virtual_service_by_host_.clear();
   destination_rule_by_host_.clear();
+  service_entries_by_host_.clear();
+  workload_entries_by_app_.clear();
   for (size_t i = 0; i < virtual_services.size(); ++i) {
     for (const std::string& host : virtual_services[i].hosts) {
       virtual_service_by_host_.emplace(host, i);  // the first one wins
@@ -49,6 +67,17 @@ void Snapshot::BuildIndexes() {
   }
   for (size_t i = 0; i < destination_rules.size(); ++i) {
     destination_rule_by_host_.emplace(destination_rules[i].host, i);
+  }
+  for (size_t i = 0; i < service_entries.size(); ++i) {
+    for (const std::string& host : service_entries[i].hosts) {
+      std::vector<size_t>& entries = service_entries_by_host_[host];
+      if (entries.empty() || entries.back() != i) entries.push_back(i);  // a host listed twice
+    }
+  }
+  for (size_t i = 0; i < workload_entries.size(); ++i) {
+    if (auto app = workload_entries[i].labels.find("app"); app != workload_entries[i].labels.end()) {
+      workload_entries_by_app_[app->second].push_back(i);
+    }
   }
 }
 

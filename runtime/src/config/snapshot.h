@@ -33,6 +33,10 @@ struct Snapshot {
   const VirtualService* VirtualServiceFor(absl::string_view host) const;
   // The DestinationRule for `host`, or nullptr.
   const DestinationRule* DestinationRuleFor(absl::string_view host) const;
+  // The ServiceEntries that list `host`, in file order.
+  std::vector<const ServiceEntry*> ServiceEntriesFor(absl::string_view host) const;
+  // The WorkloadEntries whose `app` label is `app`, in file order.
+  std::vector<const Workload*> WorkloadEntriesFor(absl::string_view app) const;
 
   // Fills the host indexes; the loader calls it once the vectors are final.
   void BuildIndexes();
@@ -40,6 +44,8 @@ struct Snapshot {
  private:
   std::map<std::string, size_t, std::less<>> virtual_service_by_host_;
   std::map<std::string, size_t, std::less<>> destination_rule_by_host_;
+  std::map<std::string, std::vector<size_t>, std::less<>> service_entries_by_host_;
+  std::map<std::string, std::vector<size_t>, std::less<>> workload_entries_by_app_;
 };
 
 }  // namespace meshup::config

@@ -68,6 +68,13 @@ Fields::Fields(const YAML::Node& node, std::string path, const Document& doc)
     : node_(node), path_(std::move(path)), doc_(doc) {
   if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
     status_ = doc.Error(node, path_, absl::StrCat("expected a mapping, found ", TypeName(node)));
+    return;
+  }
+  if (!node.IsMap()) return;
+  entries_.reserve(node.size());
+  for (const auto& entry : node) {
+    entries_.push_back(
+        Entry{entry.first, entry.second, entry.first.IsScalar() ? &entry.first.Scalar() : nullptr});
   }
 }
 
@@ -76,35 +83,34 @@ std::string Fields::Path(absl::string_view key) const {
 }
 
 YAML::Node Fields::Get(absl::string_view key) {
-  read_.insert(std::string(key));
-  if (!valid() || !node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& entry : node_) {
-    if (entry.first.IsScalar() && entry.first.Scalar() == key) return entry.second;
+  const Entry* found = nullptr;
+  for (Entry& entry : entries_) {
+    if (entry.name == nullptr || *entry.name != key) continue;
+    entry.read = true;  // every entry of a key written twice
+    if (found == nullptr) found = &entry;
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return found != nullptr ? found->value : YAML::Node(YAML::NodeType::Undefined);
 }
 
 bool Fields::Has(absl::string_view key) const {
-  if (!valid() || !node_.IsMap()) return false;
-  for (const auto& entry : node_) {
-    if (entry.first.IsScalar() && entry.first.Scalar() == key) return true;
+  for (const Entry& entry : entries_) {
+    if (entry.name != nullptr && *entry.name == key) return true;
   }
   return false;
 }
 
 absl::Status Fields::CheckAllRead(std::initializer_list<absl::string_view> harmless) const {
   if (!valid()) return status_;
-  if (!node_.IsMap()) return absl::OkStatus();
-  for (const auto& entry : node_) {
-    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    if (read_.count(key)) continue;
+  for (const Entry& entry : entries_) {
+    if (entry.read) continue;
+    const std::string key = entry.name != nullptr ? *entry.name : "";
     bool is_harmless = false;
     for (absl::string_view h : harmless) is_harmless |= (h == key);
     if (is_harmless) {
-      doc_.Warn(entry.first, Path(key), "has no effect in MeshUp and is ignored");
+      doc_.Warn(entry.key, Path(key), "has no effect in MeshUp and is ignored");
       continue;
     }
-    return doc_.Error(entry.first, Path(key),
+    return doc_.Error(entry.key, Path(key),
                       "unknown or unsupported field (MeshUp refuses fields it does not "
                       "implement rather than ignore them)");
   }

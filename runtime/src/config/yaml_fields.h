@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -53,7 +52,8 @@ class Document {
 };
 
 // A YAML mapping whose keys are read one by one; CheckAllRead() refuses the
-// keys nobody read.
+// keys nobody read. The mapping is walked once, when the Fields is made; a
+// Get is then a scan of its few keys, with no copy of them.
 class Fields {
  public:
   // `node` must be a mapping (or null, read as empty); otherwise valid() is
@@ -75,11 +75,18 @@ class Fields {
   absl::Status CheckAllRead(std::initializer_list<absl::string_view> harmless = {}) const;
 
  private:
+  struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+    const std::string* name;  // the key's text (owned by `key`); null when not a scalar
+    bool read = false;
+  };
+
   YAML::Node node_;
   std::string path_;
   const Document& doc_;
   absl::Status status_;
-  std::set<std::string> read_;
+  std::vector<Entry> entries_;  // in the mapping's order
 };
 
 absl::StatusOr<std::string> ReadString(const YAML::Node& node, absl::string_view path,

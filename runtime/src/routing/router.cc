@@ -80,6 +80,44 @@ HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::s
   return subset;
 }
 
+// Whether two DestinationRules build the same HostState: every field that
+// MakeSubset and Rebuild read (the tls modes reach the EndpointInfos, which
+// are compared on their own).
+bool Same(const config::LoadBalancer& a, const config::LoadBalancer& b) {
+  return a.policy == b.policy && a.hash_header == b.hash_header;
+}
+bool Same(const config::ConnectionPool& a, const config::ConnectionPool& b) {
+  return a.max_requests == b.max_requests && a.connect_timeout == b.connect_timeout;
+}
+bool Same(const config::OutlierDetection& a, const config::OutlierDetection& b) {
+  return a.consecutive_errors == b.consecutive_errors &&
+         a.base_ejection_time == b.base_ejection_time &&
+         a.max_ejection_percent == b.max_ejection_percent;
+}
+bool Same(const config::TrafficPolicy& a, const config::TrafficPolicy& b);
+template <typename T>
+bool Same(const std::optional<T>& a, const std::optional<T>& b) {
+  return a.has_value() == b.has_value() && (!a.has_value() || Same(*a, *b));
+}
+bool Same(const config::TrafficPolicy& a, const config::TrafficPolicy& b) {
+  return Same(a.load_balancer, b.load_balancer) && Same(a.connection_pool, b.connection_pool) &&
+         Same(a.outlier_detection, b.outlier_detection) && a.tls_mode == b.tls_mode;
+}
+bool Same(const config::Subset& a, const config::Subset& b) {
+  return a.name == b.name && a.labels == b.labels && Same(a.traffic_policy, b.traffic_policy);
+}
+bool SameRule(const config::DestinationRule* a, const std::optional<config::DestinationRule>& b) {
+  if (a == nullptr || !b.has_value()) return a == nullptr && !b.has_value();
+  if (a->host != b->host || !Same(a->traffic_policy, b->traffic_policy) ||
+      a->subsets.size() != b->subsets.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a->subsets.size(); ++i) {
+    if (!Same(a->subsets[i], b->subsets[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const HostState::SubsetState* HostState::Find(absl::string_view subset) const {
@@ -104,9 +142,10 @@ Router::Router(config::ConfigSource& config, Registry* registry, MeshIdentity id
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [name, entry] : hosts_) entries.push_back(entry);
     }
+    // Only the hosts the new configuration changes are rebuilt.
     for (const auto& entry : entries) {
       std::lock_guard<std::mutex> lock(entry->mu_);
-      Rebuild(*entry, *snapshot);
+      Rebuild(*entry, *snapshot, /*keep_if_unchanged=*/true);
     }
   });
 }
@@ -149,7 +188,7 @@ std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
   return entry;
 }
 
-void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
+void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool keep_if_unchanged) {
   // The workloads of the host: registered ones, then the configuration's.
   std::vector<EndpointInfo> infos;
   for (const WorkloadRecord& record : entry.registered_) {
@@ -170,21 +209,25 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot) {
     infos.push_back(Info(record, workload.labels, workload.service_account,
                          workload.origin.namespace_name));
   };
-  for (const config::Workload& workload : snapshot.workload_entries) {
-    auto app = workload.labels.find("app");
-    if (app != workload.labels.end() && app->second == entry.host()) add_static(workload, 0);
+  // From the snapshot's indexes: a rebuild costs what the host has, not
+  // what the whole configuration has.
+  for (const config::Workload* workload : snapshot.WorkloadEntriesFor(entry.host())) {
+    add_static(*workload, 0);
   }
-  for (const config::ServiceEntry& service_entry : snapshot.service_entries) {
-    if (std::find(service_entry.hosts.begin(), service_entry.hosts.end(), entry.host()) ==
-        service_entry.hosts.end()) {
-      continue;
-    }
-    const uint32_t port = service_entry.ports.empty() ? 0 : service_entry.ports[0].number;
-    for (const config::Workload& endpoint : service_entry.endpoints) add_static(endpoint, port);
+  for (const config::ServiceEntry* service_entry : snapshot.ServiceEntriesFor(entry.host())) {
+    const uint32_t port = service_entry->ports.empty() ? 0 : service_entry->ports[0].number;
+    for (const config::Workload& endpoint : service_entry->endpoints) add_static(endpoint, port);
   }
 
   const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
   for (EndpointInfo& info : infos) info.tls = EndpointTlsPolicy(rule, info.labels);
+  if (keep_if_unchanged && infos == entry.built_from_endpoints_ &&
+      SameRule(rule, entry.built_from_rule_)) {
+    return;
+  }
+  entry.built_from_endpoints_ = infos;
+  entry.built_from_rule_.reset();
+  if (rule != nullptr) entry.built_from_rule_ = *rule;
 
   auto state = std::make_shared<HostState>();
   std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address;

@@ -105,6 +105,11 @@ class HostEntry {
   std::mutex mu_;
   std::vector<WorkloadRecord> registered_;                             // guarded by mu_
   std::map<std::string, std::shared_ptr<RoutedEndpoint>> by_address_;  // guarded by mu_
+  // What state_ was built from, so that a configuration swap that does not
+  // concern this host keeps it (and its balancers' and outlier detectors'
+  // state). Guarded by mu_.
+  std::vector<EndpointInfo> built_from_endpoints_;
+  std::optional<config::DestinationRule> built_from_rule_;
   std::unique_ptr<Registry::Watch> watch_;
 };
 
@@ -163,8 +168,9 @@ class Router {
   Clock& clock() { return clock_; }
 
  private:
-  // Requires entry.mu_ held.
-  void Rebuild(HostEntry& entry, const config::Snapshot& snapshot);
+  // Requires entry.mu_ held. With `keep_if_unchanged`, an entry whose
+  // endpoints and DestinationRule are those it was built from is kept.
+  void Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool keep_if_unchanged = false);
 
   config::ConfigSource& config_;
   Registry* const registry_;

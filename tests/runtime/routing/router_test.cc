@@ -208,6 +208,37 @@ TEST_F(RouterTest, AnEndpointKeepsItsStateAcrossAReload) {
   before->AddInFlight(-3);
 }
 
+TEST_F(RouterTest, ASwapRebuildsOnlyTheHostsItChanges) {
+  Load(kReviews);
+  std::shared_ptr<HostEntry> reviews = router_->Host("reviews");
+  std::shared_ptr<const HostState> before = reviews->state();
+
+  // Another host's configuration changes: reviews keeps its state.
+  std::ofstream(dir_ / "ratings.yaml")
+      << "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ratings}\n"
+         "spec: {address: 127.0.0.1, ports: {grpc: 9010}, labels: {app: ratings}}\n";
+  ASSERT_TRUE(config_->Reload().ok());
+  EXPECT_EQ(reviews->state(), before);
+
+  // Its DestinationRule changes: rebuilt, with the same Endpoint objects.
+  std::string changed = kReviews;
+  changed.replace(changed.find("  subsets:"), 0,
+                  "  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n");
+  std::ofstream(dir_ / "config.yaml") << changed;
+  ASSERT_TRUE(config_->Reload().ok());
+  std::shared_ptr<const HostState> after = reviews->state();
+  EXPECT_NE(after, before);
+  ASSERT_EQ(after->endpoints.size(), 3u);
+  EXPECT_EQ(after->endpoints[0], before->endpoints[0]);
+
+  // One of its endpoints changes: rebuilt.
+  changed.replace(changed.find("9003"), 4, "9004");
+  std::ofstream(dir_ / "config.yaml") << changed;
+  ASSERT_TRUE(config_->Reload().ok());
+  EXPECT_NE(reviews->state(), after);
+  EXPECT_EQ(reviews->state()->endpoints[2]->address(), "127.0.0.1:9004");
+}
+
 TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
   Load(kReviews);
   CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());

@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "call/grpc_handover.h"  // first: how gRPC serializes Message
+
 #include "absl/time/clock.h"
 #include "call/client_call_state.h"
 #include "call/grpc_status.h"
@@ -12,6 +14,7 @@
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/streams.h"
+#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -54,6 +57,9 @@ class GrpcClientStream final : public ClientStream {
     }
     started_ = true;
     grpc::ClientContext* context = &call_.context();
+    // The stream runs on the caller's thread; gRPC's inline code that runs
+    // it reads what gRPC's threads wrote (see util/tsan.h).
+    GrpcCode in_grpc;
     switch (method.kind) {
       case RpcKind::kServerStreaming:
         reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(*target, rpc_method_,
@@ -77,19 +83,26 @@ class GrpcClientStream final : public ClientStream {
       call_.context().TryCancel();
       call_.EndAttempt(absl::CancelledError("the stream was dropped before Finish()"));
     }
+    GrpcCode in_grpc;  // gRPC's inline code tears the stream down
+    reader_.reset();
+    writer_.reset();
+    reader_writer_.reset();
   }
 
   bool Read(Message* message) override {
+    GrpcCode in_grpc;
     if (reader_) return reader_->Read(message);
     if (reader_writer_) return reader_writer_->Read(message);
     return false;
   }
   bool Write(const Message& message) override {
+    GrpcCode in_grpc;
     if (writer_) return writer_->Write(message);
     if (reader_writer_) return reader_writer_->Write(message);
     return false;
   }
   bool WritesDone() override {
+    GrpcCode in_grpc;
     if (writer_) return writer_->WritesDone();
     if (reader_writer_) return reader_writer_->WritesDone();
     return false;
@@ -98,9 +111,12 @@ class GrpcClientStream final : public ClientStream {
     if (!status_.ok() || finished_) return status_;
     finished_ = true;
     grpc::Status status;
-    if (reader_) status = reader_->Finish();
-    if (writer_) status = writer_->Finish();
-    if (reader_writer_) status = reader_writer_->Finish();
+    {
+      GrpcCode in_grpc;
+      if (reader_) status = reader_->Finish();
+      if (writer_) status = writer_->Finish();
+      if (reader_writer_) status = reader_writer_->Finish();
+    }
     status_ = ToAbslStatus(status);
     call_.EndAttempt(status_);
     return status_;

@@ -47,8 +47,8 @@ class MirroredCall {
     }
     for (const auto& [name, value] : options.headers) call->context_->AddMetadata(name, value);
     grpc::Channel* channel = call->attempt_.endpoint->channel();
-    HandOffToGrpc(call);
     HandOffToGrpc(call->response_.get());
+    HandOffToGrpc(call);
     GrpcCode in_grpc;
     grpc::internal::CallbackUnaryCall<Message, Message>(
         channel, call->rpc_method_, call->context_.get(), call->request_.get(),
@@ -139,8 +139,8 @@ class AsyncUnaryCall {
     absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
     if (!channel.ok()) return OnAttemptDone(channel.status());
     grpc::ClientContext* context = &call_.context();
-    HandOffToGrpc(this);
     HandOffToGrpc(response_);
+    HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
     GrpcCode in_grpc;
     grpc::internal::CallbackUnaryCall<Message, Message>(
         *channel, rpc_method_, context, request_.get(), response_, [this](grpc::Status status) {

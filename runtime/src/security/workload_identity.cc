@@ -134,9 +134,13 @@ std::shared_ptr<grpc::ChannelCredentials> WorkloadIdentity::ChannelCredentials(
   // Workload certificates name SPIFFE IDs, not host names: the verifier
   // checks the ID instead of the host.
   options.set_check_call_host(false);
-  options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<SpiffeVerifier>(expected,
-                                                                              id_.trust_domain));
+  std::shared_ptr<grpc::experimental::CertificateVerifier> verifier;
+  {
+    GrpcCode in_grpc;  // Create() reads the verifier after its hand-off
+    verifier = grpc::experimental::ExternalCertificateVerifier::Create<SpiffeVerifier>(
+        expected, id_.trust_domain);
+  }
+  options.set_certificate_verifier(std::move(verifier));
   return grpc::experimental::TlsCredentials(options);
 }
 

@@ -8,15 +8,17 @@
 // TakeOverFromGrpc(&state) first; this tells TSan exactly what gRPC
 // guarantees, for that state only. Both compile to nothing without TSan.
 //
-// The annotations cannot cover what gRPC's header-inline code (compiled into
-// MeshUp's objects, so instrumented) does on its threads before the callback
-// runs: it moves the callback out of the call, runs interceptors, reads the
-// ClientContext. A thread that calls into gRPC to start a call or an alarm
-// therefore does so inside a GrpcCode scope: TSan ignores the thread's
-// memory accesses there, as it never sees those of the rest of gRPC, and
-// memory allocated in the scope (the ClientContext, the callback's
-// captures) starts with no recorded access. Hand off before the scope;
-// MeshUp's own state is not touched inside it.
+// The pair cannot cover gRPC's header-inline code (compiled into MeshUp's
+// objects, so instrumented, unlike the rest of gRPC): on gRPC's threads it
+// runs before the callback can take over (it moves the callback out of the
+// call, runs interceptors, reads the ClientContext, parses the response),
+// and a thread blocked in a gRPC call reads through it what gRPC's threads
+// wrote. So MeshUp calls into gRPC (starting a call or an alarm, a blocking
+// call, a stream's operations) inside a GrpcCode scope: TSan ignores the
+// thread's memory accesses there, as it never sees those of the rest of
+// gRPC, and memory allocated in the scope (a ClientContext, a callback's
+// captures) starts with no recorded access. Hand off before the scope, and
+// keep MeshUp's own work out of it: what runs inside goes unchecked.
 #ifndef MESHUP_SRC_UTIL_TSAN_H_
 #define MESHUP_SRC_UTIL_TSAN_H_
 

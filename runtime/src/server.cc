@@ -18,6 +18,7 @@
 #include "security/peer_authentication.h"
 #include "server_impl.h"
 #include "service_access.h"
+#include "util/tsan.h"
 
 namespace meshup {
 namespace {
@@ -54,6 +55,13 @@ std::string ListenAddress(const std::string& host, int port) {
   return absl::StrCat(
       host.find(':') != std::string::npos && host[0] != '[' ? absl::StrCat("[", host, "]") : host,
       ":", port);
+}
+
+// Once gRPC's server has stopped, no handler runs any more: what they did
+// happened before, and the services are the caller's again.
+void TakeBackServices(const Server::Impl& impl) {
+  std::lock_guard<std::mutex> lock(impl.mu);
+  for (const Service* service : impl.services) internal::TakeOverFromGrpc(service);
 }
 
 }  // namespace
@@ -174,6 +182,7 @@ void Server::Shutdown(absl::Duration grace) {
     absl::SleepFor(impl_->options.drain_delay);
   }
   server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  TakeBackServices(*impl_);
 }
 
 void Server::Wait() {
@@ -184,6 +193,7 @@ void Server::Wait() {
     server = impl_->grpc_server.get();
   }
   server->Wait();
+  TakeBackServices(*impl_);
 }
 
 int Server::port() const {

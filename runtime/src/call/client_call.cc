@@ -7,6 +7,8 @@
 #include <memory>
 #include <utility>
 
+#include "call/grpc_handover.h"  // first: how gRPC serializes Message
+
 #include "absl/time/clock.h"
 #include "call/client_call_state.h"
 #include "call/grpc_status.h"
@@ -41,12 +43,19 @@ class MirroredCall {
     if (!attempt.ok()) return;
     auto* call = new MirroredCall(method, request, response_prototype, *std::move(attempt));
     if (origin.deadline != absl::InfiniteFuture()) {
-      call->context_.set_deadline(absl::ToChronoTime(origin.deadline));
+      call->context_->set_deadline(absl::ToChronoTime(origin.deadline));
     }
-    for (const auto& [name, value] : options.headers) call->context_.AddMetadata(name, value);
+    for (const auto& [name, value] : options.headers) call->context_->AddMetadata(name, value);
+    grpc::Channel* channel = call->attempt_.endpoint->channel();
+    HandOffToGrpc(call->response_.get());
+    HandOffToGrpc(call);
+    GrpcCode in_grpc;
     grpc::internal::CallbackUnaryCall<Message, Message>(
-        call->attempt_.endpoint->channel(), call->rpc_method_, &call->context_,
-        call->request_.get(), call->response_.get(), [call](grpc::Status) { delete call; });
+        channel, call->rpc_method_, call->context_.get(), call->request_.get(),
+        call->response_.get(), [call](grpc::Status) {
+          TakeOverFromGrpc(call);
+          delete call;
+        });
   }
 
  private:
@@ -60,7 +69,7 @@ class MirroredCall {
   }
 
   const grpc::internal::RpcMethod rpc_method_;
-  grpc::ClientContext context_;
+  const std::unique_ptr<grpc::ClientContext> context_ = NewClientContext();
   std::unique_ptr<Message> request_;
   std::unique_ptr<Message> response_;
   Attempt attempt_;  // keeps the endpoint and its channel alive
@@ -72,6 +81,19 @@ void MaybeMirror(const ClientCallState& call, const MethodInfo& method, const Ca
   if (call.router() != nullptr && call.plan().mirror_host != nullptr) {
     MirroredCall::Start(*call.router(), call.plan(), method, options, request, response_prototype);
   }
+}
+
+// One attempt of a blocking call, on the caller's thread.
+absl::Status BlockingAttempt(grpc::Channel* channel, const grpc::internal::RpcMethod& rpc_method,
+                             grpc::ClientContext& context, const Message& request,
+                             Message* response) {
+  grpc::Status status;
+  {
+    GrpcCode in_grpc;
+    status = grpc::internal::BlockingUnaryCall<Message, Message>(channel, rpc_method, &context,
+                                                                 request, response);
+  }
+  return ToAbslStatus(status);
 }
 
 // The time left before `deadline`, for waiting out an injected delay.
@@ -116,10 +138,12 @@ class AsyncUnaryCall {
     response_->Clear();
     absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
     if (!channel.ok()) return OnAttemptDone(channel.status());
-    HandOffToGrpc(this);
+    grpc::ClientContext* context = &call_.context();
+    HandOffToGrpc(response_);
+    HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
+    GrpcCode in_grpc;
     grpc::internal::CallbackUnaryCall<Message, Message>(
-        *channel, rpc_method_, &call_.context(), request_.get(), response_,
-        [this](grpc::Status status) {
+        *channel, rpc_method_, context, request_.get(), response_, [this](grpc::Status status) {
           TakeOverFromGrpc(this);
           OnAttemptDone(ToAbslStatus(status));
         });
@@ -133,8 +157,11 @@ class AsyncUnaryCall {
 
   void After(absl::Duration wait, std::function<void()> then) {
     alarm_ = std::make_unique<grpc::Alarm>();
+    grpc::Alarm& alarm = *alarm_;
+    const auto deadline = absl::ToChronoTime(absl::Now() + wait);
     HandOffToGrpc(this);
-    alarm_->Set(absl::ToChronoTime(absl::Now() + wait), [this, then = std::move(then)](bool) {
+    GrpcCode in_grpc;
+    alarm.Set(deadline, [this, then = std::move(then)](bool) {
       TakeOverFromGrpc(this);
       then();
     });
@@ -180,10 +207,9 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   while (true) {
     response->Clear();
     absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
-    absl::Status status = target.ok()
-                              ? ToAbslStatus(grpc::internal::BlockingUnaryCall<Message, Message>(
-                                    *target, rpc_method, &call.context(), request, response))
-                              : target.status();
+    absl::Status status = target.ok() ? BlockingAttempt(*target, rpc_method, call.context(),
+                                                        request, response)
+                                      : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
     if (!backoff) {
       call.SetMessageSizes(request.ByteSizeLong(), status.ok() ? response->ByteSizeLong() : 0);

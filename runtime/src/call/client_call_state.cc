@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/attempt_policy.h"
+#include "call/grpc_handover.h"
 #include "names.h"
 #include "security/transport.h"
 
@@ -169,7 +170,7 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
     return unusable;
   }
   attempt_.endpoint->AddInFlight(1);
-  context_ = std::make_unique<grpc::ClientContext>();
+  context_ = NewClientContext();
   attempt_deadline_ =
       AttemptDeadline(now, plan_.deadline, RetryPolicy{0, plan_.per_try_timeout, {}});
   if (attempt_deadline_ != absl::InfiniteFuture()) {

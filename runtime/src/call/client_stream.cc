@@ -5,6 +5,8 @@
 #include <memory>
 #include <utility>
 
+#include "call/grpc_handover.h"  // first: how gRPC serializes Message
+
 #include "absl/time/clock.h"
 #include "call/client_call_state.h"
 #include "call/grpc_status.h"
@@ -13,6 +15,7 @@
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/streams.h"
+#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -56,9 +59,12 @@ class GrpcClientStream final : public ClientStream {
     }
     started_ = true;
     grpc::ClientContext* context = &call_.context();
+    if (method.kind == RpcKind::kServerStreaming) request_bytes_ = request->ByteSizeLong();
+    // The stream runs on the caller's thread; gRPC's inline code that runs
+    // it reads what gRPC's threads wrote (see util/tsan.h).
+    GrpcCode in_grpc;
     switch (method.kind) {
       case RpcKind::kServerStreaming:
-        request_bytes_ = request->ByteSizeLong();
         reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(*target, rpc_method_,
                                                                            context, *request));
         break;
@@ -81,23 +87,36 @@ class GrpcClientStream final : public ClientStream {
       call_.SetMessageSizes(request_bytes_, response_bytes_);
       call_.EndAttempt(absl::CancelledError("the stream was dropped before Finish()"));
     }
+    GrpcCode in_grpc;  // gRPC's inline code tears the stream down
+    reader_.reset();
+    writer_.reset();
+    reader_writer_.reset();
   }
 
   bool Read(Message* message) override {
-    const bool read = reader_         ? reader_->Read(message)
-                      : reader_writer_ ? reader_writer_->Read(message)
-                                       : false;
+    bool read = false;
+    {
+      GrpcCode in_grpc;
+      read = reader_         ? reader_->Read(message)
+             : reader_writer_ ? reader_writer_->Read(message)
+                              : false;
+    }
     if (read) response_bytes_ += message->ByteSizeLong();
     return read;
   }
   bool Write(const Message& message) override {
-    const bool written = writer_         ? writer_->Write(message)
-                         : reader_writer_ ? reader_writer_->Write(message)
-                                          : false;
+    bool written = false;
+    {
+      GrpcCode in_grpc;
+      written = writer_         ? writer_->Write(message)
+                : reader_writer_ ? reader_writer_->Write(message)
+                                 : false;
+    }
     if (written) request_bytes_ += message.ByteSizeLong();
     return written;
   }
   bool WritesDone() override {
+    GrpcCode in_grpc;
     if (writer_) return writer_->WritesDone();
     if (reader_writer_) return reader_writer_->WritesDone();
     return false;
@@ -106,9 +125,12 @@ class GrpcClientStream final : public ClientStream {
     if (!status_.ok() || finished_) return status_;
     finished_ = true;
     grpc::Status status;
-    if (reader_) status = reader_->Finish();
-    if (writer_) status = writer_->Finish();
-    if (reader_writer_) status = reader_writer_->Finish();
+    {
+      GrpcCode in_grpc;
+      if (reader_) status = reader_->Finish();
+      if (writer_) status = writer_->Finish();
+      if (reader_writer_) status = reader_writer_->Finish();
+    }
     status_ = ToAbslStatus(status);
     if (writer_ && status_.ok()) response_bytes_ += response_->ByteSizeLong();
     call_.SetMessageSizes(request_bytes_, response_bytes_);

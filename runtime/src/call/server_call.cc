@@ -18,6 +18,7 @@
 #include "service_access.h"
 #include "telemetry/telemetry.h"
 #include "telemetry/trace_context.h"
+#include "util/tsan.h"
 
 namespace meshup {
 
@@ -202,6 +203,9 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
     telemetry->Report(DestinationSeries(*telemetry, *runtime, peer_header, context.peer_identity()),
                       record);
   }
+  // To whoever stops the server: once gRPC's Shutdown() or Wait() returns,
+  // the service is theirs to destroy.
+  HandOffToGrpc(&service);
   return ToGrpcStatus(status);
 }
 

@@ -1,7 +1,9 @@
 #include "loop/directory_watcher.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -12,8 +14,17 @@
 namespace meshup::internal {
 
 std::string DirectoryFingerprint(const std::string& directory) {
-  DIR* dir = opendir(directory.c_str());
-  if (dir == nullptr) return "";
+  // open() + fdopendir() rather than opendir(): libuv closes descriptors with
+  // a raw system call, so ThreadSanitizer, which sees no opendir() either,
+  // would take the closedir() below for a race with the descriptor's last
+  // user on a loop thread.
+  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return "";
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    close(fd);
+    return "";
+  }
   std::vector<std::string> entries;
   while (dirent* entry = readdir(dir)) {
     const std::string name = entry->d_name;

@@ -25,38 +25,44 @@ constexpr unsigned int kRefreshSeconds = 1;
 // Accepts a server only when its certificate's URI SANs include the
 // expected SPIFFE ID (or, with an empty expectation, an ID of the trust
 // domain). gRPC has verified the chain against root.pem before.
+//
+// gRPC owns it: it calls Verify() on its handshake threads, and destroys it
+// on whichever thread releases the credentials last.
 class SpiffeVerifier final : public grpc::experimental::ExternalCertificateVerifier {
  public:
   SpiffeVerifier(std::string expected, std::string trust_domain)
       : expected_(std::move(expected)), trust_domain_prefix_("spiffe://" + trust_domain + "/") {
-    HandOffToGrpc(this);  // gRPC calls Verify() on its own threads
+    HandOffToGrpc(this);
   }
+  ~SpiffeVerifier() override { TakeOverFromGrpc(this); }
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
     TakeOverFromGrpc(this);
+    *sync_status = Check(*request);
+    HandOffToGrpc(this);  // to the next Verify() and to the destructor
+    return true;          // decided synchronously
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  grpc::Status Check(const grpc::experimental::TlsCustomVerificationCheckRequest& request) const {
     std::vector<std::string> presented;
-    for (const grpc::string_ref& uri : request->uri_names()) {
+    for (const grpc::string_ref& uri : request.uri_names()) {
       presented.emplace_back(uri.data(), uri.size());
       const bool matches = expected_.empty()
                                ? absl::StartsWith(presented.back(), trust_domain_prefix_)
                                : presented.back() == expected_;
-      if (matches) {
-        *sync_status = grpc::Status::OK;
-        return true;
-      }
+      if (matches) return grpc::Status::OK;
     }
-    *sync_status = grpc::Status(
+    return grpc::Status(
         grpc::StatusCode::UNAUTHENTICATED,
         absl::StrCat("the server presented ",
                      presented.empty() ? "no SPIFFE ID" : absl::StrJoin(presented, ", "),
                      "; expected ",
                      expected_.empty() ? absl::StrCat(trust_domain_prefix_, "...") : expected_));
-    return true;  // decided synchronously
   }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
 
- private:
   const std::string expected_;
   const std::string trust_domain_prefix_;
 };
@@ -128,9 +134,13 @@ std::shared_ptr<grpc::ChannelCredentials> WorkloadIdentity::ChannelCredentials(
   // Workload certificates name SPIFFE IDs, not host names: the verifier
   // checks the ID instead of the host.
   options.set_check_call_host(false);
-  options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<SpiffeVerifier>(expected,
-                                                                              id_.trust_domain));
+  std::shared_ptr<grpc::experimental::CertificateVerifier> verifier;
+  {
+    GrpcCode in_grpc;  // Create() reads the verifier after its hand-off
+    verifier = grpc::experimental::ExternalCertificateVerifier::Create<SpiffeVerifier>(
+        expected, id_.trust_domain);
+  }
+  options.set_certificate_verifier(std::move(verifier));
   return grpc::experimental::TlsCredentials(options);
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -122,6 +123,8 @@ absl::StatusOr<int> Server::Start() {
   grpc::ServerBuilder builder;
   // Two servers must not share a port: the second one's Start() fails.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              std::max(1, impl_->options.idle_handler_threads));
   int bound_port = 0;
   int plaintext_port = 0;
   builder.AddListeningPort(address,

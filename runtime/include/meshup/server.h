@@ -34,6 +34,12 @@ struct ServerOptions {
   std::string advertise_address;
   // How long a registered server keeps serving after deregistering.
   absl::Duration drain_delay = absl::Milliseconds(500);
+  // How many handler threads stay waiting for calls once they finished one
+  // (gRPC's sync-server MAX_POLLERS, 2 by default in gRPC). A call that finds
+  // none waiting still gets a thread, which gRPC starts for it and ends
+  // after; under concurrent load, keeping threads saves that churn (one
+  // thread created and joined every few calls with gRPC's default).
+  int idle_handler_threads = 64;
 };
 
 class Server {

@@ -116,16 +116,33 @@ struct LoadBalancer {
   std::string hash_header;  // with kConsistentHash: consistentHash.httpHeaderName
 };
 
+// Equal policies route alike. Each operator== compares every field of its
+// type: the router rebuilds a host only when these differ, so a new field
+// goes into its type's comparison too.
+inline bool operator==(const LoadBalancer& a, const LoadBalancer& b) {
+  return a.policy == b.policy && a.hash_header == b.hash_header;
+}
+
 struct ConnectionPool {
   int max_requests = 0;  // http.http2MaxRequests; 0: unlimited
   absl::Duration connect_timeout = absl::ZeroDuration();
 };
+
+inline bool operator==(const ConnectionPool& a, const ConnectionPool& b) {
+  return a.max_requests == b.max_requests && a.connect_timeout == b.connect_timeout;
+}
 
 struct OutlierDetection {
   int consecutive_errors = 5;
   absl::Duration base_ejection_time = absl::Seconds(30);
   int max_ejection_percent = 10;
 };
+
+inline bool operator==(const OutlierDetection& a, const OutlierDetection& b) {
+  return a.consecutive_errors == b.consecutive_errors &&
+         a.base_ejection_time == b.base_ejection_time &&
+         a.max_ejection_percent == b.max_ejection_percent;
+}
 
 enum class TlsMode { kUnset, kDisable, kIstioMutual, kMutual, kSimple };
 
@@ -136,11 +153,20 @@ struct TrafficPolicy {
   TlsMode tls_mode = TlsMode::kUnset;
 };
 
+inline bool operator==(const TrafficPolicy& a, const TrafficPolicy& b) {
+  return a.load_balancer == b.load_balancer && a.connection_pool == b.connection_pool &&
+         a.outlier_detection == b.outlier_detection && a.tls_mode == b.tls_mode;
+}
+
 struct Subset {
   std::string name;
   std::map<std::string, std::string> labels;
   std::optional<TrafficPolicy> traffic_policy;
 };
+
+inline bool operator==(const Subset& a, const Subset& b) {
+  return a.name == b.name && a.labels == b.labels && a.traffic_policy == b.traffic_policy;
+}
 
 struct DestinationRule {
   Origin origin;

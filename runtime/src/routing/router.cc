@@ -80,42 +80,13 @@ HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::s
   return subset;
 }
 
-// Whether two DestinationRules build the same HostState: every field that
-// MakeSubset and Rebuild read (the tls modes reach the EndpointInfos, which
-// are compared on their own).
-bool Same(const config::LoadBalancer& a, const config::LoadBalancer& b) {
-  return a.policy == b.policy && a.hash_header == b.hash_header;
-}
-bool Same(const config::ConnectionPool& a, const config::ConnectionPool& b) {
-  return a.max_requests == b.max_requests && a.connect_timeout == b.connect_timeout;
-}
-bool Same(const config::OutlierDetection& a, const config::OutlierDetection& b) {
-  return a.consecutive_errors == b.consecutive_errors &&
-         a.base_ejection_time == b.base_ejection_time &&
-         a.max_ejection_percent == b.max_ejection_percent;
-}
-bool Same(const config::TrafficPolicy& a, const config::TrafficPolicy& b);
-template <typename T>
-bool Same(const std::optional<T>& a, const std::optional<T>& b) {
-  return a.has_value() == b.has_value() && (!a.has_value() || Same(*a, *b));
-}
-bool Same(const config::TrafficPolicy& a, const config::TrafficPolicy& b) {
-  return Same(a.load_balancer, b.load_balancer) && Same(a.connection_pool, b.connection_pool) &&
-         Same(a.outlier_detection, b.outlier_detection) && a.tls_mode == b.tls_mode;
-}
-bool Same(const config::Subset& a, const config::Subset& b) {
-  return a.name == b.name && a.labels == b.labels && Same(a.traffic_policy, b.traffic_policy);
-}
+// Whether two DestinationRules build the same HostState (the tls modes
+// reach the EndpointInfos, which are compared on their own; the origin
+// does not matter).
 bool SameRule(const config::DestinationRule* a, const std::optional<config::DestinationRule>& b) {
   if (a == nullptr || !b.has_value()) return a == nullptr && !b.has_value();
-  if (a->host != b->host || !Same(a->traffic_policy, b->traffic_policy) ||
-      a->subsets.size() != b->subsets.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a->subsets.size(); ++i) {
-    if (!Same(a->subsets[i], b->subsets[i])) return false;
-  }
-  return true;
+  return a->host == b->host && a->traffic_policy == b->traffic_policy &&
+         a->subsets == b->subsets;
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 #         Every test runs; a test listed in scripts/tsan-pending.txt (none
 #         at present, each with the report that keeps it out) is left out,
 #         and MESHUP_TSAN_ALL=1 runs those too.
-# Both passes fail on any sanitizer report (TSan exits 66, ASan aborts).
+# Both passes fail on any sanitizer report (TSan exits 66, ASan aborts);
+# scripts/lsan.supp names the third-party leaks the ASan pass ignores.
 # The fuzz tests are left out: they need clang, and the normal test pass
 # runs them (scripts/fuzz.sh, with ASan + UBSan of their own).
 set -euo pipefail
@@ -22,6 +23,9 @@ if [ ! -f "build-$preset/CMakeCache.txt" ]; then
 fi
 cmake --build "build-$preset" -j "$(nproc)"
 exclude='^fuzz_'
+if [ "$preset" = asan ]; then
+  export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp ${LSAN_OPTIONS:-}"
+fi
 if [ "$preset" = tsan ]; then
   export TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
   if [ "${MESHUP_TSAN_ALL:-0}" != 1 ] && [ -s scripts/tsan-pending.txt ]; then

@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
   meshup::bench::LoadOptions options;
   app.add_option("--mode", mode, "grpc | grpc-tls | mesh")
       ->check(CLI::IsMember({"grpc", "grpc-tls", "mesh"}));
-  app.add_option("--target", target, "host:port, or (mesh) a service of the mesh")->required();
+  app.add_option("--target", target,
+                 "host:port (grpc: several, comma-separated, balanced round robin), or (mesh) a "
+                 "service of the mesh")
+      ->required();
   app.add_option("--tls-dir", tls_dir, "grpc-tls: cert.pem, key.pem, root.pem");
   app.add_option("--tls-name", tls_name, "grpc-tls: the name the server certificate must have");
   app.add_option("--service", service, "mesh: the client workload's service");
@@ -167,6 +170,12 @@ int main(int argc, char** argv) {
       ssl.pem_cert_chain = files->cert;
       credentials = grpc::SslCredentials(ssl);
       args.SetSslTargetNameOverride(tls_name);
+    }
+    // Several replicas: one channel over all of them, balanced round robin,
+    // as a plain gRPC client of a replicated service would be.
+    if (target.find(',') != std::string::npos) {
+      target = absl::StrCat("ipv4:", target);
+      args.SetLoadBalancingPolicyName("round_robin");
     }
     std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(target, credentials, args);
     std::unique_ptr<meshup_bench::plain::EchoService::Stub> stub =

@@ -313,17 +313,27 @@ absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
   RunProcesses processes;
 
   std::vector<std::string> client = {absl::StrCat(environment.bin_dir, "/meshup_loadgen")};
+  const std::string& tls = environment.localhost_tls;
+  // Every arm serves from the same number of replicas, one process each
+  // (as many as the mesh arms' subsets hold), so that the arms differ in
+  // what carries the calls, not in how many processes share the machine.
+  const int replicas = Replicas(environment);
   if (arm.id == "grpc" || arm.id == "grpc-tls") {
-    const bool tls = arm.id == "grpc-tls";
-    std::vector<std::string> args = {"--mode", tls ? "grpc-tls" : "grpc"};
-    if (tls) args.insert(args.end(), {"--tls-dir", environment.localhost_tls});
-    absl::StatusOr<std::pair<Process, int>> server =
-        StartServer(environment, run_dir, "server", args);
-    if (!server.ok()) return server.status();
-    processes.Add(std::move(server->first));
-    client.insert(client.end(), {"--mode", tls ? "grpc-tls" : "grpc", "--target",
-                                 absl::StrCat("127.0.0.1:", server->second)});
-    if (tls) client.insert(client.end(), {"--tls-dir", environment.localhost_tls});
+    const bool secure = arm.id == "grpc-tls";
+    std::vector<std::string> args = {"--mode", secure ? "grpc-tls" : "grpc"};
+    if (secure) args.insert(args.end(), {"--tls-dir", tls});
+    std::vector<std::string> targets;
+    for (int i = 1; i <= replicas; ++i) {
+      absl::StatusOr<std::pair<Process, int>> server =
+          StartServer(environment, run_dir, absl::StrCat("server #", i), args);
+      if (!server.ok()) return server.status();
+      processes.Add(std::move(server->first));
+      targets.push_back(absl::StrCat("127.0.0.1:", server->second));
+    }
+    // One channel over every replica, balanced round robin by gRPC.
+    client.insert(client.end(), {"--mode", secure ? "grpc-tls" : "grpc", "--target",
+                                 absl::StrJoin(targets, ",")});
+    if (secure) client.insert(client.end(), {"--tls-dir", tls});
   } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls") {
     const bool mtls = arm.id == "mesh-mtls";
     const std::string config = mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
@@ -345,26 +355,32 @@ absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
                                  "--registry-dir", registry});
     if (mtls) client.insert(client.end(), {"--identity-dir", environment.client_identity});
   } else if (arm.id == "nginx") {
-    absl::StatusOr<std::pair<Process, int>> server =
-        StartServer(environment, run_dir, "server", {"--mode", "grpc"});
-    if (!server.ok()) return server.status();
-    processes.Add(std::move(server->first));
-    const std::string& tls = environment.localhost_tls;
-    const int inbound = testing::FreePort();
-    absl::StatusOr<Process> inbound_sidecar = StartNginx(
-        environment, run_dir, "nginx-inbound", "sidecar (server side)", inbound,
-        absl::StrCat("  upstream app { server 127.0.0.1:", server->second, "; keepalive 64; }\n",
-                     "  server {\n    listen 127.0.0.1:", inbound, " ssl http2;\n",
-                     "    ssl_certificate ", tls, "/cert.pem;\n    ssl_certificate_key ", tls,
-                     "/key.pem;\n    ssl_client_certificate ", tls, "/root.pem;\n",
-                     "    ssl_verify_client on;\n",
-                     "    location / { grpc_pass grpc://app; }\n  }\n"));
-    if (!inbound_sidecar.ok()) return inbound_sidecar.status();
-    processes.Add(*std::move(inbound_sidecar));
+    // Each replica behind its own server-side sidecar, as a sidecar mesh
+    // deploys them; the client's sidecar balances over the replicas' sidecars.
+    std::vector<std::string> upstreams;
+    for (int i = 1; i <= replicas; ++i) {
+      absl::StatusOr<std::pair<Process, int>> server =
+          StartServer(environment, run_dir, absl::StrCat("server #", i), {"--mode", "grpc"});
+      if (!server.ok()) return server.status();
+      processes.Add(std::move(server->first));
+      const int inbound = testing::FreePort();
+      absl::StatusOr<Process> inbound_sidecar = StartNginx(
+          environment, run_dir, absl::StrCat("nginx-inbound-", i),
+          absl::StrCat("sidecar (server side) #", i), inbound,
+          absl::StrCat("  upstream app { server 127.0.0.1:", server->second, "; keepalive 64; }\n",
+                       "  server {\n    listen 127.0.0.1:", inbound, " ssl http2;\n",
+                       "    ssl_certificate ", tls, "/cert.pem;\n    ssl_certificate_key ", tls,
+                       "/key.pem;\n    ssl_client_certificate ", tls, "/root.pem;\n",
+                       "    ssl_verify_client on;\n",
+                       "    location / { grpc_pass grpc://app; }\n  }\n"));
+      if (!inbound_sidecar.ok()) return inbound_sidecar.status();
+      processes.Add(*std::move(inbound_sidecar));
+      upstreams.push_back(absl::StrCat("server 127.0.0.1:", inbound, ";"));
+    }
     const int outbound = testing::FreePort();
     absl::StatusOr<Process> outbound_sidecar = StartNginx(
         environment, run_dir, "nginx-outbound", "sidecar (client side)", outbound,
-        absl::StrCat("  upstream remote { server 127.0.0.1:", inbound, "; keepalive 64; }\n",
+        absl::StrCat("  upstream remote { ", absl::StrJoin(upstreams, " "), " keepalive 64; }\n",
                      "  server {\n    listen 127.0.0.1:", outbound, " http2;\n",
                      "    location / {\n      grpc_pass grpcs://remote;\n",
                      "      grpc_ssl_certificate ", tls, "/cert.pem;\n",

@@ -4,7 +4,9 @@
 // the ends of the measured window and their peak memory at the end, then
 // stop everything. Every process is stopped and reaped, also on failure.
 //
-//   grpc            plain gRPC client -> plain gRPC server, insecure
+// Every arm serves from the same number of replicas, one process each.
+//
+//   grpc            plain gRPC client (round robin) -> plain gRPC servers, insecure
 //   grpc-tls        the same over TLS with client certificates (one CA)
 //   mesh-plaintext  MeshUp client -> MeshUp servers, PeerAuthentication and
 //                   DestinationRule tls DISABLE; otherwise as mesh-mtls
@@ -12,8 +14,9 @@
 //                   VirtualService match, a 50/50 split over subsets v1 and
 //                   v2, P2C (LEAST_REQUEST) over each subset's endpoints,
 //                   retries, metrics on both sides, trace propagation
-//   nginx           plain gRPC client -> nginx (grpc_pass) -> mTLS -> nginx
-//                   -> plain gRPC server: a sidecar pair
+//   nginx           plain gRPC client -> nginx (grpc_pass, round robin) ->
+//                   mTLS -> nginx -> plain gRPC server: a sidecar pair per
+//                   replica, the client's sidecar shared
 #ifndef MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
 #define MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
 
@@ -40,7 +43,7 @@ struct Environment {
   std::string work_dir;  // a fresh temporary directory
   std::string nginx = "/usr/sbin/nginx";
   int nginx_workers = 1;
-  int endpoints_per_subset = 2;
+  int endpoints_per_subset = 2;  // every arm serves from 2 x this many replicas
   // Filled by PrepareEnvironment():
   std::string server_identity;  // SPIFFE workload identities (meshup ca)
   std::string client_identity;
@@ -48,6 +51,9 @@ struct Environment {
   std::string mesh_mtls_config;
   std::string mesh_plaintext_config;
 };
+
+// The server processes of every arm: the mesh arms' two subsets' worth.
+inline int Replicas(const Environment& environment) { return 2 * environment.endpoints_per_subset; }
 
 // Makes the CA, the identities and the configuration directories.
 absl::Status PrepareEnvironment(Environment& environment);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -24,13 +25,23 @@ double MedianOf(const std::vector<ArmRun>& runs, F field) {
   return Median(values);
 }
 
+// "sidecar (server side) #3 worker" -> "sidecar (server side) worker": the
+// replicas of one role, whose largest peak memory is shown.
+std::string RoleOfReplicas(absl::string_view role) {
+  const size_t hash = role.find(" #");
+  if (hash == absl::string_view::npos) return std::string(role);
+  size_t end = hash + 2;
+  while (end < role.size() && absl::ascii_isdigit(static_cast<unsigned char>(role[end]))) ++end;
+  return absl::StrCat(role.substr(0, hash), role.substr(end));
+}
+
 // The medians of one arm.
 struct ArmFigures {
   double max_throughput = 0, cpu_at_max = 0;
   LatencySummary at_rate;
   double cpu_at_rate = 0, throughput_at_rate = 0;
   uint64_t failed = 0;
-  std::map<std::string, int64_t> peak_rss_kib;  // by role, the highest over runs
+  std::map<std::string, int64_t> peak_rss_kib;  // by role (replicas as one), the highest over runs
   int64_t client_rss = 0, server_rss = 0;       // KiB: the client, the largest server
 };
 
@@ -49,7 +60,7 @@ ArmFigures Figures(const ArmRuns& runs) {
     for (const ArmRun& run : *list) {
       f.failed += run.load.failed + run.load.not_started;
       for (const ProcessUsage& p : run.processes) {
-        int64_t& peak = f.peak_rss_kib[p.role];
+        int64_t& peak = f.peak_rss_kib[RoleOfReplicas(p.role)];
         peak = std::max(peak, p.peak_rss_kib);
         if (p.role == "client") f.client_rss = std::max(f.client_rss, p.peak_rss_kib);
         if (absl::StartsWith(p.role, "server")) f.server_rss = std::max(f.server_rss, p.peak_rss_kib);
@@ -120,9 +131,10 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                   " calls/s (half the slowest arm's max), open loop, latency from the intended "
                   "send time, ",
                   absl::FormatDuration(setup.open.duration), " measured.\n");
-  absl::StrAppend(&md, "- MeshUp arms: ", 2 * setup.endpoints_per_subset,
-                  " server processes (subsets v1, v2 x ", setup.endpoints_per_subset,
-                  "); nginx: ", setup.nginx_workers, " worker(s) per sidecar.\n");
+  absl::StrAppend(&md, "- every arm: ", 2 * setup.endpoints_per_subset,
+                  " server processes (MeshUp: subsets v1, v2 x ", setup.endpoints_per_subset,
+                  "; plain gRPC: round robin; sidecars: one per server, the client's shared); "
+                  "nginx: ", setup.nginx_workers, " worker(s) per sidecar.\n");
   absl::StrAppend(&md, "- CPU µs/call: utime+stime of every process of the arm (client, servers, "
                        "sidecars with their workers) over the window, per call.\n\n");
   absl::StrAppend(&md, "| arm | max calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | CPU µs/call "

@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -139,6 +140,10 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
 // parsing, with the position of the first such character.
 constexpr size_t kMaxFileBytes = 4 << 20;
 
+bool IsControl(char c) {
+  return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 absl::Status CheckText(const ConfigFile& file) {
   if (file.text.size() > kMaxFileBytes) {
     return absl::InvalidArgumentError(absl::StrCat(file.name, ": ", file.text.size(),
@@ -146,13 +151,16 @@ absl::Status CheckText(const ConfigFile& file) {
                                                    "most ",
                                                    kMaxFileBytes));
   }
+  bool any = false;  // the common case first: one pass without branches to leave it
+  for (char c : file.text) any |= IsControl(c);
+  if (!any) return absl::OkStatus();
   int line = 1, column = 1;
   for (char c : file.text) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+    if (IsControl(c)) {
       return absl::InvalidArgumentError(
           absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: control character 0x",
-                       absl::Hex(u, absl::kZeroPad2), " (a configuration file is text)"));
+                       absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
+                       " (a configuration file is text)"));
     }
     if (c == '\n') {
       ++line;
@@ -322,10 +330,14 @@ absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, con
 
 absl::Status Validate(Snapshot& snapshot) {
   // The same kind, namespace and name twice.
-  std::map<std::tuple<std::string, std::string, std::string>, const Origin*> seen;
+  absl::flat_hash_map<std::tuple<absl::string_view, absl::string_view, absl::string_view>,
+                      const Origin*>
+      seen;
   auto check = [&seen](const Origin& origin) -> absl::Status {
-    auto [it, inserted] =
-        seen.emplace(std::make_tuple(origin.kind, origin.namespace_name, origin.name), &origin);
+    auto [it, inserted] = seen.emplace(
+        std::make_tuple(absl::string_view(origin.kind), absl::string_view(origin.namespace_name),
+                        absl::string_view(origin.name)),
+        &origin);
     if (inserted) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(origin.file, ":", origin.line, ": ", origin.kind,
                                                    " ", origin.namespace_name, "/", origin.name,
@@ -342,7 +354,7 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
 
   // One DestinationRule per host: two would leave the subsets ambiguous.
-  std::map<std::string, const DestinationRule*> rule_for_host;
+  absl::flat_hash_map<absl::string_view, const DestinationRule*> rule_for_host;
   for (const DestinationRule& rule : snapshot.destination_rules) {
     auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
     if (!inserted) {
@@ -355,7 +367,7 @@ absl::Status Validate(Snapshot& snapshot) {
   }
 
   snapshot.BuildIndexes();
-  std::map<std::string, const VirtualService*> first_for_host;
+  absl::flat_hash_map<absl::string_view, const VirtualService*> first_for_host;
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
       auto [it, inserted] = first_for_host.emplace(host, &vs);

@@ -9,7 +9,7 @@ packages=(
   # Protobuf and gRPC (protobuf-compiler-grpc: gRPC's CMake config names its plugin)
   protobuf-compiler libprotobuf-dev libprotoc-dev libgrpc++-dev protobuf-compiler-grpc
   # the runtime's and tools' libraries
-  libabsl-dev libuv1-dev libssl-dev libyaml-cpp-dev libre2-dev libhttp-parser-dev
+  libabsl-dev libuv1-dev libssl-dev libyaml-dev libyaml-cpp-dev libre2-dev libhttp-parser-dev
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libkainjow-mustache-dev
   # tests and benchmarks; real servers the tests start; clang for the fuzzers
   libgtest-dev libgmock-dev libbenchmark-dev etcd-server clang

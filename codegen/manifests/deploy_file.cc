@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "config/yaml_fields.h"
+#include "config/yaml_tree.h"
 #include "names.h"
 #include "re2/re2.h"
 #include "status_macros.h"
@@ -23,22 +24,23 @@ using config::ReadInt;
 using config::ReadString;
 using config::ReadStringList;
 using config::ReadStringMap;
+using config::YamlNode;
 
 constexpr absl::string_view kApiVersion = "meshup.dev/v1alpha1";
 constexpr absl::string_view kKind = "Deploy";
 
-DeployLocation LocationOf(const YAML::Node& node, const Document& doc) {
+DeployLocation LocationOf(const config::YamlNode& node, const Document& doc) {
   DeployLocation where;
   where.file = doc.file();
   if (node.IsDefined()) {
-    where.line = node.Mark().line + 1;
-    where.column = node.Mark().column + 1;
+    where.line = node.mark().line + 1;
+    where.column = node.mark().column + 1;
   }
   return where;
 }
 
-absl::Status CheckLabel(const std::string& value, const YAML::Node& node, absl::string_view path,
-                        const Document& doc) {
+absl::Status CheckLabel(const std::string& value, const config::YamlNode& node,
+                        absl::string_view path, const Document& doc) {
   if (internal::IsDns1123Label(value)) return absl::OkStatus();
   return doc.Error(node, path,
                    absl::StrCat("'", value,
@@ -48,7 +50,7 @@ absl::Status CheckLabel(const std::string& value, const YAML::Node& node, absl::
 
 // Kubernetes resource quantities as a Deployment takes them: "100m", "0.5",
 // "64Mi", "1G".
-absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const YAML::Node& node,
+absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const config::YamlNode& node,
                                                                   absl::string_view path,
                                                                   const Document& doc) {
   static const re2::RE2 kQuantity(R"([0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)");
@@ -56,11 +58,11 @@ absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const YAML::No
   for (const auto& [resource, quantity] : quantities) {
     const std::string where = absl::StrCat(path, ".", resource);
     if (resource != "cpu" && resource != "memory" && resource != "ephemeral-storage") {
-      return doc.Error(node[resource], where,
+      return doc.Error(node.Find(resource), where,
                        "unknown resource; expected cpu, memory or ephemeral-storage");
     }
     if (!re2::RE2::FullMatch(quantity, kQuantity)) {
-      return doc.Error(node[resource], where,
+      return doc.Error(node.Find(resource), where,
                        absl::StrCat("'", quantity,
                                     "' is not a Kubernetes quantity (examples: 100m, 0.5, 64Mi)"));
     }
@@ -68,22 +70,22 @@ absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const YAML::No
   return quantities;
 }
 
-absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::string& path,
+absl::StatusOr<DeployVersion> ReadVersion(const config::YamlNode& node, const std::string& path,
                                           const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   DeployVersion version;
   version.where = LocationOf(node, doc);
-  YAML::Node name = fields.Get("name");
+  YamlNode name = fields.Get("name");
   if (!name.IsDefined()) return doc.Error(node, fields.Path("name"), "a version name is required");
   MESHUP_ASSIGN_OR_RETURN(version.name, ReadString(name, fields.Path("name"), doc));
   MESHUP_RETURN_IF_ERROR(CheckLabel(version.name, name, fields.Path("name"), doc));
-  if (YAML::Node replicas = fields.Get("replicas"); replicas.IsDefined()) {
+  if (YamlNode replicas = fields.Get("replicas"); replicas.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(int64_t count,
                             ReadInt(replicas, fields.Path("replicas"), doc, 0, 1000));
     version.replicas = static_cast<int>(count);
   }
-  YAML::Node image = fields.Get("image");
+  YamlNode image = fields.Get("image");
   if (!image.IsDefined()) return doc.Error(node, fields.Path("image"), "an image is required");
   MESHUP_ASSIGN_OR_RETURN(version.image, ReadString(image, fields.Path("image"), doc));
   if (version.image.empty() || std::any_of(version.image.begin(), version.image.end(), [](char c) {
@@ -92,22 +94,22 @@ absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::str
     return doc.Error(image, fields.Path("image"),
                      absl::StrCat("'", version.image, "' is not an image reference"));
   }
-  YAML::Node env = fields.Get("env");
+  YamlNode env = fields.Get("env");
   MESHUP_ASSIGN_OR_RETURN(version.env, ReadStringMap(env, fields.Path("env"), doc));
   static const re2::RE2 kEnvName("[A-Za-z_][A-Za-z0-9_]*");
   for (const auto& [key, value] : version.env) {
     const std::string where = absl::StrCat(fields.Path("env"), ".", key);
     if (!re2::RE2::FullMatch(key, kEnvName)) {
-      return doc.Error(env[key], where,
+      return doc.Error(env.Find(key), where,
                        "not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     }
     if (absl::StartsWith(key, "MESHUP_")) {
-      return doc.Error(env[key], where,
+      return doc.Error(env.Find(key), where,
                        "MESHUP_* variables are set by the generated manifests from the deploy "
                        "file; set the field they come from instead");
     }
   }
-  YAML::Node resources = fields.Get("resources");
+  YamlNode resources = fields.Get("resources");
   Fields resource_fields(resources, fields.Path("resources"), doc);
   MESHUP_RETURN_IF_ERROR(resource_fields.status());
   MESHUP_ASSIGN_OR_RETURN(version.requests, ReadQuantities(resource_fields.Get("requests"),
@@ -121,17 +123,17 @@ absl::StatusOr<DeployVersion> ReadVersion(const YAML::Node& node, const std::str
   return version;
 }
 
-absl::StatusOr<DeployService> ReadService(const YAML::Node& node, const std::string& path,
+absl::StatusOr<DeployService> ReadService(const config::YamlNode& node, const std::string& path,
                                           const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   DeployService service;
   service.where = LocationOf(node, doc);
-  YAML::Node name = fields.Get("name");
+  YamlNode name = fields.Get("name");
   if (!name.IsDefined()) return doc.Error(node, fields.Path("name"), "a service name is required");
   MESHUP_ASSIGN_OR_RETURN(service.name, ReadString(name, fields.Path("name"), doc));
   MESHUP_RETURN_IF_ERROR(CheckLabel(service.name, name, fields.Path("name"), doc));
-  if (YAML::Node protocol = fields.Get("protocol"); protocol.IsDefined()) {
+  if (YamlNode protocol = fields.Get("protocol"); protocol.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(std::string text, ReadString(protocol, fields.Path("protocol"), doc));
     if (text == "grpc") {
       service.protocol = DeployService::Protocol::kGrpc;
@@ -142,23 +144,23 @@ absl::StatusOr<DeployService> ReadService(const YAML::Node& node, const std::str
                        absl::StrCat("'", text, "'; expected grpc or http"));
     }
   }
-  if (YAML::Node port = fields.Get("port"); port.IsDefined()) {
+  if (YamlNode port = fields.Get("port"); port.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port, fields.Path("port"), doc, 1, 65535));
     service.port = static_cast<uint32_t>(number);
   }
   if (service.protocol == DeployService::Protocol::kHttp && service.port == 0) {
     return doc.Error(node, fields.Path("port"), "an http service needs a port");
   }
-  if (YAML::Node sa = fields.Get("serviceAccount"); sa.IsDefined()) {
+  if (YamlNode sa = fields.Get("serviceAccount"); sa.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(service.service_account,
                             ReadString(sa, fields.Path("serviceAccount"), doc));
     MESHUP_RETURN_IF_ERROR(
         CheckLabel(service.service_account, sa, fields.Path("serviceAccount"), doc));
   }
-  YAML::Node calls = fields.Get("calls");
+  YamlNode calls = fields.Get("calls");
   service.calls_where = LocationOf(calls, doc);
   MESHUP_ASSIGN_OR_RETURN(service.calls, ReadStringList(calls, fields.Path("calls"), doc));
-  YAML::Node versions = fields.Get("versions");
+  YamlNode versions = fields.Get("versions");
   MESHUP_RETURN_IF_ERROR(config::CheckSequence(versions, fields.Path("versions"), doc));
   if (!versions.IsDefined() || versions.size() == 0) {
     return doc.Error(node, fields.Path("versions"), "at least one version is required");
@@ -177,7 +179,7 @@ absl::StatusOr<DeployService> ReadService(const YAML::Node& node, const std::str
   return service;
 }
 
-absl::StatusOr<DeployFile> ReadDeploy(const YAML::Node& root, const std::string& display_name,
+absl::StatusOr<DeployFile> ReadDeploy(const config::YamlNode& root, const std::string& display_name,
                                       const std::string& directory) {
   Document doc(display_name, /*warnings=*/nullptr);
   Fields top(root, "", doc);
@@ -194,22 +196,22 @@ absl::StatusOr<DeployFile> ReadDeploy(const YAML::Node& root, const std::string&
   deploy.path = display_name;
   Fields metadata(top.Get("metadata"), "metadata", doc);
   MESHUP_RETURN_IF_ERROR(metadata.status());
-  YAML::Node name = metadata.Get("name");
+  YamlNode name = metadata.Get("name");
   if (!name.IsDefined()) return doc.Error(root, "metadata.name", "a name is required");
   MESHUP_ASSIGN_OR_RETURN(deploy.name, ReadString(name, "metadata.name", doc));
   MESHUP_RETURN_IF_ERROR(CheckLabel(deploy.name, name, "metadata.name", doc));
-  if (YAML::Node ns = metadata.Get("namespace"); ns.IsDefined()) {
+  if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(deploy.namespace_name, ReadString(ns, "metadata.namespace", doc));
     MESHUP_RETURN_IF_ERROR(CheckLabel(deploy.namespace_name, ns, "metadata.namespace", doc));
   }
   MESHUP_RETURN_IF_ERROR(metadata.CheckAllRead());
   doc.set_subject(absl::StrCat(kKind, " ", deploy.namespace_name, "/", deploy.name));
 
-  const YAML::Node spec_node = top.Get("spec");
+  const YamlNode spec_node = top.Get("spec");
   MESHUP_RETURN_IF_ERROR(top.CheckAllRead());
   Fields spec(spec_node, "spec", doc);
   MESHUP_RETURN_IF_ERROR(spec.status());
-  if (YAML::Node td = spec.Get("trustDomain"); td.IsDefined()) {
+  if (YamlNode td = spec.Get("trustDomain"); td.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(deploy.trust_domain, ReadString(td, spec.Path("trustDomain"), doc));
     static const re2::RE2 kDomain(R"([a-z0-9]([a-z0-9.-]*[a-z0-9])?)");
     if (!re2::RE2::FullMatch(deploy.trust_domain, kDomain)) {
@@ -217,11 +219,11 @@ absl::StatusOr<DeployFile> ReadDeploy(const YAML::Node& root, const std::string&
                        absl::StrCat("'", deploy.trust_domain, "' is not a trust domain"));
     }
   }
-  if (YAML::Node admin = spec.Get("adminPort"); admin.IsDefined()) {
+  if (YamlNode admin = spec.Get("adminPort"); admin.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(int64_t port, ReadInt(admin, spec.Path("adminPort"), doc, 1, 65535));
     deploy.admin_port = static_cast<uint32_t>(port);
   }
-  YAML::Node idl_node = spec.Get("idl");
+  YamlNode idl_node = spec.Get("idl");
   Fields idl(idl_node, spec.Path("idl"), doc);
   MESHUP_RETURN_IF_ERROR(idl.status());
   MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> paths,
@@ -231,11 +233,11 @@ absl::StatusOr<DeployFile> ReadDeploy(const YAML::Node& root, const std::string&
                                      ? path
                                      : (std::filesystem::path(directory) / path).string());
   }
-  YAML::Node files = idl.Get("files");
+  YamlNode files = idl.Get("files");
   MESHUP_ASSIGN_OR_RETURN(deploy.proto_files, ReadStringList(files, idl.Path("files"), doc));
   MESHUP_RETURN_IF_ERROR(idl.CheckAllRead());
 
-  YAML::Node services = spec.Get("services");
+  YamlNode services = spec.Get("services");
   MESHUP_RETURN_IF_ERROR(config::CheckSequence(services, spec.Path("services"), doc));
   if (!services.IsDefined() || services.size() == 0) {
     return doc.Error(spec_node, spec.Path("services"), "at least one service is required");
@@ -254,7 +256,7 @@ absl::StatusOr<DeployFile> ReadDeploy(const YAML::Node& root, const std::string&
     const DeployService& service = deploy.services[i];
     for (size_t j = 0; j < service.calls.size(); ++j) {
       if (seen.count(service.calls[j]) == 0) {
-        return doc.Error(services[i]["calls"][j],
+        return doc.Error(services[i].Find("calls")[j],
                          absl::StrCat(spec.Path("services"), "[", i, "].calls[", j, "]"),
                          absl::StrCat("'", service.calls[j], "' is not a service of this file"));
       }
@@ -276,23 +278,16 @@ absl::StatusOr<DeployFile> ParseDeployFile(const std::string& display_name,
   if (text.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(display_name, ": not a text file"));
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(absl::StrCat(display_name, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": invalid YAML: ", e.msg));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(display_name, ": invalid YAML: ", e.what()));
-  }
-  if (!root.IsDefined() || root.IsNull()) {
+  MESHUP_ASSIGN_OR_RETURN(config::YamlStream stream, config::ParseYaml(text, display_name));
+  if (stream.size() == 0 || stream.document(0).IsNull()) {
     return absl::InvalidArgumentError(absl::StrCat(display_name, ": the deploy file is empty"));
   }
-  try {
-    return ReadDeploy(root, display_name, directory);
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(display_name, ": cannot read: ", e.what()));
+  if (stream.size() > 1) {
+    const config::YamlMark at = stream.document_start(1);
+    return absl::InvalidArgumentError(absl::StrCat(
+        display_name, ":", at.line + 1, ":", at.column + 1, ": a deploy file holds one document"));
   }
+  return ReadDeploy(stream.document(0), display_name, directory);
 }
 
 absl::StatusOr<DeployFile> LoadDeployFile(const std::string& path) {

@@ -11,13 +11,13 @@
 namespace meshup::config {
 namespace {
 
-absl::StatusOr<LoadBalancer> ReadLoadBalancer(const YAML::Node& node, const std::string& path,
+absl::StatusOr<LoadBalancer> ReadLoadBalancer(const YamlNode& node, const std::string& path,
                                               const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   LoadBalancer lb;
-  YAML::Node simple = fields.Get("simple");
-  YAML::Node hash = fields.Get("consistentHash");
+  YamlNode simple = fields.Get("simple");
+  YamlNode hash = fields.Get("consistentHash");
   if (simple.IsDefined() == hash.IsDefined()) {
     return doc.Error(node, path, "set exactly one of simple or consistentHash");
   }
@@ -37,7 +37,7 @@ absl::StatusOr<LoadBalancer> ReadLoadBalancer(const YAML::Node& node, const std:
   } else {
     Fields hash_fields(hash, fields.Path("consistentHash"), doc);
     MESHUP_RETURN_IF_ERROR(hash_fields.status());
-    YAML::Node header = hash_fields.Get("httpHeaderName");
+    YamlNode header = hash_fields.Get("httpHeaderName");
     if (!header.IsDefined()) {
       return doc.Error(hash, hash_fields.path(),
                        "httpHeaderName is required (hashing on cookies, source IP or query "
@@ -52,15 +52,15 @@ absl::StatusOr<LoadBalancer> ReadLoadBalancer(const YAML::Node& node, const std:
   return lb;
 }
 
-absl::StatusOr<ConnectionPool> ReadConnectionPool(const YAML::Node& node, const std::string& path,
+absl::StatusOr<ConnectionPool> ReadConnectionPool(const YamlNode& node, const std::string& path,
                                                   const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   ConnectionPool pool;
-  if (YAML::Node http = fields.Get("http"); http.IsDefined()) {
+  if (YamlNode http = fields.Get("http"); http.IsDefined()) {
     Fields http_fields(http, fields.Path("http"), doc);
     MESHUP_RETURN_IF_ERROR(http_fields.status());
-    if (YAML::Node max = http_fields.Get("http2MaxRequests"); max.IsDefined()) {
+    if (YamlNode max = http_fields.Get("http2MaxRequests"); max.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t n,
                               ReadInt(max, http_fields.Path("http2MaxRequests"), doc, 1, 1 << 30));
       pool.max_requests = static_cast<int>(n);
@@ -70,10 +70,10 @@ absl::StatusOr<ConnectionPool> ReadConnectionPool(const YAML::Node& node, const 
         http_fields.CheckAllRead({"http1MaxPendingRequests", "maxRequestsPerConnection",
                                   "h2UpgradePolicy", "idleTimeout", "useClientProtocol"}));
   }
-  if (YAML::Node tcp = fields.Get("tcp"); tcp.IsDefined()) {
+  if (YamlNode tcp = fields.Get("tcp"); tcp.IsDefined()) {
     Fields tcp_fields(tcp, fields.Path("tcp"), doc);
     MESHUP_RETURN_IF_ERROR(tcp_fields.status());
-    if (YAML::Node timeout = tcp_fields.Get("connectTimeout"); timeout.IsDefined()) {
+    if (YamlNode timeout = tcp_fields.Get("connectTimeout"); timeout.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(pool.connect_timeout,
                               ReadDuration(timeout, tcp_fields.Path("connectTimeout"), doc));
     }
@@ -83,8 +83,7 @@ absl::StatusOr<ConnectionPool> ReadConnectionPool(const YAML::Node& node, const 
   return pool;
 }
 
-absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
-                                                      const std::string& path,
+absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YamlNode& node, const std::string& path,
                                                       const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
@@ -92,7 +91,7 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
   int errors_fields = 0;
   for (const char* key :
        {"consecutive5xxErrors", "consecutiveGatewayErrors", "consecutiveErrors"}) {
-    if (YAML::Node n = fields.Get(key); n.IsDefined()) {
+    if (YamlNode n = fields.Get(key); n.IsDefined()) {
       ++errors_fields;
       MESHUP_ASSIGN_OR_RETURN(int64_t value, ReadInt(n, fields.Path(key), doc, 1, 1000));
       od.consecutive_errors = static_cast<int>(value);
@@ -103,11 +102,11 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
                      "set one of consecutive5xxErrors, consecutiveGatewayErrors or "
                      "consecutiveErrors: for gRPC they count the same failures");
   }
-  if (YAML::Node n = fields.Get("baseEjectionTime"); n.IsDefined()) {
+  if (YamlNode n = fields.Get("baseEjectionTime"); n.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(od.base_ejection_time,
                             ReadDuration(n, fields.Path("baseEjectionTime"), doc));
   }
-  if (YAML::Node n = fields.Get("maxEjectionPercent"); n.IsDefined()) {
+  if (YamlNode n = fields.Get("maxEjectionPercent"); n.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(int64_t v, ReadInt(n, fields.Path("maxEjectionPercent"), doc, 0, 100));
     od.max_ejection_percent = static_cast<int>(v);
   }
@@ -119,24 +118,24 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YAML::Node& node,
   return od;
 }
 
-absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YAML::Node& node, const std::string& path,
+absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YamlNode& node, const std::string& path,
                                                 const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   TrafficPolicy policy;
-  if (YAML::Node lb = fields.Get("loadBalancer"); lb.IsDefined()) {
+  if (YamlNode lb = fields.Get("loadBalancer"); lb.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(policy.load_balancer,
                             ReadLoadBalancer(lb, fields.Path("loadBalancer"), doc));
   }
-  if (YAML::Node pool = fields.Get("connectionPool"); pool.IsDefined()) {
+  if (YamlNode pool = fields.Get("connectionPool"); pool.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(policy.connection_pool,
                             ReadConnectionPool(pool, fields.Path("connectionPool"), doc));
   }
-  if (YAML::Node od = fields.Get("outlierDetection"); od.IsDefined()) {
+  if (YamlNode od = fields.Get("outlierDetection"); od.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(policy.outlier_detection,
                             ReadOutlierDetection(od, fields.Path("outlierDetection"), doc));
   }
-  if (YAML::Node tls = fields.Get("tls"); tls.IsDefined()) {
+  if (YamlNode tls = fields.Get("tls"); tls.IsDefined()) {
     Fields tls_fields(tls, fields.Path("tls"), doc);
     MESHUP_RETURN_IF_ERROR(tls_fields.status());
     MESHUP_ASSIGN_OR_RETURN(std::string mode,
@@ -166,20 +165,20 @@ const Subset* DestinationRule::FindSubset(absl::string_view name) const {
   return nullptr;
 }
 
-absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const Origin& origin,
                                                      const Document& doc) {
   Fields fields(spec, "spec", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   DestinationRule rule;
   rule.origin = origin;
-  YAML::Node host = fields.Get("host");
+  YamlNode host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(spec, "spec.host", "host is required");
   MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHost(host, "spec.host", doc, origin.namespace_name));
-  if (YAML::Node policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
+  if (YamlNode policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(rule.traffic_policy,
                             ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc));
   }
-  YAML::Node subsets = fields.Get("subsets");
+  YamlNode subsets = fields.Get("subsets");
   MESHUP_RETURN_IF_ERROR(CheckSequence(subsets, fields.Path("subsets"), doc));
   std::set<std::string> names;
   for (size_t i = 0; subsets.IsSequence() && i < subsets.size(); ++i) {
@@ -187,7 +186,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, con
     Fields subset_fields(subsets[i], path, doc);
     MESHUP_RETURN_IF_ERROR(subset_fields.status());
     Subset subset;
-    YAML::Node name = subset_fields.Get("name");
+    YamlNode name = subset_fields.Get("name");
     if (!name.IsDefined()) return doc.Error(subsets[i], path, "name is required");
     MESHUP_ASSIGN_OR_RETURN(subset.name, ReadString(name, subset_fields.Path("name"), doc));
     if (!internal::IsDns1123Label(subset.name)) {
@@ -200,7 +199,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, con
     }
     MESHUP_ASSIGN_OR_RETURN(subset.labels, ReadStringMap(subset_fields.Get("labels"),
                                                          subset_fields.Path("labels"), doc));
-    if (YAML::Node policy = subset_fields.Get("trafficPolicy"); policy.IsDefined()) {
+    if (YamlNode policy = subset_fields.Get("trafficPolicy"); policy.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(subset.traffic_policy,
                               ReadTrafficPolicy(policy, subset_fields.Path("trafficPolicy"), doc));
     }

@@ -10,12 +10,16 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "config/parse_common.h"
 #include "config/parsers.h"
 #include "config/yaml_fields.h"
+#include "config/yaml_tree.h"
 #include "status_macros.h"
 #include "util/files.h"
 
@@ -23,10 +27,10 @@ namespace meshup::config {
 
 // One file read on its own, with every check that concerns one document.
 struct ParsedFile {
-  std::string text;      // what was parsed (kept only in a cache)
-  Snapshot objects;      // its documents in order, up to the first error; no indexes
-  absl::Status status;   // the file's first error
-  YAML::Mark mesh_mark;  // where its Mesh document starts (line counted in the file)
+  std::string text;     // what was parsed (kept only in a cache)
+  Snapshot objects;     // its documents in order, up to the first error; no indexes
+  absl::Status status;  // the file's first error
+  YamlMark mesh_mark;   // where its Mesh document starts
 };
 
 ParsedFileCache::ParsedFileCache() = default;
@@ -45,11 +49,11 @@ bool IsNetworkingVersion(absl::string_view version) {
          std::end(kNetworkingVersions);
 }
 
-// Reads one document into `snapshot`. A Mesh document's position (its line
-// counted in the file) goes to `mesh_mark`, for the check across files.
-absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int first_line,
-                          Snapshot& snapshot, YAML::Mark* mesh_mark) {
-  Document doc(file, &snapshot.warnings, first_line);
+// Reads one document into `snapshot`. A Mesh document's position goes to
+// `mesh_mark`, for the check across files.
+absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapshot& snapshot,
+                          YamlMark* mesh_mark) {
+  Document doc(file, &snapshot.warnings);
   Fields top(root, "", doc);
   MESHUP_RETURN_IF_ERROR(top.status());
   MESHUP_ASSIGN_OR_RETURN(std::string api_version,
@@ -64,7 +68,7 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
   origin.kind = kind;
   MESHUP_ASSIGN_OR_RETURN(origin.name, ReadString(metadata.Get("name"), "metadata.name", doc));
   origin.namespace_name = "default";
-  if (YAML::Node ns = metadata.Get("namespace"); ns.IsDefined()) {
+  if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(origin.namespace_name, ReadString(ns, "metadata.namespace", doc));
   }
   doc.set_subject(absl::StrCat(kind, " ", origin.namespace_name, "/", origin.name));
@@ -75,7 +79,7 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
       metadata.CheckAllRead({"uid", "resourceVersion", "creationTimestamp", "generation",
                              "managedFields", "selfLink", "finalizers", "ownerReferences"}));
 
-  const YAML::Node spec = top.Get("spec");
+  const YamlNode spec = top.Get("spec");
   if (!spec.IsDefined()) return doc.Error(root, "spec", "spec is required");
   MESHUP_RETURN_IF_ERROR(top.CheckAllRead({"status"}));
 
@@ -90,10 +94,7 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
                                     snapshot.mesh.origin.ToString()));
     }
     snapshot.mesh = std::move(mesh);
-    if (mesh_mark != nullptr) {
-      *mesh_mark = root.Mark();
-      mesh_mark->line += first_line;
-    }
+    if (mesh_mark != nullptr) *mesh_mark = root.mark();
   } else if (kind == "VirtualService" && networking) {
     MESHUP_ASSIGN_OR_RETURN(VirtualService vs, ParseVirtualService(spec, origin, doc));
     snapshot.virtual_services.push_back(std::move(vs));
@@ -135,9 +136,13 @@ absl::Status LoadDocument(const YAML::Node& root, const std::string& file, int f
 }
 
 // YAML allows no C0 control characters but tab, line feed and carriage
-// return (and yaml-cpp can loop forever on a NUL); configuration files are
-// small. Both are refused before parsing.
+// return, and configuration files are small. Both are refused before
+// parsing, with the position of the first such character.
 constexpr size_t kMaxFileBytes = 4 << 20;
+
+bool IsControl(char c) {
+  return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
 
 absl::Status CheckText(const ConfigFile& file) {
   if (file.text.size() > kMaxFileBytes) {
@@ -146,13 +151,16 @@ absl::Status CheckText(const ConfigFile& file) {
                                                    "most ",
                                                    kMaxFileBytes));
   }
+  bool any = false;  // the common case first: one pass without branches to leave it
+  for (char c : file.text) any |= IsControl(c);
+  if (!any) return absl::OkStatus();
   int line = 1, column = 1;
   for (char c : file.text) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+    if (IsControl(c)) {
       return absl::InvalidArgumentError(
           absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: control character 0x",
-                       absl::Hex(u, absl::kZeroPad2), " (a configuration file is text)"));
+                       absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
+                       " (a configuration file is text)"));
     }
     if (c == '\n') {
       ++line;
@@ -164,29 +172,34 @@ absl::Status CheckText(const ConfigFile& file) {
   return absl::OkStatus();
 }
 
-absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot,
-                      YAML::Mark* mesh_mark = nullptr) {
+// Whether `text` has nothing but directives (%YAML, %TAG), comments and
+// blank lines: what can come before a file's first `---`.
+bool OnlyDirectives(absl::string_view text) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const absl::string_view content = absl::StripLeadingAsciiWhitespace(line);
+    if (!content.empty() && content[0] != '#' && line[0] != '%') return false;
+  }
+  return true;
+}
+
+absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh_mark = nullptr) {
   MESHUP_RETURN_IF_ERROR(CheckText(file));
   for (const DocumentText& part : SplitDocuments(file.text)) {
-    YAML::Node document;
-    try {
-      document = YAML::Load(part.text);
-    } catch (const YAML::ParserException& e) {
-      return absl::InvalidArgumentError(absl::StrCat(file.name, ":",
-                                                     e.mark.line + 1 + part.first_line, ":",
-                                                     e.mark.column + 1, ": invalid YAML: ", e.msg));
-    } catch (const std::exception& e) {
+    absl::StatusOr<YamlStream> stream = ParseYaml(part.text, file.name, part.first_line);
+    if (!stream.ok()) {
+      if (OnlyDirectives(part.text)) continue;  // no document: its `---` starts the next part
+      return stream.status();
+    }
+    if (stream->size() > 1) {
+      // A document marker SplitDocuments did not see as one.
+      const YamlMark at = stream->document_start(1);
       return absl::InvalidArgumentError(
-          absl::StrCat(file.name, ":", part.first_line + 1, ": invalid YAML: ", e.what()));
+          absl::StrCat(file.name, ":", at.line + 1, ":", at.column + 1,
+                       ": invalid YAML: a second document; separate documents with a line "
+                       "that is just \"---\""));
     }
-    if (!document.IsDefined() || document.IsNull()) continue;  // an empty `---` section
-    try {
-      MESHUP_RETURN_IF_ERROR(
-          LoadDocument(document, file.name, part.first_line, snapshot, mesh_mark));
-    } catch (const std::exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file.name, ":", document.Mark().line + 1 + part.first_line, ": cannot read: ", e.what()));
-    }
+    if (stream->size() == 0 || stream->document(0).IsNull()) continue;  // an empty section
+    MESHUP_RETURN_IF_ERROR(LoadDocument(stream->document(0), file.name, snapshot, mesh_mark));
   }
   snapshot.files.push_back(file.name);
   return absl::OkStatus();
@@ -199,7 +212,7 @@ std::shared_ptr<ParsedFile> ParseFile(const ConfigFile& file, bool keep_text) {
   return parsed;
 }
 
-// Large configurations are parsed on up to this many threads (yaml-cpp is
+// Large configurations are parsed on up to this many threads (parsing is
 // most of a load's time, and files parse independently); below
 // kParallelBytes one thread does it.
 constexpr unsigned kMaxParseThreads = 4;
@@ -317,10 +330,14 @@ absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, con
 
 absl::Status Validate(Snapshot& snapshot) {
   // The same kind, namespace and name twice.
-  std::map<std::tuple<std::string, std::string, std::string>, const Origin*> seen;
+  absl::flat_hash_map<std::tuple<absl::string_view, absl::string_view, absl::string_view>,
+                      const Origin*>
+      seen;
   auto check = [&seen](const Origin& origin) -> absl::Status {
-    auto [it, inserted] =
-        seen.emplace(std::make_tuple(origin.kind, origin.namespace_name, origin.name), &origin);
+    auto [it, inserted] = seen.emplace(
+        std::make_tuple(absl::string_view(origin.kind), absl::string_view(origin.namespace_name),
+                        absl::string_view(origin.name)),
+        &origin);
     if (inserted) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(origin.file, ":", origin.line, ": ", origin.kind,
                                                    " ", origin.namespace_name, "/", origin.name,
@@ -337,7 +354,7 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
 
   // One DestinationRule per host: two would leave the subsets ambiguous.
-  std::map<std::string, const DestinationRule*> rule_for_host;
+  absl::flat_hash_map<absl::string_view, const DestinationRule*> rule_for_host;
   for (const DestinationRule& rule : snapshot.destination_rules) {
     auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
     if (!inserted) {
@@ -350,7 +367,7 @@ absl::Status Validate(Snapshot& snapshot) {
   }
 
   snapshot.BuildIndexes();
-  std::map<std::string, const VirtualService*> first_for_host;
+  absl::flat_hash_map<absl::string_view, const VirtualService*> first_for_host;
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
       auto [it, inserted] = first_for_host.emplace(host, &vs);
@@ -377,29 +394,28 @@ absl::Status Validate(Snapshot& snapshot) {
 
 }  // namespace
 
-std::vector<DocumentText> SplitDocuments(const std::string& text) {
-  std::vector<DocumentText> documents(1, DocumentText{0, ""});
+std::vector<DocumentText> SplitDocuments(absl::string_view text) {
+  std::vector<DocumentText> documents;
+  DocumentText part{0, text};
   int line = 0;
-  size_t start = 0;
-  while (start < text.size()) {
+  for (size_t start = 0; start < text.size(); ++line) {
     size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    absl::string_view content(text.data() + start, end - start);
+    if (end == absl::string_view::npos) end = text.size();
+    absl::string_view content = text.substr(start, end - start);
     if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
-    if (content == "---" || absl::StartsWith(content, "--- ") || content == "...") {
-      DocumentText next{line + 1, ""};
-      if (content != "..." && content.size() > 4) {
-        // "--- {inline}": the document starts on the marker's line.
-        next.first_line = line;
-        next.text = absl::StrCat(std::string(4, ' '), content.substr(4), "\n");
-      }
-      documents.push_back(std::move(next));
-    } else {
-      absl::StrAppend(&documents.back().text, content, "\n");
+    if (content == "---" || absl::StartsWith(content, "--- ") ||
+        absl::StartsWith(content, "---\t") || content == "...") {
+      const size_t part_start = part.text.data() - text.data();
+      part.text = text.substr(part_start, start - part_start);
+      documents.push_back(part);
+      // "--- {inline}": the document starts with its marker's line.
+      const bool starts_here = content != "..." && content.size() > 4;
+      part.first_line = starts_here ? line : line + 1;
+      part.text = text.substr(starts_here ? start : std::min(end + 1, text.size()));
     }
-    ++line;
     start = end + 1;
   }
+  documents.push_back(part);
   return documents;
 }
 
@@ -408,7 +424,7 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
   std::vector<ObjectText> objects;
   for (const DocumentText& part : SplitDocuments(file.text)) {
     Snapshot scratch;
-    ConfigFile one{file.name, std::string(part.first_line, '\n') + part.text};
+    ConfigFile one{file.name, absl::StrCat(std::string(part.first_line, '\n'), part.text)};
     MESHUP_RETURN_IF_ERROR(LoadFile(one, scratch));
     const Origin* origin = nullptr;
     if (!scratch.virtual_services.empty()) origin = &scratch.virtual_services.front().origin;
@@ -423,7 +439,7 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
     }
     if (!scratch.mesh.origin.file.empty()) origin = &scratch.mesh.origin;
     if (origin == nullptr) continue;  // an empty document
-    objects.push_back({origin->kind, origin->namespace_name, origin->name, part.text});
+    objects.push_back({origin->kind, origin->namespace_name, origin->name, std::string(part.text)});
   }
   return objects;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "config/snapshot.h"
 
 namespace meshup::config {
@@ -30,14 +31,16 @@ struct ConfigFile {
 
 // One YAML document of a file, and where it starts.
 struct DocumentText {
-  int first_line;  // 0-based
-  std::string text;
+  int first_line;          // 0-based
+  absl::string_view text;  // a part of the file's text
 };
 
 // Splits a file at its document markers: a line that is "---" (or starts
-// with "--- "), or "...". yaml-cpp's own LoadAll can loop forever on some
-// malformed input (a lone ","), so documents are parsed one by one.
-std::vector<DocumentText> SplitDocuments(const std::string& text);
+// with "--- " or "---<tab>"), or "...". A marker followed by content
+// ("--- {inline}") starts its document; other markers are in no document.
+// Each document is parsed on its own, so that a "..." ends one whatever
+// follows, and `meshup apply` knows each object's text.
+std::vector<DocumentText> SplitDocuments(absl::string_view text);
 
 // One object (document) of a file, as written.
 struct ObjectText {

@@ -8,20 +8,20 @@
 
 namespace meshup::config {
 
-absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<MeshConfig> ParseMeshConfig(const YamlNode& spec, const Origin& origin,
                                            const Document& doc) {
   Fields fields(spec, "spec", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   MeshConfig mesh;
   mesh.origin = origin;
-  if (YAML::Node domain = fields.Get("trustDomain"); domain.IsDefined()) {
+  if (YamlNode domain = fields.Get("trustDomain"); domain.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(mesh.trust_domain, ReadString(domain, "spec.trustDomain", doc));
     if (mesh.trust_domain.empty() || mesh.trust_domain.find('/') != std::string::npos) {
       return doc.Error(domain, "spec.trustDomain",
                        "a trust domain is a DNS name without '/', e.g. cluster.local");
     }
   }
-  if (YAML::Node registry = fields.Get("registry"); registry.IsDefined()) {
+  if (YamlNode registry = fields.Get("registry"); registry.IsDefined()) {
     Fields reg(registry, "spec.registry", doc);
     MESHUP_RETURN_IF_ERROR(reg.status());
     MESHUP_ASSIGN_OR_RETURN(std::string type, ReadString(reg.Get("type"), reg.Path("type"), doc));
@@ -35,21 +35,21 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
       return doc.Error(registry, reg.Path("type"),
                        absl::StrCat("'", type, "' is not one of file, etcd or dns"));
     }
-    if (YAML::Node dir = reg.Get("directory"); dir.IsDefined()) {
+    if (YamlNode dir = reg.Get("directory"); dir.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(mesh.registry.directory, ReadString(dir, reg.Path("directory"), doc));
     }
-    if (YAML::Node endpoints = reg.Get("endpoints"); endpoints.IsDefined()) {
+    if (YamlNode endpoints = reg.Get("endpoints"); endpoints.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(mesh.registry.endpoints,
                               ReadStringList(endpoints, reg.Path("endpoints"), doc));
     }
-    if (YAML::Node prefix = reg.Get("prefix"); prefix.IsDefined()) {
+    if (YamlNode prefix = reg.Get("prefix"); prefix.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(mesh.registry.prefix, ReadString(prefix, reg.Path("prefix"), doc));
     }
-    if (YAML::Node name = reg.Get("nameTemplate"); name.IsDefined()) {
+    if (YamlNode name = reg.Get("nameTemplate"); name.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(mesh.registry.name_template,
                               ReadString(name, reg.Path("nameTemplate"), doc));
     }
-    if (YAML::Node port = reg.Get("port"); port.IsDefined()) {
+    if (YamlNode port = reg.Get("port"); port.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port, reg.Path("port"), doc, 1, 65535));
       mesh.registry.port = static_cast<uint32_t>(number);
     }
@@ -62,18 +62,18 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
     }
     MESHUP_RETURN_IF_ERROR(reg.CheckAllRead());
   }
-  if (YAML::Node telemetry = fields.Get("telemetry"); telemetry.IsDefined()) {
+  if (YamlNode telemetry = fields.Get("telemetry"); telemetry.IsDefined()) {
     Fields tel(telemetry, "spec.telemetry", doc);
     MESHUP_RETURN_IF_ERROR(tel.status());
-    if (YAML::Node tracing = tel.Get("tracing"); tracing.IsDefined()) {
+    if (YamlNode tracing = tel.Get("tracing"); tracing.IsDefined()) {
       Fields tr(tracing, tel.Path("tracing"), doc);
       MESHUP_RETURN_IF_ERROR(tr.status());
-      if (YAML::Node sampling = tr.Get("randomSamplingPercentage"); sampling.IsDefined()) {
+      if (YamlNode sampling = tr.Get("randomSamplingPercentage"); sampling.IsDefined()) {
         MESHUP_ASSIGN_OR_RETURN(
             mesh.telemetry.sampling_percent,
             ReadDouble(sampling, tr.Path("randomSamplingPercentage"), doc, 0, 100));
       }
-      if (YAML::Node endpoint = tr.Get("otlpEndpoint"); endpoint.IsDefined()) {
+      if (YamlNode endpoint = tr.Get("otlpEndpoint"); endpoint.IsDefined()) {
         MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.otlp_endpoint,
                                 ReadString(endpoint, tr.Path("otlpEndpoint"), doc));
         if (!absl::StartsWith(mesh.telemetry.otlp_endpoint, "http://") &&
@@ -82,12 +82,12 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin&
                            "an OTLP/HTTP collector URL, e.g. http://127.0.0.1:4318");
         }
       }
-      if (YAML::Node file = tr.Get("file"); file.IsDefined()) {
+      if (YamlNode file = tr.Get("file"); file.IsDefined()) {
         MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.trace_file, ReadString(file, tr.Path("file"), doc));
       }
       MESHUP_RETURN_IF_ERROR(tr.CheckAllRead());
     }
-    if (YAML::Node log = tel.Get("accessLog"); log.IsDefined()) {
+    if (YamlNode log = tel.Get("accessLog"); log.IsDefined()) {
       Fields al(log, tel.Path("accessLog"), doc);
       MESHUP_RETURN_IF_ERROR(al.status());
       MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.access_log_file,

@@ -64,7 +64,7 @@ std::optional<std::string> MeshHostName(absl::string_view host, absl::string_vie
   return std::string(host);
 }
 
-absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<std::string> ReadHost(const YamlNode& node, absl::string_view path,
                                      const Document& doc, absl::string_view ns) {
   MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(node, path, doc));
   if (host.empty()) return doc.Error(node, path, "a host is required");
@@ -82,7 +82,7 @@ absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view p
   return *mesh_host;
 }
 
-absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<StringMatch> ReadStringMatch(const YamlNode& node, absl::string_view path,
                                             const Document& doc) {
   Fields fields(node, std::string(path), doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
@@ -91,7 +91,7 @@ absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string
   for (auto [key, kind] : {std::pair{"exact", StringMatch::Kind::kExact},
                            std::pair{"prefix", StringMatch::Kind::kPrefix},
                            std::pair{"regex", StringMatch::Kind::kRegex}}) {
-    YAML::Node value = fields.Get(key);
+    YamlNode value = fields.Get(key);
     if (!value.IsDefined()) continue;
     ++set;
     match.kind = kind;
@@ -114,18 +114,18 @@ absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string
   return match;
 }
 
-absl::StatusOr<double> ReadPercent(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<double> ReadPercent(const YamlNode& node, absl::string_view path,
                                    const Document& doc) {
   Fields fields(node, std::string(path), doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
-  YAML::Node value = fields.Get("value");
+  YamlNode value = fields.Get("value");
   if (!value.IsDefined()) return doc.Error(node, path, "value is required");
   MESHUP_ASSIGN_OR_RETURN(double percent, ReadDouble(value, fields.Path("value"), doc, 0, 100));
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return percent;
 }
 
-absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YamlNode& node, absl::string_view path,
                                               const Document& doc) {
   MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(node, path, doc));
   const std::string upper = absl::AsciiStrToUpper(name);
@@ -156,7 +156,7 @@ absl::StatusCode GrpcCodeForHttpStatus(int http_status) {
   }
 }
 
-absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YAML::Node& node,
+absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YamlNode& node,
                                                           absl::string_view path,
                                                           const Document& doc) {
   MESHUP_ASSIGN_OR_RETURN(std::string text, ReadString(node, path, doc));

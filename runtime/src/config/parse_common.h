@@ -18,7 +18,7 @@ namespace meshup::config {
 // "reviews.<any ns>.svc.cluster.local" are all "reviews". Other names (an
 // external "httpbin.org" or "api.example.com") stay as they are. Wildcards
 // are refused.
-absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<std::string> ReadHost(const YamlNode& node, absl::string_view path,
                                      const Document& doc, absl::string_view ns);
 
 // The same rule for a name given in code: nullopt when `host` is not a DNS
@@ -26,15 +26,15 @@ absl::StatusOr<std::string> ReadHost(const YAML::Node& node, absl::string_view p
 std::optional<std::string> MeshHostName(absl::string_view host, absl::string_view ns);
 
 // Istio's StringMatch {exact | prefix | regex}; regexes are RE2.
-absl::StatusOr<StringMatch> ReadStringMatch(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<StringMatch> ReadStringMatch(const YamlNode& node, absl::string_view path,
                                             const Document& doc);
 
 // Istio's Percent {value: 0..100}.
-absl::StatusOr<double> ReadPercent(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<double> ReadPercent(const YamlNode& node, absl::string_view path,
                                    const Document& doc);
 
 // A gRPC status code by its canonical name ("UNAVAILABLE", "unavailable").
-absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YamlNode& node, absl::string_view path,
                                               const Document& doc);
 
 // The gRPC code a gRPC client sees for an HTTP status, per gRPC's HTTP
@@ -42,7 +42,7 @@ absl::StatusOr<absl::StatusCode> ReadGrpcCode(const YAML::Node& node, absl::stri
 absl::StatusCode GrpcCodeForHttpStatus(int http_status);
 
 // Istio's retryOn: a comma-separated list of conditions, as gRPC codes.
-absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YAML::Node& node,
+absl::StatusOr<std::vector<absl::StatusCode>> ReadRetryOn(const YamlNode& node,
                                                           absl::string_view path,
                                                           const Document& doc);
 

@@ -10,21 +10,21 @@
 
 namespace meshup::config {
 
-absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<VirtualService> ParseVirtualService(const YamlNode& spec, const Origin& origin,
                                                    const Document& doc);
-absl::StatusOr<DestinationRule> ParseDestinationRule(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const Origin& origin,
                                                      const Document& doc);
-absl::StatusOr<Workload> ParseWorkloadEntry(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<Workload> ParseWorkloadEntry(const YamlNode& spec, const Origin& origin,
                                             const Document& doc, absl::string_view path = "spec");
-absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<ServiceEntry> ParseServiceEntry(const YamlNode& spec, const Origin& origin,
                                                const Document& doc);
-absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YAML::Node& spec,
+absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YamlNode& spec,
                                                            const Origin& origin,
                                                            const Document& doc);
-absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YAML::Node& spec,
+absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YamlNode& spec,
                                                              const Origin& origin,
                                                              const Document& doc);
-absl::StatusOr<MeshConfig> ParseMeshConfig(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<MeshConfig> ParseMeshConfig(const YamlNode& spec, const Origin& origin,
                                            const Document& doc);
 
 }  // namespace meshup::config

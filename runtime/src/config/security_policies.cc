@@ -13,7 +13,7 @@ namespace {
 std::string Index(absl::string_view path, size_t i) { return absl::StrCat(path, "[", i, "]"); }
 
 absl::StatusOr<std::map<std::string, std::string>> ReadSelector(Fields& spec, const Document& doc) {
-  YAML::Node selector = spec.Get("selector");
+  YamlNode selector = spec.Get("selector");
   if (!selector.IsDefined()) return std::map<std::string, std::string>();
   Fields fields(selector, "spec.selector", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
@@ -23,7 +23,7 @@ absl::StatusOr<std::map<std::string, std::string>> ReadSelector(Fields& spec, co
   return labels;
 }
 
-absl::StatusOr<std::vector<AuthzValue>> ReadValues(const YAML::Node& node, const std::string& path,
+absl::StatusOr<std::vector<AuthzValue>> ReadValues(const YamlNode& node, const std::string& path,
                                                    const Document& doc) {
   MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> texts, ReadStringList(node, path, doc));
   std::vector<AuthzValue> values;
@@ -41,12 +41,12 @@ absl::StatusOr<std::vector<AuthzValue>> ReadValues(const YAML::Node& node, const
   return values;
 }
 
-absl::StatusOr<AuthzRule> ReadRule(const YAML::Node& node, const std::string& path,
+absl::StatusOr<AuthzRule> ReadRule(const YamlNode& node, const std::string& path,
                                    const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   AuthzRule rule;
-  YAML::Node from = fields.Get("from");
+  YamlNode from = fields.Get("from");
   MESHUP_RETURN_IF_ERROR(CheckSequence(from, fields.Path("from"), doc));
   for (size_t i = 0; from.IsSequence() && i < from.size(); ++i) {
     const std::string item_path = Index(fields.Path("from"), i);
@@ -67,7 +67,7 @@ absl::StatusOr<AuthzRule> ReadRule(const YAML::Node& node, const std::string& pa
     MESHUP_RETURN_IF_ERROR(item.CheckAllRead());
     rule.from.push_back(std::move(parsed));
   }
-  YAML::Node to = fields.Get("to");
+  YamlNode to = fields.Get("to");
   MESHUP_RETURN_IF_ERROR(CheckSequence(to, fields.Path("to"), doc));
   for (size_t i = 0; to.IsSequence() && i < to.size(); ++i) {
     const std::string item_path = Index(fields.Path("to"), i);
@@ -88,7 +88,7 @@ absl::StatusOr<AuthzRule> ReadRule(const YAML::Node& node, const std::string& pa
     MESHUP_RETURN_IF_ERROR(item.CheckAllRead());
     rule.to.push_back(std::move(parsed));
   }
-  YAML::Node when = fields.Get("when");
+  YamlNode when = fields.Get("when");
   MESHUP_RETURN_IF_ERROR(CheckSequence(when, fields.Path("when"), doc));
   for (size_t i = 0; when.IsSequence() && i < when.size(); ++i) {
     const std::string item_path = Index(fields.Path("when"), i);
@@ -129,7 +129,7 @@ bool AuthzValue::Matches(absl::string_view value) const {
   return value == text;
 }
 
-absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YAML::Node& spec,
+absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YamlNode& spec,
                                                            const Origin& origin,
                                                            const Document& doc) {
   Fields fields(spec, "spec", doc);
@@ -137,10 +137,10 @@ absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YAML::Node& spe
   PeerAuthentication policy;
   policy.origin = origin;
   MESHUP_ASSIGN_OR_RETURN(policy.selector, ReadSelector(fields, doc));
-  if (YAML::Node mtls = fields.Get("mtls"); mtls.IsDefined()) {
+  if (YamlNode mtls = fields.Get("mtls"); mtls.IsDefined()) {
     Fields mtls_fields(mtls, "spec.mtls", doc);
     MESHUP_RETURN_IF_ERROR(mtls_fields.status());
-    if (YAML::Node mode = mtls_fields.Get("mode"); mode.IsDefined()) {
+    if (YamlNode mode = mtls_fields.Get("mode"); mode.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(mode, "spec.mtls.mode", doc));
       if (name == "STRICT" || name == "UNSET") {
         policy.mode = PeerAuthentication::Mode::kStrict;
@@ -159,7 +159,7 @@ absl::StatusOr<PeerAuthentication> ParsePeerAuthentication(const YAML::Node& spe
   return policy;
 }
 
-absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YAML::Node& spec,
+absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YamlNode& spec,
                                                              const Origin& origin,
                                                              const Document& doc) {
   Fields fields(spec, "spec", doc);
@@ -167,7 +167,7 @@ absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YAML::Node& s
   AuthorizationPolicy policy;
   policy.origin = origin;
   MESHUP_ASSIGN_OR_RETURN(policy.selector, ReadSelector(fields, doc));
-  if (YAML::Node action = fields.Get("action"); action.IsDefined()) {
+  if (YamlNode action = fields.Get("action"); action.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(action, "spec.action", doc));
     if (name == "ALLOW") {
       policy.action = AuthorizationPolicy::Action::kAllow;
@@ -178,7 +178,7 @@ absl::StatusOr<AuthorizationPolicy> ParseAuthorizationPolicy(const YAML::Node& s
                        absl::StrCat("'", name, "' is not supported; use ALLOW or DENY"));
     }
   }
-  YAML::Node rules = fields.Get("rules");
+  YamlNode rules = fields.Get("rules");
   MESHUP_RETURN_IF_ERROR(CheckSequence(rules, "spec.rules", doc));
   for (size_t i = 0; rules.IsSequence() && i < rules.size(); ++i) {
     MESHUP_ASSIGN_OR_RETURN(AuthzRule rule, ReadRule(rules[i], Index("spec.rules", i), doc));

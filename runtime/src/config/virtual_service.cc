@@ -12,36 +12,37 @@ namespace {
 
 std::string Index(absl::string_view path, size_t i) { return absl::StrCat(path, "[", i, "]"); }
 
-absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YAML::Node& node,
+absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YamlNode& node,
                                                            absl::string_view path,
                                                            const Document& doc) {
   std::vector<HeaderMatch> out;
   if (!node.IsDefined() || node.IsNull()) return out;
   if (!node.IsMap()) return doc.Error(node, path, "expected a mapping of header name to match");
-  for (const auto& entry : node) {
-    const std::string name = absl::AsciiStrToLower(entry.first.Scalar());
-    const std::string header_path = absl::StrCat(path, ".", entry.first.Scalar());
-    if (name.empty()) return doc.Error(entry.first, path, "a header name is required");
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YamlNode key = node.key(i);
+    const std::string name = absl::AsciiStrToLower(key.text());
+    const std::string header_path = absl::StrCat(path, ".", key.text());
+    if (name.empty()) return doc.Error(key, path, "a header name is required");
     HeaderMatch header;
     header.name = name;
-    MESHUP_ASSIGN_OR_RETURN(header.match, ReadStringMatch(entry.second, header_path, doc));
+    MESHUP_ASSIGN_OR_RETURN(header.match, ReadStringMatch(node.value(i), header_path, doc));
     out.push_back(std::move(header));
   }
   return out;
 }
 
-absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::string& path,
+absl::StatusOr<RouteMatch> ReadRouteMatch(const YamlNode& node, const std::string& path,
                                           const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   RouteMatch match;
-  if (YAML::Node name = fields.Get("name"); name.IsDefined()) {
+  if (YamlNode name = fields.Get("name"); name.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.name, ReadString(name, fields.Path("name"), doc));
   }
-  if (YAML::Node uri = fields.Get("uri"); uri.IsDefined()) {
+  if (YamlNode uri = fields.Get("uri"); uri.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.uri, ReadStringMatch(uri, fields.Path("uri"), doc));
   }
-  if (YAML::Node ignore = fields.Get("ignoreUriCase"); ignore.IsDefined()) {
+  if (YamlNode ignore = fields.Get("ignoreUriCase"); ignore.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.ignore_uri_case,
                             ReadBool(ignore, fields.Path("ignoreUriCase"), doc));
   }
@@ -52,7 +53,7 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::str
       ReadHeaderMatches(fields.Get("withoutHeaders"), fields.Path("withoutHeaders"), doc));
   MESHUP_ASSIGN_OR_RETURN(match.source_labels, ReadStringMap(fields.Get("sourceLabels"),
                                                              fields.Path("sourceLabels"), doc));
-  if (YAML::Node ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
+  if (YamlNode ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.source_namespace,
                             ReadString(ns, fields.Path("sourceNamespace"), doc));
   }
@@ -60,20 +61,20 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YAML::Node& node, const std::str
   return match;
 }
 
-absl::StatusOr<Destination> ReadDestination(const YAML::Node& node, const std::string& path,
+absl::StatusOr<Destination> ReadDestination(const YamlNode& node, const std::string& path,
                                             const Document& doc, const Origin& origin) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   if (!node.IsDefined()) return doc.Error(node, path, "a destination is required");
   Destination destination;
-  YAML::Node host = fields.Get("host");
+  YamlNode host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(node, path, "host is required");
   MESHUP_ASSIGN_OR_RETURN(destination.host,
                           ReadHost(host, fields.Path("host"), doc, origin.namespace_name));
-  if (YAML::Node subset = fields.Get("subset"); subset.IsDefined()) {
+  if (YamlNode subset = fields.Get("subset"); subset.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(destination.subset, ReadString(subset, fields.Path("subset"), doc));
   }
-  if (YAML::Node port = fields.Get("port"); port.IsDefined()) {
+  if (YamlNode port = fields.Get("port"); port.IsDefined()) {
     Fields port_fields(port, fields.Path("port"), doc);
     MESHUP_RETURN_IF_ERROR(port_fields.status());
     MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port_fields.Get("number"),
@@ -85,20 +86,20 @@ absl::StatusOr<Destination> ReadDestination(const YAML::Node& node, const std::s
   return destination;
 }
 
-absl::StatusOr<RouteRetry> ReadRetry(const YAML::Node& node, const std::string& path,
+absl::StatusOr<RouteRetry> ReadRetry(const YamlNode& node, const std::string& path,
                                      const Document& doc) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   RouteRetry retry;
-  YAML::Node attempts = fields.Get("attempts");
+  YamlNode attempts = fields.Get("attempts");
   if (!attempts.IsDefined()) return doc.Error(node, path, "attempts is required");
   MESHUP_ASSIGN_OR_RETURN(int64_t n, ReadInt(attempts, fields.Path("attempts"), doc, 0, 10));
   retry.attempts = static_cast<int>(n);
-  if (YAML::Node per_try = fields.Get("perTryTimeout"); per_try.IsDefined()) {
+  if (YamlNode per_try = fields.Get("perTryTimeout"); per_try.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(retry.per_try_timeout,
                             ReadDuration(per_try, fields.Path("perTryTimeout"), doc));
   }
-  if (YAML::Node retry_on = fields.Get("retryOn"); retry_on.IsDefined()) {
+  if (YamlNode retry_on = fields.Get("retryOn"); retry_on.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(retry.retry_on, ReadRetryOn(retry_on, fields.Path("retryOn"), doc));
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"retryRemoteLocalities"}));
@@ -107,8 +108,8 @@ absl::StatusOr<RouteRetry> ReadRetry(const YAML::Node& node, const std::string& 
 
 // Istio's percentage {value} or the older integer `percent`.
 absl::StatusOr<double> ReadFaultPercentage(Fields& fields, const Document& doc) {
-  YAML::Node percentage = fields.Get("percentage");
-  YAML::Node percent = fields.Get("percent");
+  YamlNode percentage = fields.Get("percentage");
+  YamlNode percent = fields.Get("percent");
   if (percentage.IsDefined() && percent.IsDefined()) {
     return doc.Error(percent, fields.Path("percent"), "set percentage or percent, not both");
   }
@@ -120,16 +121,16 @@ absl::StatusOr<double> ReadFaultPercentage(Fields& fields, const Document& doc) 
   return 100.0;
 }
 
-absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Document& doc,
+absl::Status ReadFault(const YamlNode& node, const std::string& path, const Document& doc,
                        HttpRoute& route) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
-  if (YAML::Node delay_node = fields.Get("delay"); delay_node.IsDefined()) {
+  if (YamlNode delay_node = fields.Get("delay"); delay_node.IsDefined()) {
     Fields delay_fields(delay_node, fields.Path("delay"), doc);
     MESHUP_RETURN_IF_ERROR(delay_fields.status());
     FaultDelay delay;
     MESHUP_ASSIGN_OR_RETURN(delay.percentage, ReadFaultPercentage(delay_fields, doc));
-    YAML::Node fixed = delay_fields.Get("fixedDelay");
+    YamlNode fixed = delay_fields.Get("fixedDelay");
     if (!fixed.IsDefined()) {
       return doc.Error(delay_node, delay_fields.path(), "fixedDelay is required");
     }
@@ -138,13 +139,13 @@ absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Do
     MESHUP_RETURN_IF_ERROR(delay_fields.CheckAllRead());
     route.delay = delay;
   }
-  if (YAML::Node abort_node = fields.Get("abort"); abort_node.IsDefined()) {
+  if (YamlNode abort_node = fields.Get("abort"); abort_node.IsDefined()) {
     Fields abort_fields(abort_node, fields.Path("abort"), doc);
     MESHUP_RETURN_IF_ERROR(abort_fields.status());
     FaultAbort abort;
     MESHUP_ASSIGN_OR_RETURN(abort.percentage, ReadFaultPercentage(abort_fields, doc));
-    YAML::Node http = abort_fields.Get("httpStatus");
-    YAML::Node grpc = abort_fields.Get("grpcStatus");
+    YamlNode http = abort_fields.Get("httpStatus");
+    YamlNode grpc = abort_fields.Get("grpcStatus");
     if (http.IsDefined() == grpc.IsDefined()) {
       return doc.Error(abort_node, abort_fields.path(),
                        "set exactly one of httpStatus or grpcStatus");
@@ -166,16 +167,16 @@ absl::Status ReadFault(const YAML::Node& node, const std::string& path, const Do
   return fields.CheckAllRead();
 }
 
-absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::string& path,
+absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string& path,
                                         const Document& doc, const Origin& origin) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   HttpRoute route;
   route.line = doc.Line(node);
-  if (YAML::Node name = fields.Get("name"); name.IsDefined()) {
+  if (YamlNode name = fields.Get("name"); name.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.name, ReadString(name, fields.Path("name"), doc));
   }
-  YAML::Node matches = fields.Get("match");
+  YamlNode matches = fields.Get("match");
   MESHUP_RETURN_IF_ERROR(CheckSequence(matches, fields.Path("match"), doc));
   for (size_t i = 0; matches.IsSequence() && i < matches.size(); ++i) {
     MESHUP_ASSIGN_OR_RETURN(RouteMatch match,
@@ -183,7 +184,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     route.matches.push_back(std::move(match));
   }
 
-  YAML::Node destinations = fields.Get("route");
+  YamlNode destinations = fields.Get("route");
   MESHUP_RETURN_IF_ERROR(CheckSequence(destinations, fields.Path("route"), doc));
   if (!destinations.IsSequence() || destinations.size() == 0) {
     return doc.Error(node, fields.Path("route"),
@@ -199,7 +200,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
     MESHUP_ASSIGN_OR_RETURN(
         weighted.destination,
         ReadDestination(item.Get("destination"), item.Path("destination"), doc, origin));
-    if (YAML::Node weight = item.Get("weight"); weight.IsDefined()) {
+    if (YamlNode weight = item.Get("weight"); weight.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, item.Path("weight"), doc, 0, 100));
       weighted.weight = static_cast<int>(w);
     } else if (destinations.size() > 1) {
@@ -215,20 +216,20 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
                      absl::StrCat("weights add up to ", total_weight, ", not 100"));
   }
 
-  if (YAML::Node timeout = fields.Get("timeout"); timeout.IsDefined()) {
+  if (YamlNode timeout = fields.Get("timeout"); timeout.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.timeout, ReadDuration(timeout, fields.Path("timeout"), doc));
   }
-  if (YAML::Node retries = fields.Get("retries"); retries.IsDefined()) {
+  if (YamlNode retries = fields.Get("retries"); retries.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.retries, ReadRetry(retries, fields.Path("retries"), doc));
   }
-  if (YAML::Node fault = fields.Get("fault"); fault.IsDefined()) {
+  if (YamlNode fault = fields.Get("fault"); fault.IsDefined()) {
     MESHUP_RETURN_IF_ERROR(ReadFault(fault, fields.Path("fault"), doc, route));
   }
-  if (YAML::Node mirror = fields.Get("mirror"); mirror.IsDefined()) {
+  if (YamlNode mirror = fields.Get("mirror"); mirror.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.mirror,
                             ReadDestination(mirror, fields.Path("mirror"), doc, origin));
   }
-  if (YAML::Node percentage = fields.Get("mirrorPercentage"); percentage.IsDefined()) {
+  if (YamlNode percentage = fields.Get("mirrorPercentage"); percentage.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.mirror_percentage,
                             ReadPercent(percentage, fields.Path("mirrorPercentage"), doc));
     if (!route.mirror) {
@@ -241,13 +242,13 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YAML::Node& node, const std::strin
 
 }  // namespace
 
-absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<VirtualService> ParseVirtualService(const YamlNode& spec, const Origin& origin,
                                                    const Document& doc) {
   Fields fields(spec, "spec", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   VirtualService vs;
   vs.origin = origin;
-  YAML::Node hosts = fields.Get("hosts");
+  YamlNode hosts = fields.Get("hosts");
   MESHUP_RETURN_IF_ERROR(CheckSequence(hosts, fields.Path("hosts"), doc));
   if (!hosts.IsSequence() || hosts.size() == 0) {
     return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
@@ -257,7 +258,7 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
                                                        doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
-  if (YAML::Node gateways = fields.Get("gateways"); gateways.IsDefined()) {
+  if (YamlNode gateways = fields.Get("gateways"); gateways.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
                             ReadStringList(gateways, fields.Path("gateways"), doc));
     for (const std::string& gateway : names) {
@@ -269,7 +270,7 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YAML::Node& spec, const
       }
     }
   }
-  YAML::Node http = fields.Get("http");
+  YamlNode http = fields.Get("http");
   MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
   for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
     MESHUP_ASSIGN_OR_RETURN(HttpRoute route,

@@ -8,37 +8,37 @@
 
 namespace meshup::config {
 
-absl::StatusOr<Workload> ParseWorkloadEntry(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<Workload> ParseWorkloadEntry(const YamlNode& spec, const Origin& origin,
                                             const Document& doc, absl::string_view path) {
   Fields fields(spec, std::string(path), doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   Workload workload;
   workload.origin = origin;
-  YAML::Node address = fields.Get("address");
+  YamlNode address = fields.Get("address");
   if (!address.IsDefined()) return doc.Error(spec, fields.Path("address"), "address is required");
   MESHUP_ASSIGN_OR_RETURN(workload.address, ReadString(address, fields.Path("address"), doc));
   if (workload.address.empty()) {
     return doc.Error(address, fields.Path("address"), "address is required");
   }
-  if (YAML::Node ports = fields.Get("ports"); ports.IsDefined() && !ports.IsNull()) {
+  if (YamlNode ports = fields.Get("ports"); ports.IsDefined() && !ports.IsNull()) {
     if (!ports.IsMap()) {
       return doc.Error(ports, fields.Path("ports"), "expected a mapping of port name to number");
     }
-    for (const auto& entry : ports) {
-      const std::string name = entry.first.Scalar();
+    for (size_t i = 0; i < ports.size(); ++i) {
+      const std::string name(ports.key(i).text());
       MESHUP_ASSIGN_OR_RETURN(
           int64_t number,
-          ReadInt(entry.second, absl::StrCat(fields.Path("ports"), ".", name), doc, 1, 65535));
+          ReadInt(ports.value(i), absl::StrCat(fields.Path("ports"), ".", name), doc, 1, 65535));
       workload.ports[name] = static_cast<uint32_t>(number);
     }
   }
   MESHUP_ASSIGN_OR_RETURN(workload.labels,
                           ReadStringMap(fields.Get("labels"), fields.Path("labels"), doc));
-  if (YAML::Node sa = fields.Get("serviceAccount"); sa.IsDefined()) {
+  if (YamlNode sa = fields.Get("serviceAccount"); sa.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(workload.service_account,
                             ReadString(sa, fields.Path("serviceAccount"), doc));
   }
-  if (YAML::Node weight = fields.Get("weight"); weight.IsDefined()) {
+  if (YamlNode weight = fields.Get("weight"); weight.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, fields.Path("weight"), doc, 0, 1 << 20));
     workload.weight = static_cast<uint32_t>(w);
   }
@@ -46,13 +46,13 @@ absl::StatusOr<Workload> ParseWorkloadEntry(const YAML::Node& spec, const Origin
   return workload;
 }
 
-absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Origin& origin,
+absl::StatusOr<ServiceEntry> ParseServiceEntry(const YamlNode& spec, const Origin& origin,
                                                const Document& doc) {
   Fields fields(spec, "spec", doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   ServiceEntry entry;
   entry.origin = origin;
-  YAML::Node hosts = fields.Get("hosts");
+  YamlNode hosts = fields.Get("hosts");
   MESHUP_RETURN_IF_ERROR(CheckSequence(hosts, "spec.hosts", doc));
   if (!hosts.IsSequence() || hosts.size() == 0) {
     return doc.Error(spec, "spec.hosts", "at least one host is required");
@@ -63,7 +63,7 @@ absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Ori
         ReadHost(hosts[i], absl::StrCat("spec.hosts[", i, "]"), doc, origin.namespace_name));
     entry.hosts.push_back(std::move(host));
   }
-  YAML::Node ports = fields.Get("ports");
+  YamlNode ports = fields.Get("ports");
   MESHUP_RETURN_IF_ERROR(CheckSequence(ports, "spec.ports", doc));
   for (size_t i = 0; ports.IsSequence() && i < ports.size(); ++i) {
     const std::string path = absl::StrCat("spec.ports[", i, "]");
@@ -73,17 +73,17 @@ absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Ori
     MESHUP_ASSIGN_OR_RETURN(int64_t number, ReadInt(port_fields.Get("number"),
                                                     port_fields.Path("number"), doc, 1, 65535));
     port.number = static_cast<uint32_t>(number);
-    if (YAML::Node name = port_fields.Get("name"); name.IsDefined()) {
+    if (YamlNode name = port_fields.Get("name"); name.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(port.name, ReadString(name, port_fields.Path("name"), doc));
     }
-    if (YAML::Node protocol = port_fields.Get("protocol"); protocol.IsDefined()) {
+    if (YamlNode protocol = port_fields.Get("protocol"); protocol.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(port.protocol,
                               ReadString(protocol, port_fields.Path("protocol"), doc));
     }
     MESHUP_RETURN_IF_ERROR(port_fields.CheckAllRead({"targetPort"}));
     entry.ports.push_back(std::move(port));
   }
-  if (YAML::Node resolution = fields.Get("resolution"); resolution.IsDefined()) {
+  if (YamlNode resolution = fields.Get("resolution"); resolution.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(resolution, "spec.resolution", doc));
     if (name == "STATIC") {
       entry.resolution = ServiceEntry::Resolution::kStatic;
@@ -96,7 +96,7 @@ absl::StatusOr<ServiceEntry> ParseServiceEntry(const YAML::Node& spec, const Ori
                        absl::StrCat("'", name, "' is not one of STATIC, DNS or NONE"));
     }
   }
-  YAML::Node endpoints = fields.Get("endpoints");
+  YamlNode endpoints = fields.Get("endpoints");
   MESHUP_RETURN_IF_ERROR(CheckSequence(endpoints, "spec.endpoints", doc));
   for (size_t i = 0; endpoints.IsSequence() && i < endpoints.size(); ++i) {
     MESHUP_ASSIGN_OR_RETURN(

@@ -11,60 +11,47 @@
 namespace meshup::config {
 namespace {
 
-// A scalar's text, or nullopt when the node is not a scalar.
-bool ScalarText(const YAML::Node& node, std::string* text) {
+// A scalar's text; false when the node is not a scalar.
+bool ScalarText(const YamlNode& node, std::string* text) {
   if (!node.IsScalar()) return false;
-  *text = node.Scalar();
+  *text = std::string(node.text());
   return true;
 }
 
-const char* TypeName(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Undefined:
-      break;
-  }
+const char* TypeName(const YamlNode& node) {
+  if (node.IsNull()) return "null";
+  if (node.IsScalar()) return "a scalar";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
   return "nothing";
 }
 
 }  // namespace
 
-std::string Document::Where(const YAML::Mark& mark, absl::string_view path) const {
+std::string Document::Where(const YamlMark& mark, absl::string_view path) const {
   std::string where = file_;
-  if (!mark.is_null()) {
-    absl::StrAppend(&where, ":", mark.line + 1 + first_line_, ":", mark.column + 1);
-  }
+  if (mark.known()) absl::StrAppend(&where, ":", mark.line + 1, ":", mark.column + 1);
   absl::StrAppend(&where, ": ");
   if (!subject_.empty()) absl::StrAppend(&where, subject_, ": ");
   if (!path.empty()) absl::StrAppend(&where, path, ": ");
   return where;
 }
 
-absl::Status Document::Error(const YAML::Node& at, absl::string_view path,
+absl::Status Document::Error(const YamlNode& at, absl::string_view path,
                              absl::string_view message) const {
-  return Error(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), path, message);
+  return Error(at.mark(), path, message);
 }
 
-absl::Status Document::Error(const YAML::Mark& at, absl::string_view path,
+absl::Status Document::Error(const YamlMark& at, absl::string_view path,
                              absl::string_view message) const {
   return absl::InvalidArgumentError(absl::StrCat(Where(at, path), message));
 }
 
-void Document::Warn(const YAML::Node& at, absl::string_view path, absl::string_view message) const {
-  if (warnings_ != nullptr) {
-    warnings_->push_back(
-        absl::StrCat(Where(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), path), message));
-  }
+void Document::Warn(const YamlNode& at, absl::string_view path, absl::string_view message) const {
+  if (warnings_ != nullptr) warnings_->push_back(absl::StrCat(Where(at.mark(), path), message));
 }
 
-Fields::Fields(const YAML::Node& node, std::string path, const Document& doc)
+Fields::Fields(const YamlNode& node, std::string path, const Document& doc)
     : node_(node), path_(std::move(path)), doc_(doc) {
   if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
     status_ = doc.Error(node, path_, absl::StrCat("expected a mapping, found ", TypeName(node)));
@@ -72,29 +59,26 @@ Fields::Fields(const YAML::Node& node, std::string path, const Document& doc)
   }
   if (!node.IsMap()) return;
   entries_.reserve(node.size());
-  for (const auto& entry : node) {
-    entries_.push_back(
-        Entry{entry.first, entry.second, entry.first.IsScalar() ? &entry.first.Scalar() : nullptr});
-  }
+  for (size_t i = 0; i < node.size(); ++i) entries_.push_back(Entry{node.key(i), node.value(i)});
 }
 
 std::string Fields::Path(absl::string_view key) const {
   return path_.empty() ? std::string(key) : absl::StrCat(path_, ".", key);
 }
 
-YAML::Node Fields::Get(absl::string_view key) {
+YamlNode Fields::Get(absl::string_view key) {
   const Entry* found = nullptr;
   for (Entry& entry : entries_) {
-    if (entry.name == nullptr || *entry.name != key) continue;
+    if (!entry.key.IsScalar() || entry.key.text() != key) continue;
     entry.read = true;  // every entry of a key written twice
     if (found == nullptr) found = &entry;
   }
-  return found != nullptr ? found->value : YAML::Node(YAML::NodeType::Undefined);
+  return found != nullptr ? found->value : YamlNode();
 }
 
 bool Fields::Has(absl::string_view key) const {
   for (const Entry& entry : entries_) {
-    if (entry.name != nullptr && *entry.name == key) return true;
+    if (entry.key.IsScalar() && entry.key.text() == key) return true;
   }
   return false;
 }
@@ -103,7 +87,7 @@ absl::Status Fields::CheckAllRead(std::initializer_list<absl::string_view> harml
   if (!valid()) return status_;
   for (const Entry& entry : entries_) {
     if (entry.read) continue;
-    const std::string key = entry.name != nullptr ? *entry.name : "";
+    const absl::string_view key = entry.key.text();  // empty when not a scalar
     bool is_harmless = false;
     for (absl::string_view h : harmless) is_harmless |= (h == key);
     if (is_harmless) {
@@ -117,7 +101,7 @@ absl::Status Fields::CheckAllRead(std::initializer_list<absl::string_view> harml
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadString(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<std::string> ReadString(const YamlNode& node, absl::string_view path,
                                        const Document& doc) {
   std::string text;
   if (!ScalarText(node, &text)) {
@@ -126,7 +110,7 @@ absl::StatusOr<std::string> ReadString(const YAML::Node& node, absl::string_view
   return text;
 }
 
-absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path, const Document& doc,
+absl::StatusOr<int64_t> ReadInt(const YamlNode& node, absl::string_view path, const Document& doc,
                                 int64_t min, int64_t max) {
   std::string text;
   int64_t value = 0;
@@ -141,8 +125,8 @@ absl::StatusOr<int64_t> ReadInt(const YAML::Node& node, absl::string_view path, 
   return value;
 }
 
-absl::StatusOr<double> ReadDouble(const YAML::Node& node, absl::string_view path,
-                                  const Document& doc, double min, double max) {
+absl::StatusOr<double> ReadDouble(const YamlNode& node, absl::string_view path, const Document& doc,
+                                  double min, double max) {
   std::string text;
   double value = 0;
   if (!ScalarText(node, &text) || !absl::SimpleAtod(text, &value) || std::isnan(value)) {
@@ -156,7 +140,7 @@ absl::StatusOr<double> ReadDouble(const YAML::Node& node, absl::string_view path
   return value;
 }
 
-absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view path, const Document& doc) {
+absl::StatusOr<bool> ReadBool(const YamlNode& node, absl::string_view path, const Document& doc) {
   std::string text;
   if (ScalarText(node, &text)) {
     if (text == "true") return true;
@@ -165,7 +149,7 @@ absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view path, co
   return doc.Error(node, path, "expected true or false");
 }
 
-absl::StatusOr<absl::Duration> ReadDuration(const YAML::Node& node, absl::string_view path,
+absl::StatusOr<absl::Duration> ReadDuration(const YamlNode& node, absl::string_view path,
                                             const Document& doc) {
   std::string text;
   absl::Duration duration;
@@ -179,7 +163,7 @@ absl::StatusOr<absl::Duration> ReadDuration(const YAML::Node& node, absl::string
   return duration;
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YAML::Node& node,
+absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode& node,
                                                                  absl::string_view path,
                                                                  const Document& doc) {
   std::map<std::string, std::string> out;
@@ -187,19 +171,19 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YAML::Nod
   if (!node.IsMap()) {
     return doc.Error(node, path, absl::StrCat("expected a mapping, found ", TypeName(node)));
   }
-  for (const auto& entry : node) {
-    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    const std::string key_path = absl::StrCat(path, ".", key);
-    if (!entry.second.IsScalar()) {
-      return doc.Error(entry.second, key_path,
-                       absl::StrCat("expected a string, found ", TypeName(entry.second)));
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YamlNode value = node.value(i);
+    const std::string key(node.key(i).text());  // empty when not a scalar
+    if (!value.IsScalar()) {
+      return doc.Error(value, absl::StrCat(path, ".", key),
+                       absl::StrCat("expected a string, found ", TypeName(value)));
     }
-    out[key] = entry.second.Scalar();
+    out[key] = std::string(value.text());
   }
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ReadStringList(const YAML::Node& node,
+absl::StatusOr<std::vector<std::string>> ReadStringList(const YamlNode& node,
                                                         absl::string_view path,
                                                         const Document& doc) {
   std::vector<std::string> out;
@@ -213,7 +197,7 @@ absl::StatusOr<std::vector<std::string>> ReadStringList(const YAML::Node& node,
   return out;
 }
 
-absl::Status CheckSequence(const YAML::Node& node, absl::string_view path, const Document& doc) {
+absl::Status CheckSequence(const YamlNode& node, absl::string_view path, const Document& doc) {
   if (!node.IsDefined() || node.IsNull() || node.IsSequence()) return absl::OkStatus();
   return doc.Error(node, path, absl::StrCat("expected a list, found ", TypeName(node)));
 }

@@ -1,0 +1,119 @@
+// The loader on YAML's corners: anchors, document markers, keys written
+// twice, tabs, encodings.
+#include <string>
+
+#include "alias_bomb.h"
+#include "config/loader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace meshup::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Load(const std::string& yaml) {
+  return LoadConfigFiles({{"test.yaml", yaml}});
+}
+
+std::string Error(const std::string& yaml) {
+  auto snapshot = Load(yaml);
+  EXPECT_FALSE(snapshot.ok()) << "loaded, but should have been refused:\n" << yaml;
+  return std::string(snapshot.status().message());
+}
+
+constexpr char kRuleHeader[] =
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\n";
+
+TEST(LoaderYamlTest, ResolvesAnchorsAndAliases) {
+  auto snapshot = Load(std::string(kRuleHeader) + R"(spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: &labels {version: v1, team: books}
+  - name: v2
+    labels: *labels
+)");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->destination_rules[0].subsets[1].labels.at("team"), "books");
+}
+
+TEST(LoaderYamlTest, RefusesAnAliasBombWithItsPosition) {
+  const std::string text = AliasBomb();
+  EXPECT_THAT(Error(text), HasSubstr("test.yaml:6:"));
+  EXPECT_THAT(Error(text), HasSubstr("invalid YAML: the aliases stand for more than"));
+}
+
+TEST(LoaderYamlTest, AKeyWrittenTwiceReadsTheFirstAndALabelTheLast) {
+  auto snapshot = Load(std::string(kRuleHeader) + R"(spec:
+  host: reviews
+  host: ratings
+  subsets:
+  - name: v1
+    labels: {version: v1, version: v2}
+)");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->destination_rules[0].host, "reviews");
+  EXPECT_EQ((*snapshot)->destination_rules[0].subsets[0].labels.at("version"), "v2");
+}
+
+TEST(LoaderYamlTest, ReadsDirectivesAndEveryDocumentMarker) {
+  const std::string rule = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n";
+  auto snapshot = Load("%YAML 1.1\n---\n" + rule + "metadata: {name: a}\nspec: {host: a}\n" +
+                       "---\t\n" + rule + "metadata: {name: b}\nspec: {host: b}\n---\n---\n" +
+                       "--- {apiVersion: networking.istio.io/v1, kind: DestinationRule, "
+                       "metadata: {name: c}, spec: {host: c}}\n...\n");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_EQ((*snapshot)->destination_rules.size(), 3u);
+  EXPECT_EQ((*snapshot)->destination_rules[2].origin.line, 14);
+}
+
+TEST(LoaderYamlTest, AnInlineDocumentsErrorsNameItsLine) {
+  EXPECT_THAT(Error("# first\n--- {apiVersion: networking.istio.io/v1, kind: DestinationRule, "
+                    "metadata: {name: r}, spec: {host: r, bogus: 1}}\n"),
+              HasSubstr("test.yaml:2:102: DestinationRule default/r: spec.bogus: unknown"));
+}
+
+TEST(LoaderYamlTest, AMarkerWithContentAfterADocumentIsAnError) {
+  EXPECT_THAT(Error(std::string(kRuleHeader) + "spec: {host: r}\n---\tkind: x\n"),
+              HasSubstr("test.yaml:5:"));
+}
+
+TEST(LoaderYamlTest, TabsAndBadEncodingsAreErrorsWithTheirPosition) {
+  EXPECT_THAT(Error(std::string(kRuleHeader) + "spec:\n\thost: reviews\n"),
+              HasSubstr("test.yaml:5:1: invalid YAML: found character that cannot start any "
+                        "token"));
+  EXPECT_THAT(Error(std::string(kRuleHeader) + "spec: {host: \"\xFF\"}\n"),
+              HasSubstr("test.yaml:4:15: invalid YAML: invalid leading UTF-8 octet (0xff)"));
+  EXPECT_THAT(Error(std::string(kRuleHeader) + "spec: {host: \"a\x7F\"}\n"),
+              HasSubstr("test.yaml:4:16: invalid YAML: control characters are not allowed"));
+}
+
+TEST(LoaderYamlTest, AMissingValueIsWhereItIsMissing) {
+  EXPECT_THAT(Error("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n"
+                    "  name:\nspec: {host: r}\n"),
+              HasSubstr("test.yaml:4:8: metadata.name: expected a string, found null"));
+}
+
+TEST(LoaderYamlTest, NonAsciiTextCountsColumnsInBytes) {
+  EXPECT_THAT(Error("# \xC3\xA9t\xC3\xA9\napiVersion: networking.istio.io/v1\n"
+                    "kind: DestinationRule\nmetadata: {name: \"\xC3\xA9\"}\n"
+                    "spec: {host: r, bogus: \"\xC3\xA9\", more: 1}\n"),
+              HasSubstr("test.yaml:5:17: DestinationRule default/\xC3\xA9: spec.bogus"));
+}
+
+TEST(LoaderYamlTest, ReadObjectsGivesEachDocumentsText) {
+  const std::string first = std::string(kRuleHeader) + "spec: {host: r}\n";
+  const std::string second =
+      "--- {apiVersion: networking.istio.io/v1, kind: DestinationRule, metadata: {name: s}, "
+      "spec: {host: s}}\n";
+  auto objects = ReadObjects({"test.yaml", first + "---\n" + second});
+  ASSERT_TRUE(objects.ok()) << objects.status();
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].text, first);
+  EXPECT_EQ((*objects)[1].name, "s");
+  EXPECT_EQ((*objects)[1].text, second);
+}
+
+}  // namespace
+}  // namespace meshup::config

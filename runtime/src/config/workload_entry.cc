@@ -24,6 +24,7 @@ absl::StatusOr<Workload> ParseWorkloadEntry(const YamlNode& spec, const Origin& 
     if (!ports.IsMap()) {
       return doc.Error(ports, fields.Path("ports"), "expected a mapping of port name to number");
     }
+    MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(ports, fields.Path("ports"), doc));
     for (size_t i = 0; i < ports.size(); ++i) {
       const std::string name(ports.key(i).text());
       MESHUP_ASSIGN_OR_RETURN(

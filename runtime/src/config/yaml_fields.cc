@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,10 @@ const char* TypeName(const YamlNode& node) {
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a mapping";
   return "nothing";
+}
+
+std::string JoinPath(absl::string_view path, absl::string_view key) {
+  return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
 }
 
 }  // namespace
@@ -58,22 +63,21 @@ Fields::Fields(const YamlNode& node, std::string path, const Document& doc)
     return;
   }
   if (!node.IsMap()) return;
+  status_ = CheckUniqueKeys(node, path_, doc);
+  if (!status_.ok()) return;
   entries_.reserve(node.size());
   for (size_t i = 0; i < node.size(); ++i) entries_.push_back(Entry{node.key(i), node.value(i)});
 }
 
-std::string Fields::Path(absl::string_view key) const {
-  return path_.empty() ? std::string(key) : absl::StrCat(path_, ".", key);
-}
+std::string Fields::Path(absl::string_view key) const { return JoinPath(path_, key); }
 
 YamlNode Fields::Get(absl::string_view key) {
-  const Entry* found = nullptr;
   for (Entry& entry : entries_) {
     if (!entry.key.IsScalar() || entry.key.text() != key) continue;
-    entry.read = true;  // every entry of a key written twice
-    if (found == nullptr) found = &entry;
+    entry.read = true;
+    return entry.value;  // keys are unique (checked when made)
   }
-  return found != nullptr ? found->value : YamlNode();
+  return YamlNode();
 }
 
 bool Fields::Has(absl::string_view key) const {
@@ -171,6 +175,7 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode&
   if (!node.IsMap()) {
     return doc.Error(node, path, absl::StrCat("expected a mapping, found ", TypeName(node)));
   }
+  MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(node, path, doc));
   for (size_t i = 0; i < node.size(); ++i) {
     const YamlNode value = node.value(i);
     const std::string key(node.key(i).text());  // empty when not a scalar
@@ -181,6 +186,21 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode&
     out[key] = std::string(value.text());
   }
   return out;
+}
+
+absl::Status CheckUniqueKeys(const YamlNode& map, absl::string_view path, const Document& doc) {
+  absl::flat_hash_map<absl::string_view, YamlMark> seen;
+  for (size_t i = 0; i < map.size(); ++i) {
+    const YamlNode key = map.key(i);
+    if (!key.IsScalar()) continue;
+    auto [first, inserted] = seen.emplace(key.text(), key.mark());
+    if (!inserted) {
+      return doc.Error(key, JoinPath(path, key.text()),
+                       absl::StrCat("written twice in one mapping (first at line ",
+                                    first->second.line + 1, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> ReadStringList(const YamlNode& node,

@@ -106,6 +106,10 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode&
 absl::StatusOr<std::vector<std::string>> ReadStringList(const YamlNode& node,
                                                         absl::string_view path,
                                                         const Document& doc);
+// A mapping writes each key once: YAML says keys are unique, and reading one
+// of two would silently drop the other. The error names the second and the
+// line of the first. Fields and ReadStringMap check it themselves.
+absl::Status CheckUniqueKeys(const YamlNode& map, absl::string_view path, const Document& doc);
 // `node` must be a sequence (an absent node reads as empty).
 absl::Status CheckSequence(const YamlNode& node, absl::string_view path, const Document& doc);
 

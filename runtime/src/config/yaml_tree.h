@@ -16,7 +16,7 @@
 //   columns in bytes. An empty node is where its value is missing (just
 //   after `key:` or `-`). Properties (&anchor, !tag) start their node.
 // - A mapping keeps its entries in the order written, keys written twice
-//   included.
+//   included (the readers refuse them: CheckUniqueKeys in yaml_fields.h).
 // - Aliases are resolved: an alias is its anchored node, shared, not copied.
 //   An alias of an anchor not defined before it in its document, or of a
 //   node that contains the alias, is an error; so is a stream whose aliases

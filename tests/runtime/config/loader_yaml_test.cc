@@ -44,17 +44,28 @@ TEST(LoaderYamlTest, RefusesAnAliasBombWithItsPosition) {
   EXPECT_THAT(Error(text), HasSubstr("invalid YAML: the aliases stand for more than"));
 }
 
-TEST(LoaderYamlTest, AKeyWrittenTwiceReadsTheFirstAndALabelTheLast) {
-  auto snapshot = Load(std::string(kRuleHeader) + R"(spec:
+TEST(LoaderYamlTest, RefusesAKeyWrittenTwiceWithBothLines) {
+  EXPECT_THAT(Error(std::string(kRuleHeader) + R"(spec:
   host: reviews
   host: ratings
+)"),
+              HasSubstr("test.yaml:6:3: DestinationRule default/r: spec.host: written twice in one "
+                        "mapping (first at line 5)"));
+  EXPECT_THAT(Error(std::string(kRuleHeader) + R"(spec:
+  host: reviews
   subsets:
   - name: v1
     labels: {version: v1, version: v2}
-)");
-  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-  EXPECT_EQ((*snapshot)->destination_rules[0].host, "reviews");
-  EXPECT_EQ((*snapshot)->destination_rules[0].subsets[0].labels.at("version"), "v2");
+)"),
+              HasSubstr("spec.subsets[0].labels.version: written twice in one mapping"));
+  EXPECT_THAT(Error(R"(apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: w}
+spec:
+  address: 10.0.0.1
+  ports: {grpc: 9080, grpc: 9081}
+)"),
+              HasSubstr("spec.ports.grpc: written twice in one mapping"));
 }
 
 TEST(LoaderYamlTest, ReadsDirectivesAndEveryDocumentMarker) {

@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
   app.add_option("--mode", mode, "grpc | grpc-tls | mesh")
       ->check(CLI::IsMember({"grpc", "grpc-tls", "mesh"}));
   app.add_option("--target", target,
-                 "host:port (grpc: several, comma-separated, balanced round robin), or (mesh) a "
-                 "service of the mesh")
+                 "host:port (grpc: several IPv4 ip:port, comma-separated, balanced round "
+                 "robin), or (mesh) a service of the mesh")
       ->required();
   app.add_option("--tls-dir", tls_dir, "grpc-tls: cert.pem, key.pem, root.pem");
   app.add_option("--tls-name", tls_name, "grpc-tls: the name the server certificate must have");

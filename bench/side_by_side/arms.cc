@@ -218,7 +218,15 @@ absl::StatusOr<Process> StartNginx(const Environment& environment, const std::st
   if (!nginx.ok()) return nginx.status();
   nginx->is_nginx = true;
   nginx->log = absl::StrCat(dir, "/error.log");
-  if (absl::Status up = WaitForPort(port, kStartTimeout); !up.ok()) return WithLog(up, *nginx);
+  if (absl::Status up = WaitForPort(port, kStartTimeout); !up.ok()) {
+    // This nginx never reaches the run's list: stop it and its workers here
+    // (a SIGKILLed master leaves its workers running).
+    const std::vector<pid_t> workers = ChildrenOf(nginx->subprocess->pid());
+    if (!nginx->subprocess->Stop(SIGTERM, kStopTimeout).ok()) {
+      for (pid_t worker : workers) kill(worker, SIGKILL);
+    }
+    return WithLog(up, *nginx);
+  }
   return nginx;
 }
 

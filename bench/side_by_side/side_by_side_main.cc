@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   app.add_option("--nginx", environment.nginx, "the nginx binary");
   app.add_option("--nginx-workers", environment.nginx_workers, "worker processes per sidecar");
   app.add_option("--endpoints-per-subset", environment.endpoints_per_subset,
-                 "MeshUp arms: server processes per subset");
+                 "server processes per MeshUp subset; every arm serves from twice as many")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--keep", keep, "keep the work directory (configs, logs)");
   CLI11_PARSE(app, argc, argv);
   if (quick) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -144,6 +145,37 @@ bool IsControl(char c) {
   return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
+// A byte that may start what CheckText refuses: a control character, or a
+// line break other than \n and \r\n (a lone \r, NEL, LS, PS), which YAML
+// counts as a line of its own but line numbers here do not.
+bool MaySuspect(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return IsControl(c) || c == '\r' || u == 0xC2 || u == 0xE2;
+}
+
+// What is wrong at text[i], if anything.
+std::optional<std::string> RefusedAt(absl::string_view text, size_t i) {
+  const char c = text[i];
+  const auto next = [&](size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+  };
+  if (IsControl(c)) {
+    return absl::StrCat("control character 0x",
+                        absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
+                        " (a configuration file is text)");
+  }
+  if (c == '\r' && next(1) != '\n') return "a carriage return alone (lines end with \\n or \\r\\n)";
+  if (static_cast<unsigned char>(c) == 0xC2 && next(1) == 0x85) {
+    return "line break U+0085 (lines end with \\n or \\r\\n)";
+  }
+  if (static_cast<unsigned char>(c) == 0xE2 && next(1) == 0x80 &&
+      (next(2) == 0xA8 || next(2) == 0xA9)) {
+    return absl::StrCat("line break U+202", next(2) == 0xA8 ? "8" : "9",
+                        " (lines end with \\n or \\r\\n)");
+  }
+  return std::nullopt;
+}
+
 absl::Status CheckText(const ConfigFile& file) {
   if (file.text.size() > kMaxFileBytes) {
     return absl::InvalidArgumentError(absl::StrCat(file.name, ": ", file.text.size(),
@@ -152,17 +184,18 @@ absl::Status CheckText(const ConfigFile& file) {
                                                    kMaxFileBytes));
   }
   bool any = false;  // the common case first: one pass without branches to leave it
-  for (char c : file.text) any |= IsControl(c);
+  for (char c : file.text) any |= MaySuspect(c);
   if (!any) return absl::OkStatus();
   int line = 1, column = 1;
-  for (char c : file.text) {
-    if (IsControl(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: control character 0x",
-                       absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
-                       " (a configuration file is text)"));
+  const absl::string_view text = file.text;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (MaySuspect(text[i])) {
+      if (std::optional<std::string> refused = RefusedAt(text, i)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: ", *refused));
+      }
     }
-    if (c == '\n') {
+    if (text[i] == '\n') {
       ++line;
       column = 1;
     } else {

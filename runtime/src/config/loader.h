@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "config/snapshot.h"
@@ -40,7 +41,8 @@ struct DocumentText {
 // ("--- {inline}") starts its document; other markers are in no document.
 // Each document is parsed on its own, so that a "..." ends one whatever
 // follows, and `meshup apply` knows each object's text.
-std::vector<DocumentText> SplitDocuments(absl::string_view text);
+// The parts are views into `text`, which must outlive them.
+std::vector<DocumentText> SplitDocuments(absl::string_view text ABSL_ATTRIBUTE_LIFETIME_BOUND);
 
 // One object (document) of a file, as written.
 struct ObjectText {

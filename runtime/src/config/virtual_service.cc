@@ -22,7 +22,13 @@ absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YamlNode& node,
     const YamlNode key = node.key(i);
     const std::string name = absl::AsciiStrToLower(key.text());
     const std::string header_path = absl::StrCat(path, ".", key.text());
-    if (name.empty()) return doc.Error(key, path, "a header name is required");
+    if (!key.IsScalar() || name.empty()) return doc.Error(key, path, "a header name is required");
+    // Header names are case-insensitive: X-User and x-user are one header.
+    for (const HeaderMatch& earlier : out) {
+      if (earlier.name == name) {
+        return doc.Error(key, header_path, "header written twice in one mapping (names ignore case)");
+      }
+    }
     HeaderMatch header;
     header.name = name;
     MESHUP_ASSIGN_OR_RETURN(header.match, ReadStringMatch(node.value(i), header_path, doc));

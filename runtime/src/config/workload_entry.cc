@@ -26,6 +26,9 @@ absl::StatusOr<Workload> ParseWorkloadEntry(const YamlNode& spec, const Origin& 
     }
     MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(ports, fields.Path("ports"), doc));
     for (size_t i = 0; i < ports.size(); ++i) {
+      if (!ports.key(i).IsScalar() || ports.key(i).text().empty()) {
+        return doc.Error(ports.key(i), fields.Path("ports"), "a port name is required");
+      }
       const std::string name(ports.key(i).text());
       MESHUP_ASSIGN_OR_RETURN(
           int64_t number,

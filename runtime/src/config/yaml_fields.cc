@@ -178,7 +178,11 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode&
   MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(node, path, doc));
   for (size_t i = 0; i < node.size(); ++i) {
     const YamlNode value = node.value(i);
-    const std::string key(node.key(i).text());  // empty when not a scalar
+    if (!node.key(i).IsScalar()) {
+      return doc.Error(node.key(i), path, absl::StrCat("expected a name, found ",
+                                                       TypeName(node.key(i))));
+    }
+    const std::string key(node.key(i).text());
     if (!value.IsScalar()) {
       return doc.Error(value, absl::StrCat(path, ".", key),
                        absl::StrCat("expected a string, found ", TypeName(value)));

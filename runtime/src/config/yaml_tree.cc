@@ -343,6 +343,11 @@ absl::Status Builder::ParserError(const yaml_parser_t& parser) const {
 
 absl::StatusOr<YamlStream> ParseYaml(absl::string_view text, absl::string_view file,
                                      int first_line) {
+  if (text.size() > kMaxYamlBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ": ", text.size(),
+                                                   " bytes of YAML; at most ", kMaxYamlBytes,
+                                                   " can be parsed"));
+  }
   YamlStream stream;
   stream.tree_ = std::make_unique<Tree>();
   Builder builder(text, file, first_line, *stream.tree_);

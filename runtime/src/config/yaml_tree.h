@@ -23,6 +23,7 @@
 //   stand for more than kMaxAliasCost (nodes and text counted as if copied:
 //   a "billion laughs" is refused, not expanded), and nesting deeper than
 //   kMaxDepth.
+// - A text longer than kMaxYamlBytes is refused.
 // - Errors are InvalidArgument "<file>:<line>:<column>: invalid YAML: <what>"
 //   (1-based); nothing throws.
 // - A YamlNode is a handle into its YamlStream: valid while the stream lives
@@ -99,6 +100,7 @@ class YamlStream;
 // Limits of ParseYaml (see the contract).
 inline constexpr size_t kMaxAliasCost = 16 << 20;  // a node counts 16, a scalar also its bytes
 inline constexpr int kMaxDepth = 500;
+inline constexpr size_t kMaxYamlBytes = 64 << 20;  // larger texts are refused
 
 // Parses `text`, the part of file `file` that starts at its 0-based line
 // `first_line`.

@@ -68,6 +68,47 @@ spec:
               HasSubstr("spec.ports.grpc: written twice in one mapping"));
 }
 
+TEST(LoaderYamlTest, RefusesHeadersWrittenTwiceInAnyCase) {
+  EXPECT_THAT(Error(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: v}
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - headers: {x-user: {exact: a}, X-User: {exact: b}}
+    route:
+    - destination: {host: reviews}
+)"),
+              HasSubstr("spec.http[0].match[0].headers.X-User: header written twice in one mapping"));
+}
+
+TEST(LoaderYamlTest, RefusesKeysThatAreNotNames) {
+  EXPECT_THAT(Error(std::string(kRuleHeader) + R"(spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {~: a, version: v1}
+)"),
+              HasSubstr("spec.subsets[0].labels: expected a name, found null"));
+}
+
+// Line numbers count \n (and \r\n); YAML would also count these, and every
+// later line of an error would be off.
+TEST(LoaderYamlTest, RefusesLineBreaksOtherThanNewlineWithTheirPosition) {
+  const std::string rule = std::string(kRuleHeader) + "spec:\n  host: reviews # a";
+  EXPECT_THAT(Error(rule + "\xE2\x80\xA8 comment\n"),
+              HasSubstr("test.yaml:5:20: invalid YAML: line break U+2028"));
+  EXPECT_THAT(Error(rule + "\r comment\n"),
+              HasSubstr("test.yaml:5:20: invalid YAML: a carriage return alone"));
+  EXPECT_THAT(Error(rule + "\xC2\x85 comment\n"),
+              HasSubstr("test.yaml:5:20: invalid YAML: line break U+0085"));
+  // \r\n line ends and other multi-byte characters load.
+  auto crlf = Load("apiVersion: networking.istio.io/v1\r\nkind: DestinationRule\r\n"
+                   "metadata: {name: r}\r\nspec:\r\n  host: reviews # \xC2\xB5s \xE2\x80\x94 ok\r\n");
+  EXPECT_TRUE(crlf.ok()) << crlf.status();
+}
+
 TEST(LoaderYamlTest, ReadsDirectivesAndEveryDocumentMarker) {
   const std::string rule = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n";
   auto snapshot = Load("%YAML 1.1\n---\n" + rule + "metadata: {name: a}\nspec: {host: a}\n" +

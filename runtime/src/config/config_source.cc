@@ -37,7 +37,7 @@ absl::Status ConfigSource::Reload() {
     last_error_ = std::string(loaded.status().message());
     return loaded.status();
   }
-  std::atomic_store(&current_, *loaded);
+  current_.Store(*loaded);
   generation_.fetch_add(1);
   std::vector<std::function<void(const std::shared_ptr<const Snapshot>&)>> listeners;
   {

@@ -1,8 +1,8 @@
 // The live configuration of a process: the current Snapshot of its config
 // directory, reloaded when the directory changes.
 //
-// Current() is cheap and lock-free for readers after the first load (an
-// atomic shared_ptr load); a call keeps the snapshot it got for its whole
+// Current() is cheap and takes no lock while the snapshot is unchanged (see
+// util/read_mostly_ptr.h); a call keeps the snapshot it got for its whole
 // life. A reload that fails leaves the last good snapshot in place, counts
 // the failure and keeps its message for /config_dump: a bad update is
 // rejected whole.
@@ -21,6 +21,7 @@
 #include "config/snapshot.h"
 #include "loop/directory_watcher.h"
 #include "loop/event_loop.h"
+#include "util/read_mostly_ptr.h"
 
 namespace meshup::config {
 
@@ -35,7 +36,7 @@ class ConfigSource {
   static absl::StatusOr<std::unique_ptr<ConfigSource>> Watch(const std::string& directory,
                                                              internal::EventLoop& loop);
 
-  std::shared_ptr<const Snapshot> Current() const { return std::atomic_load(&current_); }
+  std::shared_ptr<const Snapshot> Current() const { return current_.Load(); }
 
   // Loads the directory again now; the watcher calls this on changes. Every
   // file is read, and only those whose text changed since the last reload
@@ -55,7 +56,7 @@ class ConfigSource {
 
  private:
   std::string directory_;
-  std::shared_ptr<const Snapshot> current_;
+  internal::ReadMostlyPtr<const Snapshot> current_;
   std::atomic<int64_t> generation_{0};
   std::atomic<int64_t> reload_failures_{0};
   mutable std::mutex mu_;

@@ -85,7 +85,9 @@ ClientCallState::~ClientCallState() {
 
 void ClientCallState::Report() {
   Telemetry& telemetry = *channel_.telemetry;
-  const absl::Status status = result_.value_or(absl::CancelledError("the call was abandoned"));
+  // (Not value_or: it would build the error's message on every call.)
+  const absl::Status status =
+      result_.has_value() ? *result_ : absl::CancelledError("the call was abandoned");
   RoutedEndpoint* endpoint = last_attempt_.endpoint;
   SeriesSet* series = nullptr;
   if (endpoint != nullptr) {

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "call/grpc_status.h"
+#include "grpc/grpc_security.h"
 #include "meshup/internal/grpc_service.h"
 #include "meshup/server_context.h"
 #include "names.h"
@@ -25,11 +26,16 @@ namespace meshup {
 ServerContext::ServerContext(grpc::ServerContext& grpc_context, const MethodInfo& method)
     : grpc_(grpc_context), method_(method) {
   // Set by gRPC's TLS stack from the verified client certificate's SPIFFE ID.
-  std::shared_ptr<const grpc::AuthContext> auth = grpc_.auth_context();
+  // Read through gRPC's C API: grpc::ServerContext::auth_context() would
+  // allocate a wrapper and a vector on every call.
+  grpc_auth_context* auth = grpc_call_auth_context(grpc_.c_call());
   if (auth != nullptr) {
-    for (const grpc::string_ref& value : auth->FindPropertyValues("peer_spiffe_id")) {
-      peer_identity_.assign(value.data(), value.size());
+    grpc_auth_property_iterator it =
+        grpc_auth_context_find_properties_by_name(auth, "peer_spiffe_id");
+    while (const grpc_auth_property* property = grpc_auth_property_iterator_next(&it)) {
+      peer_identity_.assign(property->value, property->value_length);
     }
+    grpc_auth_context_release(auth);
   }
 }
 

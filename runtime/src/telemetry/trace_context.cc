@@ -26,6 +26,15 @@ bool ReadHex(absl::string_view text, uint8_t* out, size_t size) {
   return true;
 }
 
+// Appends `size` bytes as 2 * size lowercase hex digits.
+void AppendHex(const uint8_t* bytes, size_t size, std::string& out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4]);
+    out.push_back(kDigits[bytes[i] & 0xf]);
+  }
+}
+
 template <size_t N>
 bool IsZero(const std::array<uint8_t, N>& id) {
   return std::all_of(id.begin(), id.end(), [](uint8_t b) { return b == 0; });
@@ -63,8 +72,15 @@ std::optional<TraceContext> ParseTraceparent(absl::string_view header) {
 }
 
 std::string FormatTraceparent(const TraceContext& context) {
-  return "00-" + HexId(context.trace_id) + "-" + HexId(context.span_id) +
-         (context.sampled ? "-01" : "-00");
+  // Written in place, with one allocation: every call sends one.
+  std::string out;
+  out.reserve(55);
+  out.append("00-");
+  AppendHex(context.trace_id.data(), context.trace_id.size(), out);
+  out.push_back('-');
+  AppendHex(context.span_id.data(), context.span_id.size(), out);
+  out.append(context.sampled ? "-01" : "-00");
+  return out;
 }
 
 std::optional<TraceContext> ParseB3Single(absl::string_view header) {
@@ -108,12 +124,9 @@ std::optional<TraceContext> ParseB3Multi(absl::string_view trace_id, absl::strin
 }
 
 std::string HexId(const uint8_t* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * size, '0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
+  std::string out;
+  out.reserve(2 * size);
+  AppendHex(bytes, size, out);
   return out;
 }
 

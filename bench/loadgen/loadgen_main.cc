@@ -25,6 +25,9 @@
 #include "absl/time/clock.h"
 #include "echo/tls_files.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "loadgen/load_generator.h"
 #include "loadgen/report.h"
 #include "meshup/mesh.h"
@@ -80,8 +83,8 @@ int main(int argc, char** argv) {
   int payload = 1024;
   bool announce = false;
   meshup::bench::LoadOptions options;
-  app.add_option("--mode", mode, "grpc | grpc-tls | mesh")
-      ->check(CLI::IsMember({"grpc", "grpc-tls", "mesh"}));
+  app.add_option("--mode", mode, "grpc | grpc-tls | grpc-tls-provider | mesh")
+      ->check(CLI::IsMember({"grpc", "grpc-tls", "grpc-tls-provider", "mesh"}));
   app.add_option("--target", target,
                  "host:port (grpc: several IPv4 ip:port, comma-separated, balanced round "
                  "robin), or (mesh) a service of the mesh")
@@ -169,6 +172,18 @@ int main(int argc, char** argv) {
       ssl.pem_private_key = files->key;
       ssl.pem_cert_chain = files->cert;
       credentials = grpc::SslCredentials(ssl);
+      args.SetSslTargetNameOverride(tls_name);
+    } else if (mode == "grpc-tls-provider") {
+      // The same certificates through TlsCredentials and a file watcher, as
+      // MeshUp's channels set up TLS.
+      auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          tls_dir + "/key.pem", tls_dir + "/cert.pem", tls_dir + "/root.pem", /*refresh=*/1);
+      grpc::experimental::TlsChannelCredentialsOptions tls;
+      tls.set_certificate_provider(provider);
+      tls.watch_root_certs();
+      tls.watch_identity_key_cert_pairs();
+      tls.set_verify_server_certs(true);
+      credentials = grpc::experimental::TlsCredentials(tls);
       args.SetSslTargetNameOverride(tls_name);
     }
     // Several replicas: one channel over all of them, balanced round robin,

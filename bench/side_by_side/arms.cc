@@ -279,6 +279,13 @@ const std::vector<Arm>& AllArms() {
   return *arms;
 }
 
+const std::vector<Arm>& ExtraArms() {
+  static const auto* arms = new std::vector<Arm>{
+      {"grpc-tls-provider", "2b. plain gRPC, TLS through TlsCredentials and a file watcher"},
+  };
+  return *arms;
+}
+
 absl::Status PrepareEnvironment(Environment& environment) {
   const std::string ca = absl::StrCat(environment.work_dir, "/ca");
   internal::CaOptions ca_options;
@@ -326,9 +333,9 @@ absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
   // (as many as the mesh arms' subsets hold), so that the arms differ in
   // what carries the calls, not in how many processes share the machine.
   const int replicas = Replicas(environment);
-  if (arm.id == "grpc" || arm.id == "grpc-tls") {
-    const bool secure = arm.id == "grpc-tls";
-    std::vector<std::string> args = {"--mode", secure ? "grpc-tls" : "grpc"};
+  if (arm.id == "grpc" || arm.id == "grpc-tls" || arm.id == "grpc-tls-provider") {
+    const bool secure = arm.id != "grpc";
+    std::vector<std::string> args = {"--mode", arm.id};
     if (secure) args.insert(args.end(), {"--tls-dir", tls});
     std::vector<std::string> targets;
     for (int i = 1; i <= replicas; ++i) {
@@ -339,7 +346,7 @@ absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
       targets.push_back(absl::StrCat("127.0.0.1:", server->second));
     }
     // One channel over every replica, balanced round robin by gRPC.
-    client.insert(client.end(), {"--mode", secure ? "grpc-tls" : "grpc", "--target",
+    client.insert(client.end(), {"--mode", arm.id, "--target",
                                  absl::StrJoin(targets, ",")});
     if (secure) client.insert(client.end(), {"--tls-dir", tls});
   } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls") {

@@ -8,6 +8,8 @@
 //
 //   grpc            plain gRPC client (round robin) -> plain gRPC servers, insecure
 //   grpc-tls        the same over TLS with client certificates (one CA)
+//   grpc-tls-provider  (on request only) the same TLS set up as MeshUp sets it
+//                   up: TlsCredentials with a certificate file watcher
 //   mesh-plaintext  MeshUp client -> MeshUp servers, PeerAuthentication and
 //                   DestinationRule tls DISABLE; otherwise as mesh-mtls
 //   mesh-mtls       MeshUp with mTLS (STRICT) and the full pipeline: a
@@ -36,6 +38,8 @@ struct Arm {
 
 // Every arm, in the order the issue numbers them.
 const std::vector<Arm>& AllArms();
+// Arms run only when named in --arms, to take a difference apart.
+const std::vector<Arm>& ExtraArms();
 
 // Where things are; PrepareEnvironment() fills the directories under work_dir.
 struct Environment {

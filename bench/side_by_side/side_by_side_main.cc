@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup_text, "warm-up of each run");
   app.add_option("--duration", duration_text, "measured window of each run");
   app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
-  app.add_option("--arms", arms_text, "comma-separated arm ids (default: all)");
+  app.add_option("--arms", arms_text,
+                 "comma-separated arm ids (default: the five; grpc-tls-provider on request)");
   app.add_option("--out", out_dir, "write side_by_side.{md,json} (and a dated copy) here");
   app.add_option("--bin-dir", environment.bin_dir, "where meshup_loadgen and the echo server are");
   app.add_option("--nginx", environment.nginx, "the nginx binary");
@@ -100,10 +101,14 @@ int main(int argc, char** argv) {
     arms = AllArms();
   } else {
     for (absl::string_view id : absl::StrSplit(arms_text, ',')) {
-      auto it = std::find_if(AllArms().begin(), AllArms().end(),
-                             [&](const Arm& arm) { return arm.id == id; });
-      if (it == AllArms().end()) return Fail(absl::StrCat("no arm '", id, "'"));
-      arms.push_back(*it);
+      const Arm* found = nullptr;
+      for (const std::vector<Arm>* list : {&AllArms(), &ExtraArms()}) {
+        for (const Arm& arm : *list) {
+          if (arm.id == id) found = &arm;
+        }
+      }
+      if (found == nullptr) return Fail(absl::StrCat("no arm '", id, "'"));
+      arms.push_back(*found);
     }
   }
 

@@ -22,7 +22,6 @@
 #include "echo/tls_files.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/server_credentials.h"
-#include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "meshup/mesh.h"
 #include "meshup_bench/echo.meshup.h"
@@ -78,7 +77,7 @@ int main(int argc, char** argv) {
   std::string mode = "grpc";
   int port = 0;
   std::string tls_dir, service = "echo", version = "v1", config_dir, registry_dir, identity_dir;
-  app.add_option("--mode", mode, "grpc | grpc-tls | mesh")
+  app.add_option("--mode", mode, "grpc | grpc-tls | grpc-tls-provider | mesh")
       ->check(CLI::IsMember({"grpc", "grpc-tls", "grpc-tls-provider", "mesh"}));
   app.add_option("--port", port, "port on 127.0.0.1; 0 picks a free one");
   app.add_option("--tls-dir", tls_dir, "grpc-tls: cert.pem, key.pem, root.pem");
@@ -121,9 +120,9 @@ int main(int argc, char** argv) {
     ssl.pem_key_cert_pairs.push_back({files->key, files->cert});
     credentials = grpc::SslServerCredentials(ssl);
   } else if (mode == "grpc-tls-provider") {
-    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-        tls_dir + "/key.pem", tls_dir + "/cert.pem", tls_dir + "/root.pem", /*refresh=*/1);
-    grpc::experimental::TlsServerCredentialsOptions options(provider);
+    auto provider = meshup::bench::WatchTlsFiles(tls_dir);
+    if (!provider.ok()) return Fail(provider.status().ToString());
+    grpc::experimental::TlsServerCredentialsOptions options(*provider);
     options.watch_root_certs();
     options.watch_identity_key_cert_pairs();
     options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

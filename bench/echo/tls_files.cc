@@ -29,4 +29,13 @@ absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& directory) {
   return files;
 }
 
+absl::StatusOr<std::shared_ptr<grpc::experimental::CertificateProviderInterface>>
+WatchTlsFiles(const std::string& directory) {
+  absl::StatusOr<TlsFiles> files = ReadTlsFiles(directory);
+  if (!files.ok()) return files.status();
+  return std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      absl::StrCat(directory, "/key.pem"), absl::StrCat(directory, "/cert.pem"),
+      absl::StrCat(directory, "/root.pem"), /*refresh_interval_sec=*/1);
+}
+
 }  // namespace meshup::bench

@@ -26,7 +26,6 @@
 #include "echo/tls_files.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "loadgen/load_generator.h"
 #include "loadgen/report.h"
@@ -176,10 +175,10 @@ int main(int argc, char** argv) {
     } else if (mode == "grpc-tls-provider") {
       // The same certificates through TlsCredentials and a file watcher, as
       // MeshUp's channels set up TLS.
-      auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          tls_dir + "/key.pem", tls_dir + "/cert.pem", tls_dir + "/root.pem", /*refresh=*/1);
+      auto provider = meshup::bench::WatchTlsFiles(tls_dir);
+      if (!provider.ok()) return Fail(provider.status().ToString());
       grpc::experimental::TlsChannelCredentialsOptions tls;
-      tls.set_certificate_provider(provider);
+      tls.set_certificate_provider(*provider);
       tls.watch_root_certs();
       tls.watch_identity_key_cert_pairs();
       tls.set_verify_server_certs(true);

@@ -279,11 +279,16 @@ const std::vector<Arm>& AllArms() {
   return *arms;
 }
 
-const std::vector<Arm>& ExtraArms() {
-  static const auto* arms = new std::vector<Arm>{
+const Arm* FindArm(absl::string_view id) {
+  static const auto* extra_arms = new std::vector<Arm>{
       {"grpc-tls-provider", "2b. plain gRPC, TLS through TlsCredentials and a file watcher"},
   };
-  return *arms;
+  for (const std::vector<Arm>* arms : {&AllArms(), extra_arms}) {
+    for (const Arm& arm : *arms) {
+      if (arm.id == id) return &arm;
+    }
+  }
+  return nullptr;
 }
 
 absl::Status PrepareEnvironment(Environment& environment) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "loadgen/load_generator.h"
 
@@ -38,8 +39,9 @@ struct Arm {
 
 // Every arm, in the order the issue numbers them.
 const std::vector<Arm>& AllArms();
-// Arms run only when named in --arms, to take a difference apart.
-const std::vector<Arm>& ExtraArms();
+// The arm `id`, from AllArms() or from the arms run only when named in
+// --arms (to take a difference apart); null when there is none.
+const Arm* FindArm(absl::string_view id);
 
 // Where things are; PrepareEnvironment() fills the directories under work_dir.
 struct Environment {

@@ -101,12 +101,7 @@ int main(int argc, char** argv) {
     arms = AllArms();
   } else {
     for (absl::string_view id : absl::StrSplit(arms_text, ',')) {
-      const Arm* found = nullptr;
-      for (const std::vector<Arm>* list : {&AllArms(), &ExtraArms()}) {
-        for (const Arm& arm : *list) {
-          if (arm.id == id) found = &arm;
-        }
-      }
+      const Arm* found = FindArm(id);
       if (found == nullptr) return Fail(absl::StrCat("no arm '", id, "'"));
       arms.push_back(*found);
     }

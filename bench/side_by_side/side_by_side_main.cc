@@ -1,7 +1,8 @@
 // meshup_bench_side_by_side: the side-by-side benchmark of issue 8 in one
-// command. For each repetition, every arm in turn (interleaved) runs closed
-// loop for its max throughput; then, at half the slowest arm's max, every
-// arm in turn runs open loop for latency and CPU per call. Prints the
+// command. For each repetition, every arm in turn (interleaved, the order
+// rotated each repetition: side_by_side/repetitions.h) runs closed loop for
+// its max throughput; then, at half the slowest arm's max, every arm in turn
+// runs open loop for latency and CPU per call. Prints the
 // summary (markdown) and writes it, with every run's figures as JSON, to
 // --out. --quick is the test suite's smoke run: short windows, one
 // repetition, and a non-zero exit if any call failed; no timing is judged.
@@ -19,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "side_by_side/arms.h"
 #include "side_by_side/proc_stats.h"
+#include "side_by_side/repetitions.h"
 #include "side_by_side/summary.h"
 
 namespace {
@@ -42,6 +44,13 @@ absl::StatusOr<absl::Duration> ParseDuration(const std::string& text) {
     return absl::InvalidArgumentError(absl::StrCat("not a duration: '", text, "'"));
   }
   return duration;
+}
+
+// The arms in the order repetition `repetition` runs them.
+std::vector<ArmRuns*> InOrderOf(int repetition, std::vector<ArmRuns>& arms) {
+  std::vector<ArmRuns*> ordered;
+  for (size_t i : RotatedOrder(repetition, arms.size())) ordered.push_back(&arms[i]);
+  return ordered;
 }
 
 // Removes the work directory when done, unless told to keep it.
@@ -153,8 +162,8 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "closed loop, repetition %d/%d (load %s)\n", rep, repetitions,
                  LoadAverage().c_str());
-    for (ArmRuns& runs : results) {
-      if (absl::Status done = run(runs, closed, false); !done.ok()) return Fail(done.ToString());
+    for (ArmRuns* runs : InOrderOf(rep, results)) {
+      if (absl::Status done = run(*runs, closed, false); !done.ok()) return Fail(done.ToString());
     }
   }
   LoadSpec open = closed;
@@ -173,8 +182,8 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
                  rep, repetitions, LoadAverage().c_str());
-    for (ArmRuns& runs : results) {
-      if (absl::Status done = run(runs, open, true); !done.ok()) return Fail(done.ToString());
+    for (ArmRuns* runs : InOrderOf(rep, results)) {
+      if (absl::Status done = run(*runs, open, true); !done.ok()) return Fail(done.ToString());
     }
   }
   setup.closed = closed;

@@ -1,7 +1,8 @@
 // The side-by-side result: per arm, the medians over repetitions of max
 // throughput (closed loop) and of latency and CPU per call at the fixed
 // rate, the peak memory of each process, the ratios of arm 4 to arms 2 and
-// 5, and each target of issue 8 with PASS or MISS. As JSON and markdown.
+// 5, and each target of issue 8 with PASS or MISS, judged on the median of
+// per-repetition comparisons (repetitions.h). As JSON and markdown.
 #ifndef MESHUP_BENCH_SIDE_BY_SIDE_SUMMARY_H_
 #define MESHUP_BENCH_SIDE_BY_SIDE_SUMMARY_H_
 

@@ -1,7 +1,10 @@
 // meshup_microbench: Google Benchmark microbenchmarks of the runtime's hot
 // and scaling paths, for README's growth table:
 //   BM_RouteMatch/<rules>        a VirtualService of N exact-URI routes; the
-//                                request matches the last one (worst case)
+//                                request matches the last one (worst case
+//                                for trying routes in turn; indexed by URI)
+//   BM_RoutePrefixMatch/<rules>  the same with prefix routes, which the
+//                                index cannot hold: tried in turn
 //   BM_BalancerPick/<endpoints>  P2C (LEAST_REQUEST) pick over N endpoints
 //   BM_MetricRecord              SeriesSet::Record (one call's metrics)
 //   BM_ConfigLoad                parse + validate 1,000 services (10,000
@@ -25,6 +28,7 @@
 #include "benchmark/benchmark.h"
 #include "config/config_source.h"
 #include "config/loader.h"
+#include "config/snapshot.h"
 #include "loop/event_loop.h"
 #include "routing/route_matcher.h"
 #include "routing/router.h"
@@ -34,26 +38,31 @@
 namespace meshup::internal {
 namespace {
 
-config::VirtualService ExactRoutes(int rules) {
+// N routes, route i on "/pkg.Service<i>/Method" exactly or on the prefix
+// "/pkg.Service<i>/", indexed as the loader indexes them.
+config::VirtualService Routes(int rules, config::StringMatch::Kind kind) {
   config::VirtualService vs;
   vs.hosts = {"svc"};
   for (int i = 0; i < rules; ++i) {
     config::HttpRoute route;
     route.name = absl::StrCat("r", i);
     config::RouteMatch match;
-    match.uri = config::StringMatch{config::StringMatch::Kind::kExact,
-                                    absl::StrCat("/pkg.Service/Method", i), nullptr};
+    match.uri = config::StringMatch{
+        kind,
+        absl::StrCat("/pkg.Service", i, kind == config::StringMatch::Kind::kExact ? "/Method" : "/"),
+        nullptr};
     route.matches.push_back(match);
     route.route.push_back({config::Destination{"svc", "", 0}, 100});
     vs.http.push_back(std::move(route));
   }
+  config::IndexRoutes(vs);
   return vs;
 }
 
-void BM_RouteMatch(benchmark::State& state) {
+void MatchLastRoute(benchmark::State& state, config::StringMatch::Kind kind) {
   const int rules = static_cast<int>(state.range(0));
-  const config::VirtualService vs = ExactRoutes(rules);
-  const std::string path = absl::StrCat("/pkg.Service/Method", rules - 1);
+  const config::VirtualService vs = Routes(rules, kind);
+  const std::string path = absl::StrCat("/pkg.Service", rules - 1, "/Method");
   const std::map<std::string, std::string> labels = {{"app", "client"}};
   RequestAttributes request;
   request.path = path;
@@ -61,10 +70,20 @@ void BM_RouteMatch(benchmark::State& state) {
   request.source_namespace = "default";
   for (auto _ : state) {
     const config::HttpRoute* route = MatchRoute(vs, request);
+    if (route != &vs.http.back()) state.SkipWithError("matched the wrong route");
     benchmark::DoNotOptimize(route);
   }
 }
+
+void BM_RouteMatch(benchmark::State& state) {
+  MatchLastRoute(state, config::StringMatch::Kind::kExact);
+}
 BENCHMARK(BM_RouteMatch)->Arg(10)->Arg(1000)->Arg(10000);
+
+void BM_RoutePrefixMatch(benchmark::State& state) {
+  MatchLastRoute(state, config::StringMatch::Kind::kPrefix);
+}
+BENCHMARK(BM_RoutePrefixMatch)->Arg(10)->Arg(1000)->Arg(10000);
 
 void BM_BalancerPick(benchmark::State& state) {
   EndpointList endpoints;

@@ -1,5 +1,7 @@
 #include "config/snapshot.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace meshup::config {
@@ -55,7 +57,29 @@ std::vector<const Workload*> Snapshot::WorkloadEntriesFor(absl::string_view app)
   return entries;
 }
 
+void IndexRoutes(VirtualService& vs) {
+  RouteIndex index;
+  for (uint32_t i = 0; i < vs.http.size(); ++i) {
+    const std::vector<RouteMatch>& matches = vs.http[i].matches;
+    const bool exact_only =
+        !matches.empty() && std::all_of(matches.begin(), matches.end(), [](const RouteMatch& m) {
+          return m.uri && m.uri->kind == StringMatch::Kind::kExact && !m.ignore_uri_case;
+        });
+    if (!exact_only) {
+      index.any_path.push_back(i);
+      continue;
+    }
+    for (const RouteMatch& match : matches) {
+      std::vector<uint32_t>& routes = index.by_exact_uri[match.uri->value];
+      if (routes.empty() || routes.back() != i) routes.push_back(i);  // a URI listed twice
+    }
+  }
+  index.built = true;
+  vs.route_index = std::move(index);
+}
+
 void Snapshot::BuildIndexes() {
+  for (VirtualService& vs : virtual_services) IndexRoutes(vs);
   virtual_service_by_host_.clear();
   destination_rule_by_host_.clear();
   service_entries_by_host_.clear();

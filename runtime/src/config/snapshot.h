@@ -15,6 +15,9 @@
 
 namespace meshup::config {
 
+// Fills vs.route_index from vs.http (see RouteIndex in model.h).
+void IndexRoutes(VirtualService& vs);
+
 struct Snapshot {
   std::vector<VirtualService> virtual_services;
   std::vector<DestinationRule> destination_rules;
@@ -38,7 +41,8 @@ struct Snapshot {
   // The WorkloadEntries whose `app` label is `app`, in file order.
   std::vector<const Workload*> WorkloadEntriesFor(absl::string_view app) const;
 
-  // Fills the host indexes; the loader calls it once the vectors are final.
+  // Fills the host indexes and each VirtualService's route index; the
+  // loader calls it once the vectors are final.
   void BuildIndexes();
 
  private:

@@ -135,6 +135,64 @@ TEST(RouteMatcherTest, SourceLabelsAndNamespace) {
   EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/M", {}, nullptr, "bookinfo"), "none");
 }
 
+TEST(RouteMatcherTest, ExactUriRoutesKeepTheirPlaceAmongOtherRoutes) {
+  // The exact-URI routes are looked up by path; the others are tried in
+  // between, in file order, as if every route were tried in turn.
+  auto snapshot = LoadRoutes(R"(
+  - match: [{uri: {exact: /p.S/A}, headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{uri: {prefix: /p.S/A}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - match: [{uri: {exact: /p.S/A}}, {uri: {exact: /p.S/B}}]
+    route: [{destination: {host: reviews, subset: v3}}]
+  - match: [{uri: {exact: /P.s/c}, ignoreUriCase: true}]
+    route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{uri: {exact: /p.S/B}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/A", {{"end-user", "jason"}}), "v1");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/A"), "v2");    // the prefix route comes first
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/AB"), "v2");
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/B"), "v3");    // the first of two routes naming it
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.s/C"), "v1");    // case-insensitive: not looked up
+  EXPECT_EQ(RoutedSubset(*snapshot, "/p.S/D"), "none");
+}
+
+TEST(RouteMatcherTest, TheRouteIndexChoosesWhatTryingEveryRouteChooses) {
+  auto snapshot = LoadRoutes(R"(
+  - match: [{uri: {exact: /p.S/M1}, headers: {x-v: {exact: "3"}}}]
+    route: [{destination: {host: reviews, subset: v3}}]
+  - match: [{uri: {exact: /p.S/M2}}, {uri: {exact: /p.S/M3}}]
+    route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{headers: {x-v: {exact: "2"}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - match: [{uri: {exact: /p.S/M1}}, {uri: {regex: "/p\\.S/M[4-5]"}}]
+    route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{uri: {exact: /p.S/M4}}]
+    route: [{destination: {host: reviews, subset: v3}}]
+  - match: [{uri: {exact: /p.S/M5}, withoutHeaders: {x-v: {exact: "1"}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+)");
+  const config::VirtualService& indexed = *snapshot->VirtualServiceFor("reviews");
+  ASSERT_TRUE(indexed.route_index.built);
+  config::VirtualService unindexed = indexed;
+  unindexed.route_index = config::RouteIndex();
+  for (const char* path : {"/p.S/M1", "/p.S/M2", "/p.S/M3", "/p.S/M4", "/p.S/M5", "/p.S/M6"}) {
+    for (const char* version : {"", "1", "2", "3"}) {
+      Headers headers;
+      if (*version != '\0') headers.emplace_back("x-v", version);
+      RequestAttributes request;
+      request.path = path;
+      request.headers = headers;
+      const config::HttpRoute* by_index = MatchRoute(indexed, request);
+      const config::HttpRoute* in_turn = MatchRoute(unindexed, request);
+      const int by_index_at = by_index == nullptr ? -1 : static_cast<int>(by_index - indexed.http.data());
+      const int in_turn_at = in_turn == nullptr ? -1 : static_cast<int>(in_turn - unindexed.http.data());
+      EXPECT_EQ(by_index_at, in_turn_at) << path << " x-v=" << version;
+    }
+  }
+}
+
 // Draws 100,000 destinations of an 80/20 split with a fixed seed. With
 // p = 0.2 the standard deviation of the share is 0.13 percentage points, so
 // the +-1 point tolerance is more than seven of them.

@@ -68,7 +68,7 @@ struct WorkDirectory {
 int main(int argc, char** argv) {
   CLI::App app{"MeshUp's side-by-side benchmark: plain gRPC, MeshUp and a sidecar pair"};
   bool quick = false, keep = false;
-  int repetitions = 3;
+  int repetitions = 5;  // with five arms: each arm once in each place
   LoadSpec closed;
   std::string warmup_text = "2s", duration_text = "10s", arms_text, out_dir, rate_text;
   double rate = 0;

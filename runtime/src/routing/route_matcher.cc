@@ -17,6 +17,14 @@ bool MatchesIgnoringCase(const config::StringMatch& match, absl::string_view tex
   return false;
 }
 
+bool RouteMatches(const config::HttpRoute& route, const RequestAttributes& request) {
+  if (route.matches.empty()) return true;
+  for (const config::RouteMatch& match : route.matches) {
+    if (Matches(match, request)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::string* RequestAttributes::FindHeader(absl::string_view name) const {
@@ -51,18 +59,6 @@ bool Matches(const config::RouteMatch& match, const RequestAttributes& request) 
   return true;
 }
 
-namespace {
-
-bool RouteMatches(const config::HttpRoute& route, const RequestAttributes& request) {
-  if (route.matches.empty()) return true;
-  for (const config::RouteMatch& match : route.matches) {
-    if (Matches(match, request)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
                                     const RequestAttributes& request) {
   const config::RouteIndex& index = vs.route_index;
@@ -74,14 +70,19 @@ const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
   }
   // The routes that can match this path, in their order: those indexed
   // under it merged with those that may match any path.
+  // A table without exact-URI routes skips hashing the path.
   static const std::vector<uint32_t> kNone;
-  auto found = index.by_exact_uri.find(request.path);
-  const std::vector<uint32_t>& exact = found != index.by_exact_uri.end() ? found->second : kNone;
+  const std::vector<uint32_t>* exact = &kNone;
+  if (!index.by_exact_uri.empty()) {
+    auto found = index.by_exact_uri.find(request.path);
+    if (found != index.by_exact_uri.end()) exact = &found->second;
+  }
   const std::vector<uint32_t>& any = index.any_path;
   size_t e = 0, a = 0;
-  while (e < exact.size() || a < any.size()) {
-    const uint32_t next =
-        a == any.size() || (e < exact.size() && exact[e] < any[a]) ? exact[e++] : any[a++];
+  while (e < exact->size() || a < any.size()) {
+    const uint32_t next = a == any.size() || (e < exact->size() && (*exact)[e] < any[a])
+                              ? (*exact)[e++]
+                              : any[a++];
     if (RouteMatches(vs.http[next], request)) return &vs.http[next];
   }
   return nullptr;

@@ -59,12 +59,8 @@ class LoadRun {
     result.not_started = not_started_.load();
     result.throughput =
         static_cast<double>(result.succeeded) / absl::ToDoubleSeconds(result.window);
-    result.latency.p50 = histogram_.Percentile(50) / 1e3;
-    result.latency.p90 = histogram_.Percentile(90) / 1e3;
-    result.latency.p99 = histogram_.Percentile(99) / 1e3;
-    result.latency.p999 = histogram_.Percentile(99.9) / 1e3;
-    result.latency.max = histogram_.max() / 1e3;
-    result.latency.mean = histogram_.mean() / 1e3;
+    result.latency = SummarizeLatency(histogram_);
+    if (options_.also_record != nullptr) options_.also_record->Merge(histogram_);
     return result;
   }
 
@@ -170,6 +166,17 @@ class LoadRun {
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> not_started_{0};
 };
+
+LatencySummary SummarizeLatency(const LatencyHistogram& histogram) {
+  LatencySummary summary;
+  summary.p50 = histogram.Percentile(50) / 1e3;
+  summary.p90 = histogram.Percentile(90) / 1e3;
+  summary.p99 = histogram.Percentile(99) / 1e3;
+  summary.p999 = histogram.Percentile(99.9) / 1e3;
+  summary.max = histogram.max() / 1e3;
+  summary.mean = histogram.mean() / 1e3;
+  return summary;
+}
 
 void Done::operator()(bool ok) const { run_->OnDone(start_nanos_, ok); }
 

@@ -19,6 +19,9 @@
 // stall counts against every call it delays (no coordinated omission, as
 // wrk2 and fortio measure).
 //
+// Runs may follow one another in one process, each with its own options;
+// `also_record` collects the latencies of several runs' windows.
+//
 // A run is warm-up, then the measured window (the hooks run at its two ends:
 // that is where a caller samples CPU), then a drain of the calls still in
 // flight. Only calls of the window count: closed loop, those that end in it;
@@ -38,6 +41,8 @@
 
 namespace meshup::bench {
 
+class LatencyHistogram;
+
 struct LoadOptions {
   int concurrency = 32;  // closed loop: calls in flight
   double rate = 0;       // > 0: open loop at this many calls per second
@@ -50,12 +55,17 @@ struct LoadOptions {
   int64_t max_in_flight = 100000;
   std::function<void()> on_measure_start;
   std::function<void()> on_measure_end;
+  // When set, the window's successful latencies are recorded here too.
+  LatencyHistogram* also_record = nullptr;
 };
 
 // Latency percentiles of the window's successful calls, in microseconds.
 struct LatencySummary {
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
 };
+
+// The percentiles, maximum and mean of `histogram`.
+LatencySummary SummarizeLatency(const LatencyHistogram& histogram);
 
 struct LoadResult {
   bool open_loop = false;

@@ -11,22 +11,37 @@
 // window on stdout, so that a driver can sample every process's CPU there;
 // the process then waits for SIGTERM after its result, so that the driver
 // can read its peak memory.
+//
+// With --commands, the process connects once, prints "ready", and then runs
+// what each line of stdin asks, printing a result line for each, until
+// stdin ends:
+//
+//   closed <concurrency> <warm-up> <duration>     e.g. "closed 32 500ms 2s"
+//   open <rate> <warm-up> <duration>              e.g. "open 2800 500ms 2s"
+//
+// Each result also holds "total_latency_us": the latencies of every run of
+// that loop so far, merged. A driver can so interleave short runs of
+// several clients whose servers stay up.
 #include <signal.h>
 #include <sys/prctl.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <memory>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "echo/tls_files.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "loadgen/histogram.h"
 #include "loadgen/load_generator.h"
 #include "loadgen/report.h"
 #include "meshup/mesh.h"
@@ -72,6 +87,52 @@ absl::Status Probe(Call call, absl::Duration limit) {
   return status;
 }
 
+// Runs the loads stdin asks for (see the top of this file); 0 when stdin
+// ended after runs that all finished.
+int RunCommands(meshup::bench::LoadOptions options, const meshup::bench::IssueCall& issue,
+                const sigset_t* wait_for) {
+  meshup::bench::LatencyHistogram closed_total, open_total;
+  std::printf("ready\n");
+  std::fflush(stdout);
+  std::string line;
+  for (int number = 1; std::getline(std::cin, line); ++number) {
+    std::istringstream words(line);
+    std::string loop, amount, warmup_text, duration_text, extra;
+    words >> loop >> amount >> warmup_text >> duration_text;
+    const std::string where = absl::StrCat("command ", number, " '", line, "': ");
+    if (!words || (words >> extra) || (loop != "closed" && loop != "open")) {
+      return Fail(absl::StrCat(where, "expected 'closed <concurrency> <warm-up> <duration>' or "
+                                      "'open <rate> <warm-up> <duration>'"));
+    }
+    double value = 0;
+    if (!absl::SimpleAtod(amount, &value) || value <= 0) {
+      return Fail(absl::StrCat(where, "'", amount, "' is not a positive number"));
+    }
+    absl::StatusOr<absl::Duration> warmup = ParseDuration(warmup_text);
+    if (!warmup.ok()) return Fail(absl::StrCat(where, warmup.status().message()));
+    absl::StatusOr<absl::Duration> duration = ParseDuration(duration_text);
+    if (!duration.ok()) return Fail(absl::StrCat(where, duration.status().message()));
+    const bool open = loop == "open";
+    options.rate = open ? value : 0;
+    if (!open) options.concurrency = static_cast<int>(value);
+    options.warmup = *warmup;
+    options.duration = *duration;
+    meshup::bench::LatencyHistogram& total = open ? open_total : closed_total;
+    options.also_record = &total;
+    absl::StatusOr<meshup::bench::LoadResult> result = meshup::bench::RunLoad(options, issue);
+    if (!result.ok()) return Fail(absl::StrCat(where, result.status().message()));
+    nlohmann::json json = meshup::bench::ToJson(*result);
+    json["total_latency_us"] = meshup::bench::ToJson(meshup::bench::SummarizeLatency(total));
+    std::printf("result %s\n", json.dump().c_str());
+    std::fflush(stdout);
+  }
+  if (wait_for != nullptr) {
+    int signal = 0;
+    sigwait(wait_for, &signal);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,7 +141,7 @@ int main(int argc, char** argv) {
   std::string service = "bench-client", config_dir, registry_dir, identity_dir;
   std::string warmup_text = "2s", duration_text = "10s", json_file, markdown_file;
   int payload = 1024;
-  bool announce = false;
+  bool announce = false, commands = false;
   meshup::bench::LoadOptions options;
   app.add_option("--mode", mode, "grpc | grpc-tls | grpc-tls-provider | mesh")
       ->check(CLI::IsMember({"grpc", "grpc-tls", "grpc-tls-provider", "mesh"}));
@@ -103,6 +164,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_file, "also write the result as JSON here");
   app.add_option("--markdown", markdown_file, "also write the result as a markdown table here");
   app.add_flag("--announce", announce, "print measure-start / measure-end lines");
+  app.add_flag("--commands", commands,
+               "run what stdin asks, one run per line (see the top of this file)");
   CLI11_PARSE(app, argc, argv);
   // Before any thread starts, so that every thread inherits the mask.
   sigset_t termination;
@@ -132,9 +195,12 @@ int main(int argc, char** argv) {
   meshup_bench::EchoRequest request;
   request.set_payload(std::string(static_cast<size_t>(payload), 'x'));
 
-  absl::StatusOr<meshup::bench::LoadResult> result;
-  // The mesh (and its channels) must outlive the run's calls: declared first.
+  // What starts one call; the mesh or stub it uses must outlive every run's
+  // calls: declared before it.
   std::unique_ptr<meshup::Mesh> mesh;
+  std::unique_ptr<meshup_bench::EchoService::Client> mesh_client;
+  std::unique_ptr<meshup_bench::plain::EchoService::Stub> stub;
+  meshup::bench::IssueCall issue;
   if (mode == "mesh") {
     meshup::MeshOptions mesh_options;
     mesh_options.service = service;
@@ -146,12 +212,13 @@ int main(int argc, char** argv) {
     mesh = *std::move(made);
     absl::StatusOr<std::shared_ptr<meshup::Channel>> channel = mesh->Connect(target);
     if (!channel.ok()) return Fail(channel.status().ToString());
-    meshup_bench::EchoService::Client client(*channel);
+    mesh_client = std::make_unique<meshup_bench::EchoService::Client>(*channel);
+    meshup_bench::EchoService::Client& client = *mesh_client;
     absl::Status ready = Probe([&] { return client.Echo(request).status(); }, absl::Seconds(10));
     if (!ready.ok()) return Fail(absl::StrCat("no successful call in 10s: ", ready.ToString()));
     meshup::CallOptions call_options;
     call_options.timeout = kCallTimeout;
-    result = meshup::bench::RunLoad(options, [&](Done done) {
+    issue = [&client, &request, call_options](Done done) {
       client.EchoAsync(
           request,
           [done](absl::StatusOr<meshup_bench::EchoReply> reply) {
@@ -159,7 +226,7 @@ int main(int argc, char** argv) {
             done(reply.ok());
           },
           call_options);
-    });
+    };
   } else {
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     grpc::ChannelArguments args;
@@ -192,8 +259,7 @@ int main(int argc, char** argv) {
       args.SetLoadBalancingPolicyName("round_robin");
     }
     std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(target, credentials, args);
-    std::unique_ptr<meshup_bench::plain::EchoService::Stub> stub =
-        meshup_bench::plain::EchoService::NewStub(channel);
+    stub = meshup_bench::plain::EchoService::NewStub(channel);
     absl::Status ready = Probe(
         [&]() -> absl::Status {
           grpc::Status status;
@@ -213,7 +279,7 @@ int main(int argc, char** argv) {
       grpc::ClientContext context;
       meshup_bench::EchoReply reply;
     };
-    result = meshup::bench::RunLoad(options, [&](Done done) {
+    issue = [stub = stub.get(), &request](Done done) {
       // The call's state is made and handed to gRPC inside gRPC's scope, as
       // MeshUp's own calls do (runtime/src/util/tsan.h; nothing without TSan).
       meshup::internal::GrpcCode in_grpc;
@@ -227,8 +293,10 @@ int main(int argc, char** argv) {
                             if (!status.ok()) ReportFailure(status.error_message());
                             done(status.ok());
                           });
-    });
+    };
   }
+  if (commands) return RunCommands(options, issue, announce ? &termination : nullptr);
+  absl::StatusOr<meshup::bench::LoadResult> result = meshup::bench::RunLoad(options, issue);
   if (!result.ok()) return Fail(result.status().ToString());
 
   const nlohmann::json json = meshup::bench::ToJson(*result);

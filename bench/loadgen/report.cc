@@ -14,13 +14,27 @@ nlohmann::json ToJson(const LoadResult& result) {
           {"failed", result.failed},
           {"not_started", result.not_started},
           {"throughput", result.throughput},
-          {"latency_us",
-           {{"p50", result.latency.p50},
-            {"p90", result.latency.p90},
-            {"p99", result.latency.p99},
-            {"p99.9", result.latency.p999},
-            {"max", result.latency.max},
-            {"mean", result.latency.mean}}}};
+          {"latency_us", ToJson(result.latency)}};
+}
+
+nlohmann::json ToJson(const LatencySummary& latency) {
+  return {{"p50", latency.p50},   {"p90", latency.p90}, {"p99", latency.p99},
+          {"p99.9", latency.p999}, {"max", latency.max}, {"mean", latency.mean}};
+}
+
+absl::StatusOr<LatencySummary> LatencySummaryFromJson(const nlohmann::json& json) {
+  try {
+    LatencySummary latency;
+    latency.p50 = json.at("p50").get<double>();
+    latency.p90 = json.at("p90").get<double>();
+    latency.p99 = json.at("p99").get<double>();
+    latency.p999 = json.at("p99.9").get<double>();
+    latency.max = json.at("max").get<double>();
+    latency.mean = json.at("mean").get<double>();
+    return latency;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("not a latency summary: ", e.what()));
+  }
 }
 
 absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json) {
@@ -34,13 +48,9 @@ absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json) {
     result.failed = json.at("failed").get<uint64_t>();
     result.not_started = json.at("not_started").get<uint64_t>();
     result.throughput = json.at("throughput").get<double>();
-    const nlohmann::json& latency = json.at("latency_us");
-    result.latency.p50 = latency.at("p50").get<double>();
-    result.latency.p90 = latency.at("p90").get<double>();
-    result.latency.p99 = latency.at("p99").get<double>();
-    result.latency.p999 = latency.at("p99.9").get<double>();
-    result.latency.max = latency.at("max").get<double>();
-    result.latency.mean = latency.at("mean").get<double>();
+    absl::StatusOr<LatencySummary> latency = LatencySummaryFromJson(json.at("latency_us"));
+    if (!latency.ok()) return latency.status();
+    result.latency = *latency;
     return result;
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("not a load result: ", e.what()));

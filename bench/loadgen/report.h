@@ -12,6 +12,8 @@
 namespace meshup::bench {
 
 nlohmann::json ToJson(const LoadResult& result);
+nlohmann::json ToJson(const LatencySummary& latency);  // microseconds
+absl::StatusOr<LatencySummary> LatencySummaryFromJson(const nlohmann::json& json);
 absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json);
 
 // "| loop | calls/s | ok | failed | p50 | p90 | p99 | p99.9 | max |" and its row.

@@ -107,12 +107,13 @@ struct Process {
 
 // Starts argv with stderr appended to `log` (through `exec`, so that the pid
 // is the program's own).
-absl::StatusOr<Process> Start(std::string role, const std::vector<std::string>& argv,
-                              const std::string& log) {
+absl::StatusOr<Process> StartProcess(std::string role, const std::vector<std::string>& argv,
+                              const std::string& log,
+                              const Subprocess::Options& options = Subprocess::Options()) {
   std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>\"$MESHUP_BENCH_LOG\""};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   setenv("MESHUP_BENCH_LOG", log.c_str(), 1);
-  absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(wrapped);
+  absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(wrapped, options);
   if (!started.ok()) return started.status();
   Process process;
   process.role = std::move(role);
@@ -211,7 +212,7 @@ absl::StatusOr<Process> StartNginx(const Environment& environment, const std::st
       WriteFile(conf, NginxConfig(environment, dir, environment.nginx_workers, server_block));
   if (!written.ok()) return written;
   absl::StatusOr<Process> nginx =
-      Start(role,
+      StartProcess(role,
             {environment.nginx, "-p", dir, "-c", conf, "-e", absl::StrCat(dir, "/error.log"), "-g",
              "daemon off;"},
             absl::StrCat(dir, "/stderr.log"));
@@ -237,7 +238,7 @@ absl::StatusOr<std::pair<Process, int>> StartServer(const Environment& environme
   const std::string log =
       absl::StrCat(run_dir, "/", absl::StrReplaceAll(role, {{" ", "-"}, {"#", ""}}), ".log");
   args.insert(args.begin(), absl::StrCat(environment.bin_dir, "/meshup_bench_echo_server"));
-  absl::StatusOr<Process> server = Start(std::move(role), args, log);
+  absl::StatusOr<Process> server = StartProcess(std::move(role), args, log);
   if (!server.ok()) return server.status();
   absl::StatusOr<std::string> port = server->subprocess->WaitForLine("port ", kStartTimeout);
   if (!port.ok()) return WithLog(port.status(), *server);
@@ -325,12 +326,23 @@ absl::Status PrepareEnvironment(Environment& environment) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
-                              const LoadSpec& load) {
-  static std::atomic<int> next_run{0};
-  const std::string run_dir = absl::StrCat(environment.work_dir, "/run-", next_run++, "-", arm.id);
+struct RunningArm::Processes {
+  RunProcesses all;
+  Process* loadgen = nullptr;  // in `all`
+};
+
+RunningArm::RunningArm(const Arm& arm, std::unique_ptr<Processes> processes)
+    : arm_(arm), processes_(std::move(processes)) {}
+
+RunningArm::~RunningArm() = default;
+
+absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment& environment,
+                                                               const Arm& arm, int payload) {
+  static std::atomic<int> next_arm{0};
+  const std::string run_dir = absl::StrCat(environment.work_dir, "/arm-", next_arm++, "-", arm.id);
   if (absl::Status made = MakeDirectory(run_dir); !made.ok()) return made;
-  RunProcesses processes;
+  auto owned = std::make_unique<Processes>();
+  RunProcesses& processes = owned->all;
 
   std::vector<std::string> client = {absl::StrCat(environment.bin_dir, "/meshup_loadgen")};
   const std::string& tls = environment.localhost_tls;
@@ -416,32 +428,50 @@ absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
     return absl::InvalidArgumentError(absl::StrCat("no arm '", arm.id, "'"));
   }
 
-  client.insert(client.end(),
-                {"--announce", "--concurrency", std::to_string(load.concurrency), "--rate",
-                 std::to_string(load.rate), "--warmup", absl::FormatDuration(load.warmup),
-                 "--duration", absl::FormatDuration(load.duration), "--payload",
-                 std::to_string(load.payload)});
-  absl::StatusOr<Process> started = Start("client", client, absl::StrCat(run_dir, "/client.log"));
+  client.insert(client.end(), {"--commands", "--announce", "--payload", std::to_string(payload)});
+  Subprocess::Options with_input;
+  with_input.stdin_pipe = true;  // for its commands
+  absl::StatusOr<Process> started =
+      StartProcess("client", client, absl::StrCat(run_dir, "/client.log"), with_input);
   if (!started.ok()) return started.status();
-  Process& loadgen = processes.Add(*std::move(started));
+  owned->loadgen = &processes.Add(*std::move(started));
+  // The client probes for up to 10 s.
+  absl::StatusOr<std::string> ready =
+      owned->loadgen->subprocess->WaitForLine("ready", kStartTimeout + absl::Seconds(10));
+  if (!ready.ok()) return WithLog(ready.status(), *owned->loadgen);
+  return std::unique_ptr<RunningArm>(new RunningArm(arm, std::move(owned)));
+}
 
-  // The client probes for up to 10 s before its warm-up.
+absl::StatusOr<ArmRun> RunningArm::Run(const LoadSpec& load) {
+  Process& loadgen = *processes_->loadgen;
+  const std::string command =
+      absl::StrCat(load.rate > 0 ? "open " : "closed ",
+                   load.rate > 0 ? absl::StrCat(load.rate) : absl::StrCat(load.concurrency), " ",
+                   absl::FormatDuration(load.warmup), " ", absl::FormatDuration(load.duration));
+  if (absl::Status sent = loadgen.subprocess->WriteLine(command); !sent.ok()) {
+    return WithLog(sent, loadgen);
+  }
   const absl::Duration slack = absl::Seconds(30);
   absl::StatusOr<std::string> line =
       loadgen.subprocess->WaitForLine("measure-start", load.warmup + slack);
   if (!line.ok()) return WithLog(line.status(), loadgen);
-  Sample before = SampleCpu(processes.all());
+  Sample before = SampleCpu(processes_->all.all());
   line = loadgen.subprocess->WaitForLine("measure-end", load.duration + slack);
   if (!line.ok()) return WithLog(line.status(), loadgen);
-  Sample after = SampleCpu(processes.all());
+  Sample after = SampleCpu(processes_->all.all());
   absl::StatusOr<std::string> result_line = loadgen.subprocess->WaitForLine("result ", slack);
   if (!result_line.ok()) return WithLog(result_line.status(), loadgen);
   const nlohmann::json json = nlohmann::json::parse(*result_line, nullptr, false);
   absl::StatusOr<LoadResult> result = LoadResultFromJson(json);
   if (!result.ok()) return result.status();
+  absl::StatusOr<LatencySummary> total =
+      json.contains("total_latency_us") ? LatencySummaryFromJson(json.at("total_latency_us"))
+                                        : absl::InvalidArgumentError("no total_latency_us");
+  if (!total.ok()) return WithLog(total.status(), loadgen);
 
   ArmRun run;
   run.load = *result;
+  run.total_latency = *total;
   double cpu_total = 0;
   for (size_t i = 0; i < after.pids.size(); ++i) {
     ProcessUsage usage;

@@ -1,8 +1,11 @@
-// The arms of the side-by-side benchmark and how one run of an arm goes:
-// start its server processes (and sidecars), drive load at it with a
-// meshup_loadgen process, sample the CPU time of every process of the arm at
-// the ends of the measured window and their peak memory at the end, then
-// stop everything. Every process is stopped and reaped, also on failure.
+// The arms of the side-by-side benchmark and how an arm runs: its server
+// processes (and sidecars) and one meshup_loadgen process start once and
+// stay up; each run asks the load generator for one load (a short window),
+// and samples the CPU time of every process of the arm at the ends of the
+// measured window and their peak memory after it. Keeping every arm up lets
+// a driver interleave short windows of all arms, so that the machine's slow
+// swings in speed fall on every arm alike. Every process is stopped and
+// reaped when the arm is destroyed, also on failure.
 //
 // Every arm serves from the same number of replicas, one process each.
 //
@@ -22,6 +25,7 @@
 #ifndef MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
 #define MESHUP_BENCH_SIDE_BY_SIDE_ARMS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,9 +71,9 @@ absl::Status PrepareEnvironment(Environment& environment);
 struct LoadSpec {
   int concurrency = 32;  // closed loop
   double rate = 0;       // > 0: open loop
-  absl::Duration warmup = absl::Seconds(2);
-  absl::Duration duration = absl::Seconds(10);
-  int payload = 1024;
+  absl::Duration warmup = absl::Milliseconds(500);
+  absl::Duration duration = absl::Seconds(2);
+  int payload = 1024;    // fixed when the arm starts
 };
 
 struct ProcessUsage {
@@ -81,13 +85,34 @@ struct ProcessUsage {
 
 struct ArmRun {
   LoadResult load;
+  // The latencies of this run and of the arm's earlier runs of the same
+  // loop (closed or open), merged.
+  LatencySummary total_latency;
   std::vector<ProcessUsage> processes;
   double cpu_us_per_call = 0;  // every process of the arm, per call of the window
 };
 
-// One run of `arm` (its processes started fresh) under `load`.
-absl::StatusOr<ArmRun> RunArm(const Environment& environment, const Arm& arm,
-                              const LoadSpec& load);
+// One arm, up: its processes run from Start() to the destructor.
+class RunningArm {
+ public:
+  // Starts the arm's processes, with `payload` bytes each way per call, and
+  // waits until its client has made a successful call.
+  static absl::StatusOr<std::unique_ptr<RunningArm>> Start(const Environment& environment,
+                                                           const Arm& arm, int payload);
+  ~RunningArm();  // stops every process of the arm
+  RunningArm(const RunningArm&) = delete;
+  RunningArm& operator=(const RunningArm&) = delete;
+
+  const Arm& arm() const { return arm_; }
+  // One window of `load` (its payload is the arm's).
+  absl::StatusOr<ArmRun> Run(const LoadSpec& load);
+
+ private:
+  struct Processes;
+  RunningArm(const Arm& arm, std::unique_ptr<Processes> processes);
+  const Arm arm_;
+  std::unique_ptr<Processes> processes_;
+};
 
 }  // namespace meshup::bench
 

@@ -1,11 +1,13 @@
-// meshup_bench_side_by_side: the side-by-side benchmark of issue 8 in one
-// command. For each repetition, every arm in turn (interleaved, the order
-// rotated each repetition: side_by_side/repetitions.h) runs closed loop for
-// its max throughput; then, at half the slowest arm's max, every arm in turn
-// runs open loop for latency and CPU per call. Prints the
-// summary (markdown) and writes it, with every run's figures as JSON, to
+// meshup_bench_side_by_side: MeshUp's side-by-side benchmark in one
+// command. Every arm starts once and stays up (arms.h). For each
+// repetition, every arm in turn (interleaved, the order rotated each
+// repetition: side_by_side/repetitions.h) runs one short closed-loop window
+// for its max throughput; then, at half the slowest arm's max, every arm in
+// turn runs one open-loop window for latency and CPU per call. Prints the
+// summary (markdown) and writes it, with every window's figures as JSON, to
 // --out. --quick is the test suite's smoke run: short windows, one
 // repetition, and a non-zero exit if any call failed; no timing is judged.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -46,13 +48,6 @@ absl::StatusOr<absl::Duration> ParseDuration(const std::string& text) {
   return duration;
 }
 
-// The arms in the order repetition `repetition` runs them.
-std::vector<ArmRuns*> InOrderOf(int repetition, std::vector<ArmRuns>& arms) {
-  std::vector<ArmRuns*> ordered;
-  for (size_t i : RotatedOrder(repetition, arms.size())) ordered.push_back(&arms[i]);
-  return ordered;
-}
-
 // Removes the work directory when done, unless told to keep it.
 struct WorkDirectory {
   std::string path;
@@ -68,9 +63,9 @@ struct WorkDirectory {
 int main(int argc, char** argv) {
   CLI::App app{"MeshUp's side-by-side benchmark: plain gRPC, MeshUp and a sidecar pair"};
   bool quick = false, keep = false;
-  int repetitions = 5;  // with five arms: each arm once in each place
+  int repetitions = 20;
   LoadSpec closed;
-  std::string warmup_text = "2s", duration_text = "10s", arms_text, out_dir, rate_text;
+  std::string warmup_text = "500ms", duration_text = "2s", arms_text, out_dir, rate_text;
   double rate = 0;
   Environment environment;
   environment.bin_dir = SelfDirectory();
@@ -78,8 +73,8 @@ int main(int argc, char** argv) {
   app.add_option("--repetitions", repetitions, "rounds over every arm")->check(CLI::PositiveNumber);
   app.add_option("--concurrency", closed.concurrency, "closed loop: calls in flight");
   app.add_option("--payload", closed.payload, "bytes each way")->check(CLI::NonNegativeNumber);
-  app.add_option("--warmup", warmup_text, "warm-up of each run");
-  app.add_option("--duration", duration_text, "measured window of each run");
+  app.add_option("--warmup", warmup_text, "warm-up before each window");
+  app.add_option("--duration", duration_text, "each measured window");
   app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
   app.add_option("--arms", arms_text,
                  "comma-separated arm ids (default: the five; grpc-tls-provider on request)");
@@ -139,11 +134,22 @@ int main(int argc, char** argv) {
                setup.machine.cpu_model.c_str(), setup.machine.cpus, setup.load_before.c_str(),
                work.path.c_str());
 
+  // A driver writing to a load generator that died gets an error, not SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+  std::vector<std::unique_ptr<RunningArm>> running;
+  for (const Arm& arm : arms) {
+    std::fprintf(stderr, "starting %s\n", arm.id.c_str());
+    absl::StatusOr<std::unique_ptr<RunningArm>> started =
+        RunningArm::Start(environment, arm, closed.payload);
+    if (!started.ok()) return Fail(absl::StrCat(arm.id, ": ", started.status().message()));
+    running.push_back(*std::move(started));
+  }
   std::vector<ArmRuns> results;
   for (const Arm& arm : arms) results.push_back({arm, {}, {}});
   bool failed_calls = false;
-  auto run = [&](ArmRuns& runs, const LoadSpec& load, bool open) -> absl::Status {
-    absl::StatusOr<ArmRun> result = RunArm(environment, runs.arm, load);
+  auto run = [&](size_t index, const LoadSpec& load, bool open) -> absl::Status {
+    ArmRuns& runs = results[index];
+    absl::StatusOr<ArmRun> result = running[index]->Run(load);
     if (!result.ok()) {
       return absl::Status(result.status().code(),
                           absl::StrCat(runs.arm.id, ": ", result.status().message()));
@@ -162,8 +168,8 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "closed loop, repetition %d/%d (load %s)\n", rep, repetitions,
                  LoadAverage().c_str());
-    for (ArmRuns* runs : InOrderOf(rep, results)) {
-      if (absl::Status done = run(*runs, closed, false); !done.ok()) return Fail(done.ToString());
+    for (size_t index : RotatedOrder(rep, results.size())) {
+      if (absl::Status done = run(index, closed, false); !done.ok()) return Fail(done.ToString());
     }
   }
   LoadSpec open = closed;
@@ -181,8 +187,8 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
                  rep, repetitions, LoadAverage().c_str());
-    for (ArmRuns* runs : InOrderOf(rep, results)) {
-      if (absl::Status done = run(*runs, open, true); !done.ok()) return Fail(done.ToString());
+    for (size_t index : RotatedOrder(rep, results.size())) {
+      if (absl::Status done = run(index, open, true); !done.ok()) return Fail(done.ToString());
     }
   }
   setup.closed = closed;

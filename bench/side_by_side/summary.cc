@@ -48,11 +48,8 @@ ArmFigures Figures(const ArmRuns& runs) {
   ArmFigures f;
   f.max_throughput = MedianOf(runs.closed, [](const ArmRun& r) { return r.load.throughput; });
   f.cpu_at_max = MedianOf(runs.closed, [](const ArmRun& r) { return r.cpu_us_per_call; });
-  f.at_rate.p50 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p50; });
-  f.at_rate.p90 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p90; });
-  f.at_rate.p99 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p99; });
-  f.at_rate.p999 = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.p999; });
-  f.at_rate.max = MedianOf(runs.open, [](const ArmRun& r) { return r.load.latency.max; });
+  // Every open-loop window's latencies, merged by the load generator.
+  if (!runs.open.empty()) f.at_rate = runs.open.back().total_latency;
   f.cpu_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.cpu_us_per_call; });
   f.throughput_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.load.throughput; });
   for (const auto* list : {&runs.closed, &runs.open}) {
@@ -80,6 +77,7 @@ nlohmann::json RunJson(const ArmRun& run) {
                          {"peak_rss_kib", p.peak_rss_kib}});
   }
   return {{"load", ToJson(run.load)},
+          {"total_latency_us", ToJson(run.total_latency)},
           {"cpu_us_per_call", run.cpu_us_per_call},
           {"processes", processes}};
 }
@@ -105,6 +103,7 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                            {"p90_us", f.at_rate.p90},
                            {"p99_us", f.at_rate.p99},
                            {"p99.9_us", f.at_rate.p999},
+                           {"max_us", f.at_rate.max},
                            {"cpu_us_per_call", f.cpu_at_rate},
                            {"throughput", f.throughput_at_rate}}},
                          {"failed_calls", f.failed},
@@ -121,16 +120,18 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                   setup.machine.kernel, "\n");
   absl::StrAppend(&md, "- load average (1/5/15 min) before: ", setup.load_before,
                   "; after: ", setup.load_after, "\n");
-  absl::StrAppend(&md, "- ", setup.repetitions,
-                  " repetitions, arms interleaved, their order rotated by one each "
-                  "repetition; medians shown. Payload ", setup.closed.payload,
+  absl::StrAppend(&md, "- every arm's processes start once and stay up; ", setup.repetitions,
+                  " repetitions of one short window per arm, arms interleaved, their order "
+                  "rotated by one each repetition. Payload ", setup.closed.payload,
                   " B each way. Closed loop: ", setup.closed.concurrency, " calls in flight, ",
                   absl::FormatDuration(setup.closed.warmup), " warm-up + ",
-                  absl::FormatDuration(setup.closed.duration), " measured. Fixed rate: ",
+                  absl::FormatDuration(setup.closed.duration), " measured per window. Fixed rate: ",
                   absl::StrFormat("%.0f", setup.open.rate),
                   " calls/s (half the slowest arm's max), open loop, latency from the intended "
-                  "send time, ",
-                  absl::FormatDuration(setup.open.duration), " measured.\n");
+                  "send time, ", absl::FormatDuration(setup.open.warmup), " warm-up + ",
+                  absl::FormatDuration(setup.open.duration), " measured per window.\n");
+  absl::StrAppend(&md, "- throughput and CPU: the median over windows; latency percentiles: "
+                       "every window's calls together.\n");
   absl::StrAppend(&md, "- every arm: ", 2 * setup.endpoints_per_subset,
                   " server processes (MeshUp: subsets v1, v2 x ", setup.endpoints_per_subset,
                   "; plain gRPC: round robin; sidecars: one per server, the client's shared); "
@@ -201,7 +202,7 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                  absl::StrFormat("%+.1f µs vs %+.1f µs / 10 = %.1f µs", added_p50, sidecar_p50,
                                  sidecar_p50 / 10),
                  added_p50 <= sidecar_p50 / 10});
-    absl::StrAppend(&md, "\nRatios of the medians above: arm 4 / arm 2 throughput ",
+    absl::StrAppend(&md, "\nRatios of the figures above: arm 4 / arm 2 throughput ",
                     absl::StrFormat("%.3f", a4.max_throughput / a2.max_throughput),
                     ", CPU/call ", absl::StrFormat("%.2f", a4.cpu_at_rate / a2.cpu_at_rate),
                     ", p50 ", absl::StrFormat("%.2f", a4.at_rate.p50 / a2.at_rate.p50),

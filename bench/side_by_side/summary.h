@@ -1,6 +1,7 @@
 // The side-by-side result: per arm, the medians over repetitions of max
-// throughput (closed loop) and of latency and CPU per call at the fixed
-// rate, the peak memory of each process, the ratios of arm 4 to arms 2 and
+// throughput (closed loop) and of CPU per call at the fixed rate, the
+// latency percentiles at the fixed rate over every window's calls, the peak
+// memory of each process, the ratios of arm 4 to arms 2 and
 // 5, and each target of issue 8 with PASS or MISS, judged on the median of
 // per-repetition comparisons (repetitions.h). As JSON and markdown.
 #ifndef MESHUP_BENCH_SIDE_BY_SIDE_SUMMARY_H_
@@ -18,7 +19,7 @@ namespace meshup::bench {
 
 struct ArmRuns {
   Arm arm;
-  std::vector<ArmRun> closed;  // one per repetition
+  std::vector<ArmRun> closed;  // one window per repetition
   std::vector<ArmRun> open;
 };
 

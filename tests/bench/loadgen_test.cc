@@ -168,6 +168,28 @@ TEST(RunLoadTest, CallsThatEndInsideIssueDoNotRecurse) {
   EXPECT_GT(result->succeeded, 1000u);
 }
 
+TEST(RunLoadTest, RunsOneAfterAnotherMergeTheirLatenciesWhereAsked) {
+  FakeService service(absl::Milliseconds(1));
+  LatencyHistogram total;
+  LoadOptions options;
+  options.rate = 1000;
+  options.warmup = absl::Milliseconds(20);
+  options.duration = absl::Milliseconds(100);
+  options.also_record = &total;
+  uint64_t succeeded = 0;
+  for (int run = 0; run < 2; ++run) {
+    absl::StatusOr<LoadResult> result =
+        RunLoad(options, [&](Done done) { service.Call(done); });
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_GT(result->succeeded, 50u);
+    succeeded += result->succeeded;
+    EXPECT_EQ(total.count(), succeeded) << "after run " << run;
+  }
+  const LatencySummary merged = SummarizeLatency(total);
+  EXPECT_GE(merged.p50, 1000);  // µs: every call took at least 1 ms
+  EXPECT_GE(merged.max, merged.p99);
+}
+
 TEST(RunLoadTest, RejectsBadOptions) {
   LoadOptions options;
   options.concurrency = 0;
@@ -188,6 +210,7 @@ TEST(ReportTest, JsonRoundTrip) {
   EXPECT_EQ(back->succeeded, 200u);
   EXPECT_DOUBLE_EQ(back->latency.p50, 12.5);
   EXPECT_THAT(MarkdownRow(result), ::testing::HasSubstr("open @ 100/s"));
+  EXPECT_FALSE(LatencySummaryFromJson(nlohmann::json{{"p50", 1}}).ok());
 }
 
 }  // namespace

@@ -16,12 +16,25 @@
 namespace meshup::testing {
 
 absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv) {
+    const std::vector<std::string>& argv, const Options& options) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return absl::InternalError(strerror(errno));
+  int input_fds[2] = {-1, -1};
+  if (options.stdin_pipe && pipe2(input_fds, O_CLOEXEC) != 0) {
+    const int error = errno;
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return absl::InternalError(strerror(error));
+  }
   const pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(strerror(errno));
+  if (pid < 0) {
+    const int error = errno;
+    for (int fd : {pipe_fds[0], pipe_fds[1], input_fds[0], input_fds[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    return absl::InternalError(strerror(error));
+  }
   if (pid == 0) {
     // A test killed before its destructors run (a ctest timeout, a crash)
     // takes its servers with it. The signal follows the forking thread's
@@ -32,6 +45,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    if (input_fds[0] >= 0) dup2(input_fds[0], STDIN_FILENO);  // dup2 clears O_CLOEXEC
     std::vector<char*> args;
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
@@ -39,7 +53,8 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     _exit(127);
   }
   close(pipe_fds[1]);
-  return std::unique_ptr<Subprocess>(new Subprocess(pid, pipe_fds[0]));
+  if (input_fds[0] >= 0) close(input_fds[0]);
+  return std::unique_ptr<Subprocess>(new Subprocess(pid, pipe_fds[0], input_fds[1]));
 }
 
 Subprocess::~Subprocess() {
@@ -48,6 +63,20 @@ Subprocess::~Subprocess() {
     waitpid(pid_, nullptr, 0);
   }
   close(stdout_fd_);
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+}
+
+absl::Status Subprocess::WriteLine(const std::string& line) {
+  if (stdin_fd_ < 0) return absl::FailedPreconditionError("started without a stdin pipe");
+  const std::string text = line + "\n";
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(stdin_fd_, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::UnavailableError(absl::StrCat("cannot write to the process: ", strerror(errno)));
+    written += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Subprocess::WaitForLine(const std::string& prefix,

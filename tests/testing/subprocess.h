@@ -16,23 +16,37 @@ namespace meshup::testing {
 
 class Subprocess {
  public:
+  struct Options {
+    // Give the child a pipe for stdin, written by WriteLine(); otherwise
+    // stdin is inherited.
+    bool stdin_pipe = false;
+  };
+
   // Starts `argv` with stdout on a pipe; stderr is inherited. The process
   // gets SIGKILL when the thread that started it exits: start processes
   // from the test's main thread.
-  static absl::StatusOr<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv);
+  static absl::StatusOr<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv,
+                                                           const Options& options);
+  static absl::StatusOr<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv) {
+    return Start(argv, Options());
+  }
   ~Subprocess();
 
   // Reads stdout until a line starting with `prefix`; returns the rest of it.
   absl::StatusOr<std::string> WaitForLine(const std::string& prefix, absl::Duration timeout);
+  // Writes `line` and a newline to the child's stdin (Options::stdin_pipe).
+  absl::Status WriteLine(const std::string& line);
   // Sends `signal` and waits (bounded) for the child to exit; returns its
   // wait status, or an error when it did not exit in time.
   absl::StatusOr<int> Stop(int signal, absl::Duration timeout);
   pid_t pid() const { return pid_; }
 
  private:
-  Subprocess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
+  Subprocess(pid_t pid, int stdout_fd, int stdin_fd)
+      : pid_(pid), stdout_fd_(stdout_fd), stdin_fd_(stdin_fd) {}
   pid_t pid_;
   int stdout_fd_;
+  int stdin_fd_;  // -1 without Options::stdin_pipe
   bool reaped_ = false;
   std::string buffer_;
 };

@@ -63,7 +63,7 @@ struct WorkDirectory {
 int main(int argc, char** argv) {
   CLI::App app{"MeshUp's side-by-side benchmark: plain gRPC, MeshUp and a sidecar pair"};
   bool quick = false, keep = false;
-  int repetitions = 20;
+  int repetitions = 30;
   LoadSpec closed;
   std::string warmup_text = "500ms", duration_text = "2s", arms_text, out_dir, rate_text;
   double rate = 0;

@@ -1,5 +1,6 @@
-// The side-by-side result: per arm, the medians over repetitions of max
-// throughput (closed loop) and of CPU per call at the fixed rate, the
+// The side-by-side result: per arm, the max throughput (closed loop, the
+// best concurrency level's median over repetitions), the median over
+// repetitions of CPU per call at the fixed rate, the
 // latency percentiles at the fixed rate over every window's calls, the peak
 // memory of each process, the ratios of arm 4 to arms 2 and
 // 5, and each target of issue 8 with PASS or MISS, judged on the median of
@@ -19,9 +20,20 @@ namespace meshup::bench {
 
 struct ArmRuns {
   Arm arm;
-  std::vector<ArmRun> closed;  // one window per repetition
-  std::vector<ArmRun> open;
+  // Closed loop: per repetition, one window per concurrency level (in the
+  // same order in every repetition).
+  std::vector<ArmRun> closed;
+  std::vector<ArmRun> open;  // one window per repetition
 };
+
+// An arm's max throughput: at the concurrency level whose median
+// throughput over repetitions is the highest.
+struct Level {
+  int concurrency = 0;
+  double throughput = 0;      // the median over repetitions
+  std::vector<ArmRun> runs;   // that level's windows, one per repetition
+};
+Level BestLevel(const ArmRuns& runs);
 
 struct Setup {
   MachineInfo machine;
@@ -29,6 +41,7 @@ struct Setup {
   std::string started;                  // UTC
   int repetitions = 0;
   LoadSpec closed, open;
+  std::vector<int> concurrencies;  // closed-loop levels
   int nginx_workers = 1;
   int endpoints_per_subset = 2;
   std::string command;

@@ -37,9 +37,11 @@ struct ServerOptions {
   // How many handler threads stay waiting for calls once they finished one
   // (gRPC's sync-server MAX_POLLERS, 2 by default in gRPC). A call that finds
   // none waiting still gets a thread, which gRPC starts for it and ends
-  // after; under concurrent load, keeping threads saves that churn (one
-  // thread created and joined every few calls with gRPC's default).
-  int idle_handler_threads = 64;
+  // after. Keeping a few saves that churn under concurrent load (with gRPC's
+  // 2, one thread is created and joined every few calls); keeping many costs
+  // memory and, once a burst has made them, spreads light load over cold
+  // threads (see README, "Performance").
+  int idle_handler_threads = 8;
 };
 
 class Server {

@@ -3,7 +3,7 @@
 # default preset, build/), waits (bounded) for a quiet machine, runs every
 # arm interleaved over repetitions and writes bench/results/side_by_side.{md,json}
 # (and a dated copy). Extra arguments go to meshup_bench_side_by_side, e.g.
-#   bench/run_side_by_side.sh --repetitions 5 --duration 20s
+#   bench/run_side_by_side.sh --repetitions 10 --duration 3s
 # MESHUP_BENCH_MAX_LOAD (default 0.7): the 1-minute load average to wait for;
 # MESHUP_BENCH_WAIT (default 600 s): how long to wait for it before running anyway.
 set -euo pipefail

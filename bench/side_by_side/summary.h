@@ -1,10 +1,10 @@
 // The side-by-side result: per arm, the max throughput (closed loop, the
 // best concurrency level's median over repetitions), the median over
-// repetitions of CPU per call at the fixed rate, the
-// latency percentiles at the fixed rate over every window's calls, the peak
-// memory of each process, the ratios of arm 4 to arms 2 and
-// 5, and each target of issue 8 with PASS or MISS, judged on the median of
-// per-repetition comparisons (repetitions.h). As JSON and markdown.
+// repetitions of CPU per call at the fixed rate, the latency percentiles
+// at the fixed rate over every window's calls, the peak memory of each
+// process, the ratios of arm 4 to arms 2 and 5, and each performance target
+// with PASS or MISS, judged on the median of per-repetition comparisons
+// (repetitions.h). As JSON and markdown.
 #ifndef MESHUP_BENCH_SIDE_BY_SIDE_SUMMARY_H_
 #define MESHUP_BENCH_SIDE_BY_SIDE_SUMMARY_H_
 

@@ -108,8 +108,8 @@ struct Process {
 // Starts argv with stderr appended to `log` (through `exec`, so that the pid
 // is the program's own).
 absl::StatusOr<Process> StartProcess(std::string role, const std::vector<std::string>& argv,
-                              const std::string& log,
-                              const Subprocess::Options& options = Subprocess::Options()) {
+                                     const std::string& log,
+                                     const Subprocess::Options& options = Subprocess::Options()) {
   std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>\"$MESHUP_BENCH_LOG\""};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   setenv("MESHUP_BENCH_LOG", log.c_str(), 1);
@@ -213,9 +213,9 @@ absl::StatusOr<Process> StartNginx(const Environment& environment, const std::st
   if (!written.ok()) return written;
   absl::StatusOr<Process> nginx =
       StartProcess(role,
-            {environment.nginx, "-p", dir, "-c", conf, "-e", absl::StrCat(dir, "/error.log"), "-g",
-             "daemon off;"},
-            absl::StrCat(dir, "/stderr.log"));
+                   {environment.nginx, "-p", dir, "-c", conf, "-e",
+                    absl::StrCat(dir, "/error.log"), "-g", "daemon off;"},
+                   absl::StrCat(dir, "/stderr.log"));
   if (!nginx.ok()) return nginx.status();
   nginx->is_nginx = true;
   nginx->log = absl::StrCat(dir, "/error.log");

@@ -15,8 +15,8 @@
 
 namespace meshup::testing {
 
-absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const Options& options) {
+absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
+                                                              const Options& options) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return absl::InternalError(strerror(errno));
   int input_fds[2] = {-1, -1};
@@ -73,7 +73,9 @@ absl::Status Subprocess::WriteLine(const std::string& line) {
   while (written < text.size()) {
     const ssize_t n = write(stdin_fd_, text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError(absl::StrCat("cannot write to the process: ", strerror(errno)));
+    if (n <= 0) {
+      return absl::UnavailableError(absl::StrCat("cannot write to the process: ", strerror(errno)));
+    }
     written += static_cast<size_t>(n);
   }
   return absl::OkStatus();
@@ -104,6 +106,11 @@ absl::StatusOr<std::string> Subprocess::WaitForLine(const std::string& prefix,
 
 absl::StatusOr<int> Subprocess::Stop(int signal, absl::Duration timeout) {
   if (reaped_) return absl::FailedPreconditionError("already stopped");
+  // A child reading its stdin pipe sees it end, as well as the signal.
+  if (stdin_fd_ >= 0) {
+    close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
   kill(pid_, signal);
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {

@@ -36,8 +36,9 @@ class Subprocess {
   absl::StatusOr<std::string> WaitForLine(const std::string& prefix, absl::Duration timeout);
   // Writes `line` and a newline to the child's stdin (Options::stdin_pipe).
   absl::Status WriteLine(const std::string& line);
-  // Sends `signal` and waits (bounded) for the child to exit; returns its
-  // wait status, or an error when it did not exit in time.
+  // Closes the child's stdin pipe (if any), sends `signal` and waits
+  // (bounded) for the child to exit; returns its wait status, or an error
+  // when it did not exit in time.
   absl::StatusOr<int> Stop(int signal, absl::Duration timeout);
   pid_t pid() const { return pid_; }
 

@@ -8,6 +8,7 @@
 #include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "admin/admin_handlers.h"
 #include "call/channel_impl.h"
 #include "config/parse_common.h"
@@ -165,6 +166,9 @@ int Mesh::admin_port() const { return impl_->admin_port; }
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
+  if (!options.keep_mutex_deadlock_detection) {
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  }
   EnableStandardServices();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);

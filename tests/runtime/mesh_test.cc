@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "meshup_test/everything.meshup.h"
@@ -94,6 +95,49 @@ TEST(MeshTest, ConnectKeepsTheTarget) {
   ASSERT_TRUE(channel.ok());
   EXPECT_EQ((*channel)->target(), "127.0.0.1:1234");
 }
+
+// Locks two mutexes in one order, then in the other: the lock-order inversion
+// that Abseil's deadlock detection, where it is on, reports and dies of.
+void InvertLockOrder() {
+  absl::Mutex first;
+  absl::Mutex second;
+  {
+    absl::MutexLock a(&first);
+    absl::MutexLock b(&second);
+  }
+  absl::MutexLock b(&second);
+  absl::MutexLock a(&first);
+}
+
+// Debian's Abseil is built without NDEBUG, so its deadlock detection is on
+// until a process turns it off. ThreadSanitizer checks lock order itself (and
+// reports this inversion), so these run in the other builds.
+#if !defined(__SANITIZE_THREAD__)
+TEST(MeshTest, CreateTurnsOffAbseilDeadlockDetection) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        auto mesh = Mesh::Create(Options());
+        if (!mesh.ok()) _exit(2);
+        InvertLockOrder();
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenAsked) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        MeshOptions options = Options();
+        options.keep_mutex_deadlock_detection = true;
+        auto mesh = Mesh::Create(options);
+        if (!mesh.ok()) _exit(2);
+        InvertLockOrder();
+      },
+      "dying due to potential deadlock");
+}
+#endif
 
 TEST(ServerTest, StartReturnsTheBoundPort) {
   auto mesh = Mesh::Create(Options());

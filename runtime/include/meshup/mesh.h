@@ -18,7 +18,9 @@
 // not a directory, or the configuration's first error. A
 // Mesh must outlive the channels and servers it made. All methods are
 // thread-safe. Create() makes the process ignore SIGPIPE unless the
-// application set a handler for it (see http_server.h).
+// application set a handler for it (see http_server.h), and turns off
+// Abseil's mutex deadlock detection unless asked to keep it (see
+// MeshOptions::keep_mutex_deadlock_detection).
 #ifndef MESHUP_MESH_H_
 #define MESHUP_MESH_H_
 
@@ -62,6 +64,14 @@ struct MeshOptions {
   // (port name http-admin); -1: no admin server.
   std::string admin_host = "127.0.0.1";
   int admin_port = 0;
+  // Abseil checks the order in which every absl::Mutex of the process is
+  // locked (gRPC's included) when it is built without NDEBUG, as Debian's
+  // is: each lock then looks the mutex up in a process-wide lock graph under
+  // a global lock. Release builds of Abseil leave this off. false: Create()
+  // turns it off too (absl::SetMutexDeadlockDetectionMode(kIgnore)); the
+  // README's "Performance" section measures what that saves. true: leave the
+  // process's setting alone, to catch lock-order bugs in a debug build.
+  bool keep_mutex_deadlock_detection = false;
 };
 
 class Mesh {

@@ -1,6 +1,7 @@
 #include "side_by_side/repetitions.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace meshup::bench {
 
@@ -19,10 +20,39 @@ double Median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-double MedianDifference(const std::vector<double>& a, const std::vector<double>& b) {
+namespace {
+
+std::vector<double> Differences(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> differences;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) differences.push_back(a[i] - b[i]);
-  return Median(std::move(differences));
+  return differences;
+}
+
+// P(Binomial(n, 1/2) < k), summed in logs so that large n do not overflow.
+double BinomialBelow(size_t n, size_t k) {
+  double total = 0;
+  for (size_t i = 0; i < k; ++i) {
+    total += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) -
+                      static_cast<double>(n) * std::log(2.0));
+  }
+  return total;
+}
+
+}  // namespace
+
+double MedianDifference(const std::vector<double>& a, const std::vector<double>& b) {
+  return Median(Differences(a, b));
+}
+
+std::optional<Interval> MedianDifferenceInterval(const std::vector<double>& a,
+                                                 const std::vector<double>& b) {
+  std::vector<double> differences = Differences(a, b);
+  const size_t n = differences.size();
+  size_t k = 0;
+  while (k + 1 <= n / 2 && BinomialBelow(n, k + 1) <= 0.025) ++k;
+  if (k == 0) return std::nullopt;
+  std::sort(differences.begin(), differences.end());
+  return Interval{differences[k - 1], differences[n - k]};
 }
 
 double MedianRatio(const std::vector<double>& a, const std::vector<double>& b) {

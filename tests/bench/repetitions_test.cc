@@ -1,5 +1,7 @@
 #include "side_by_side/repetitions.h"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -42,6 +44,56 @@ TEST(MedianDifferenceTest, PairsByRepetitionNotByRank) {
   EXPECT_DOUBLE_EQ(MedianDifference(mesh, plain), 5);  // pairs 10, 5, 5
   // Unequal lengths: only the pairs present count.
   EXPECT_DOUBLE_EQ(MedianDifference({10, 20, 99}, {0, 0}), 15);
+}
+
+TEST(MedianDifferenceIntervalTest, SignTestBoundsForThirtyPairs) {
+  // 30 pairs whose differences are 1..30: P(Binomial(30, 1/2) < 10) is
+  // 2.1%, < 11 is 4.9%, so the interval runs from the 10th smallest to the
+  // 10th largest difference.
+  std::vector<double> mesh, plain;
+  for (int i = 1; i <= 30; ++i) {
+    mesh.push_back(1000 + i);
+    plain.push_back(1000);
+  }
+  std::optional<Interval> interval = MedianDifferenceInterval(mesh, plain);
+  ASSERT_TRUE(interval.has_value());
+  EXPECT_DOUBLE_EQ(interval->low, 10);
+  EXPECT_DOUBLE_EQ(interval->high, 21);
+  // The order of the repetitions does not matter, the pairing does.
+  std::reverse(mesh.begin(), mesh.end());
+  std::reverse(plain.begin(), plain.end());
+  interval = MedianDifferenceInterval(mesh, plain);
+  ASSERT_TRUE(interval.has_value());
+  EXPECT_DOUBLE_EQ(interval->low, 10);
+  EXPECT_DOUBLE_EQ(interval->high, 21);
+}
+
+TEST(MedianDifferenceIntervalTest, SixPairsAreTheFewestThatBoundTheMedian) {
+  // With 6 pairs, P(all on one side) = 1/64 < 2.5%: the interval is the
+  // smallest to the largest difference. With 5, 1/32 > 2.5%: none.
+  const std::vector<double> six = {3, -1, 7, 2, 5, 4};
+  std::optional<Interval> interval = MedianDifferenceInterval(six, std::vector<double>(6, 0));
+  ASSERT_TRUE(interval.has_value());
+  EXPECT_DOUBLE_EQ(interval->low, -1);
+  EXPECT_DOUBLE_EQ(interval->high, 7);
+  EXPECT_FALSE(MedianDifferenceInterval({3, -1, 7, 2, 5}, std::vector<double>(5, 0)).has_value());
+  EXPECT_FALSE(MedianDifferenceInterval({}, {}).has_value());
+}
+
+TEST(MedianDifferenceIntervalTest, ContainsTheMedianAndNarrowsWithAgreement) {
+  const std::vector<double> noisy = {-400, 900, 120, -50, 700, 30, 260, -300, 500, 80, 10, 40};
+  const std::vector<double> zeros(noisy.size(), 0);
+  std::optional<Interval> wide = MedianDifferenceInterval(noisy, zeros);
+  ASSERT_TRUE(wide.has_value());
+  const double median = MedianDifference(noisy, zeros);
+  EXPECT_LE(wide->low, median);
+  EXPECT_GE(wide->high, median);
+  // Every repetition agreeing on +5 leaves no doubt about the median.
+  std::optional<Interval> tight = MedianDifferenceInterval(std::vector<double>(12, 105),
+                                                           std::vector<double>(12, 100));
+  ASSERT_TRUE(tight.has_value());
+  EXPECT_DOUBLE_EQ(tight->low, 5);
+  EXPECT_DOUBLE_EQ(tight->high, 5);
 }
 
 TEST(MedianRatioTest, SkipsZeroDenominators) {

@@ -271,8 +271,13 @@ class Browser {
 
   absl::Status Start() {
     port_ = testing::FreePort();
+    // Chromium's scratch directories go under the test's directory, which
+    // goes with the test, not under /tmp, where a killed browser leaves them.
+    const fs::path scratch = profile_.parent_path() / "tmp";
+    fs::create_directories(scratch);
     auto driver = testing::Subprocess::Start(
-        {"/bin/sh", "-c", absl::StrCat("exec chromedriver --port=", port_, " > ",
+        {"/bin/sh", "-c", absl::StrCat("export TMPDIR=", scratch.string(),
+                                       "; exec chromedriver --port=", port_, " > ",
                                        (profile_.parent_path() / "chromedriver.log").string(),
                                        " 2>&1")});
     if (!driver.ok()) return driver.status();

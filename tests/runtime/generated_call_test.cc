@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -133,7 +134,8 @@ class TestService final : public Everything::Service {
 class GeneratedCallTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ca = testing::TestCa::Create(absl::StrCat("/tmp/meshup-generated-call-", getpid()));
+    ca_dir_ = std::filesystem::temp_directory_path() / absl::StrCat("meshup-generated-call-", getpid());
+    auto ca = testing::TestCa::Create(ca_dir_.string());
     ASSERT_TRUE(ca.ok()) << ca.status();
     auto identity = ca->Issue("everything");
     ASSERT_TRUE(identity.ok()) << identity.status();
@@ -157,8 +159,14 @@ class GeneratedCallTest : public ::testing::Test {
 
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Seconds(1));
+    // The mesh watches its identity files: it goes before they do.
+    client_.reset();
+    server_.reset();
+    mesh_.reset();
+    std::filesystem::remove_all(ca_dir_);
   }
 
+  std::filesystem::path ca_dir_;
   TestService service_;
   std::unique_ptr<Mesh> mesh_;
   std::unique_ptr<Server> server_;

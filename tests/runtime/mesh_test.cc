@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -16,11 +19,24 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The CA's directory, removed when the test process exits.
+class CaDirectory {
+ public:
+  CaDirectory()
+      : path_(std::filesystem::temp_directory_path() / absl::StrCat("meshup-mesh-test-", getpid())) {}
+  ~CaDirectory() { std::filesystem::remove_all(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  const std::filesystem::path path_;
+};
+
 // Options of a workload with an identity, from a CA made once per process:
 // servers need one under MeshUp's default PeerAuthentication (STRICT).
 MeshOptions Options() {
+  static const CaDirectory ca_directory;
   static const std::string* identity = [] {
-    auto ca = testing::TestCa::Create(absl::StrCat("/tmp/meshup-mesh-test-", getpid()));
+    auto ca = testing::TestCa::Create(ca_directory.path());
     auto dir = ca.ok() ? ca->Issue("everything") : ca.status();
     EXPECT_TRUE(dir.ok()) << dir.status();
     return new std::string(dir.ok() ? *dir : "");
@@ -117,7 +133,10 @@ TEST(MeshTest, CreateTurnsOffAbseilDeadlockDetection) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        auto mesh = Mesh::Create(Options());
+        // No identity: the child exits without the cleanup a CA would need.
+        MeshOptions options;
+        options.service = "everything";
+        auto mesh = Mesh::Create(options);
         if (!mesh.ok()) _exit(2);
         InvertLockOrder();
         _exit(0);
@@ -129,7 +148,8 @@ TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenAsked) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
-        MeshOptions options = Options();
+        MeshOptions options;
+        options.service = "everything";
         options.keep_mutex_deadlock_detection = true;
         auto mesh = Mesh::Create(options);
         if (!mesh.ok()) _exit(2);

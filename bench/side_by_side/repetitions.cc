@@ -28,14 +28,10 @@ std::vector<double> Differences(const std::vector<double>& a, const std::vector<
   return differences;
 }
 
-// P(Binomial(n, 1/2) < k), summed in logs so that large n do not overflow.
-double BinomialBelow(size_t n, size_t k) {
-  double total = 0;
-  for (size_t i = 0; i < k; ++i) {
-    total += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) -
-                      static_cast<double>(n) * std::log(2.0));
-  }
-  return total;
+// P(Binomial(n, 1/2) = i), in logs so that large n do not overflow.
+double BinomialHalf(size_t n, size_t i) {
+  return std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) -
+                  static_cast<double>(n) * std::log(2.0));
 }
 
 }  // namespace
@@ -48,8 +44,10 @@ std::optional<Interval> MedianDifferenceInterval(const std::vector<double>& a,
                                                  const std::vector<double>& b) {
   std::vector<double> differences = Differences(a, b);
   const size_t n = differences.size();
+  // The largest k with P(X < k) <= 2.5%; `below` is P(X < k + 1).
   size_t k = 0;
-  while (k + 1 <= n / 2 && BinomialBelow(n, k + 1) <= 0.025) ++k;
+  double below = BinomialHalf(n, 0);
+  while (k < n / 2 && below <= 0.025) below += BinomialHalf(n, ++k);
   if (k == 0) return std::nullopt;
   std::sort(differences.begin(), differences.end());
   return Interval{differences[k - 1], differences[n - k]};

@@ -134,7 +134,8 @@ class TestService final : public Everything::Service {
 class GeneratedCallTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ca_dir_ = std::filesystem::temp_directory_path() / absl::StrCat("meshup-generated-call-", getpid());
+    ca_dir_ =
+        std::filesystem::temp_directory_path() / absl::StrCat("meshup-generated-call-", getpid());
     auto ca = testing::TestCa::Create(ca_dir_.string());
     ASSERT_TRUE(ca.ok()) << ca.status();
     auto identity = ca->Issue("everything");

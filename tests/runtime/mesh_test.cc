@@ -23,7 +23,8 @@ using ::testing::HasSubstr;
 class CaDirectory {
  public:
   CaDirectory()
-      : path_(std::filesystem::temp_directory_path() / absl::StrCat("meshup-mesh-test-", getpid())) {}
+      : path_(std::filesystem::temp_directory_path() /
+              absl::StrCat("meshup-mesh-test-", getpid())) {}
   ~CaDirectory() { std::filesystem::remove_all(path_); }
   std::string path() const { return path_.string(); }
 

@@ -40,10 +40,15 @@ std::string SelfDirectory() {
   return error ? "." : self.parent_path().string();
 }
 
-absl::StatusOr<absl::Duration> ParseDuration(const std::string& text) {
+// The duration `option` was given, e.g. "500ms" or "2s"; zero only for a warm-up.
+absl::StatusOr<absl::Duration> ParseDuration(absl::string_view option, const std::string& text,
+                                             bool zero_allowed = false) {
   absl::Duration duration;
-  if (!absl::ParseDuration(text, &duration)) {
-    return absl::InvalidArgumentError(absl::StrCat("not a duration: '", text, "'"));
+  if (!absl::ParseDuration(text, &duration) || duration < absl::ZeroDuration() ||
+      (duration == absl::ZeroDuration() && !zero_allowed)) {
+    return absl::InvalidArgumentError(absl::StrCat(option, ": not a",
+                                                   zero_allowed ? "" : " positive", " duration: '",
+                                                   text, "' (say 500ms or 2s)"));
   }
   return duration;
 }
@@ -65,7 +70,11 @@ int main(int argc, char** argv) {
   bool quick = false, keep = false;
   int repetitions = 30;
   LoadSpec closed;
-  std::string warmup_text = "500ms", duration_text = "2s", arms_text, out_dir, rate_text;
+  // Fixed-rate windows are longer than closed-loop ones: per-call CPU and
+  // latency at a low rate vary within seconds, and the targets on them are
+  // a few microseconds (README, "Performance").
+  std::string warmup_text = "500ms", duration_text = "2s", rate_duration_text = "6s";
+  std::string arms_text, out_dir;
   double rate = 0;
   Environment environment;
   environment.bin_dir = SelfDirectory();
@@ -79,7 +88,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--payload", closed.payload, "bytes each way")->check(CLI::NonNegativeNumber);
   app.add_option("--warmup", warmup_text, "warm-up before each window");
-  app.add_option("--duration", duration_text, "each measured window");
+  app.add_option("--duration", duration_text, "each measured closed-loop window");
+  app.add_option("--rate-duration", rate_duration_text, "each measured fixed-rate window");
   app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
   app.add_option("--arms", arms_text,
                  "comma-separated arm ids (default: the five; grpc-tls-provider on request)");
@@ -96,12 +106,16 @@ int main(int argc, char** argv) {
     repetitions = 1;
     warmup_text = "500ms";
     duration_text = "1500ms";
+    rate_duration_text = "1500ms";
     concurrencies = {8};
   }
-  absl::StatusOr<absl::Duration> warmup = ParseDuration(warmup_text);
+  absl::StatusOr<absl::Duration> warmup = ParseDuration("--warmup", warmup_text, true);
   if (!warmup.ok()) return Fail(warmup.status().ToString());
-  absl::StatusOr<absl::Duration> duration = ParseDuration(duration_text);
+  absl::StatusOr<absl::Duration> duration = ParseDuration("--duration", duration_text);
   if (!duration.ok()) return Fail(duration.status().ToString());
+  absl::StatusOr<absl::Duration> rate_duration =
+      ParseDuration("--rate-duration", rate_duration_text);
+  if (!rate_duration.ok()) return Fail(rate_duration.status().ToString());
   closed.warmup = *warmup;
   closed.duration = *duration;
 
@@ -182,6 +196,7 @@ int main(int argc, char** argv) {
     }
   }
   LoadSpec open = closed;
+  open.duration = *rate_duration;
   open.rate = rate;
   if (open.rate <= 0) {
     double slowest = 0;
@@ -212,7 +227,7 @@ int main(int argc, char** argv) {
         absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone());
     for (const std::string& base : {std::string("side_by_side"), absl::StrCat("side_by_side-", stamp)}) {
       std::ofstream(absl::StrCat(out_dir, "/", base, ".md")) << summary.markdown;
-      std::ofstream(absl::StrCat(out_dir, "/", base, ".json")) << summary.json.dump(2) << "\n";
+      std::ofstream(absl::StrCat(out_dir, "/", base, ".json")) << summary.json.dump() << "\n";
     }
     std::fprintf(stderr, "results in %s/side_by_side.{md,json}\n", out_dir.c_str());
   }

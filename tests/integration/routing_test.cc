@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -122,12 +123,16 @@ class RoutingTest : public ::testing::Test {
     std::filesystem::rename(temporary, root_ / "config" / name);
   }
 
-  // Starts a server process of `version`; returns its port.
-  int StartServer(const std::string& version, int drain_ms = 200) {
-    auto server = testing::Subprocess::Start(
-        {MESHUP_TEST_SERVER, "--service=everything", "--version=" + version,
-         "--registry=" + (root_ / "registry").string(), "--identity=" + server_identity_,
-         absl::StrCat("--drain_ms=", drain_ms)});
+  // Starts a server process of `version` (with test_server's `flags`);
+  // returns its port.
+  int StartServer(const std::string& version, int drain_ms = 200,
+                  const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> command = {
+        MESHUP_TEST_SERVER, "--service=everything", "--version=" + version,
+        "--registry=" + (root_ / "registry").string(), "--identity=" + server_identity_,
+        absl::StrCat("--drain_ms=", drain_ms)};
+    command.insert(command.end(), flags.begin(), flags.end());
+    auto server = testing::Subprocess::Start(command);
     EXPECT_TRUE(server.ok()) << server.status();
     absl::StatusOr<std::string> port = (*server)->WaitForLine("port: ", absl::Seconds(30));
     EXPECT_TRUE(port.ok()) << port.status();
@@ -293,6 +298,54 @@ TEST_F(RoutingTest, AGracefulStopLosesNoCall) {
                           std::filesystem::directory_iterator()),
             1)
       << "the stopped server did not deregister";
+}
+
+// The lines of a test_server ledger ("<Method> <key>"), in any order.
+std::multiset<std::string> LedgerLines(const std::filesystem::path& path) {
+  std::multiset<std::string> lines;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) lines.insert(line);
+  return lines;
+}
+
+// A mirrored call reaches the mirror's subset with the very request that the
+// route's destination got, blocking or not, and the caller gets the
+// destination's reply alone.
+TEST_F(RoutingTest, MirrorsEachCallToTheMirrorSubset) {
+  WriteConfig("routes.yaml", Routes(R"(  - route: [{destination: {host: everything, subset: v1}}]
+    mirror: {host: everything, subset: v2}
+    mirrorPercentage: {value: 100}
+)"));
+  const std::filesystem::path v1_ledger = root_ / "v1.ledger", v2_ledger = root_ / "v2.ledger";
+  StartServer("v1", 200, {"--ledger=" + v1_ledger.string()});
+  StartServer("v2", 200, {"--ledger=" + v2_ledger.string()});
+  StartClient();
+  WaitForServers(1);
+
+  CountRequest request;
+  request.set_key("blocking");
+  absl::StatusOr<CountReply> blocking = client_->Count(request);
+  ASSERT_TRUE(blocking.ok()) << blocking.status();
+  EXPECT_THAT(blocking->header_value(), StartsWith("v1:"));
+
+  request.set_key("async");
+  auto done = std::make_shared<std::promise<absl::StatusOr<CountReply>>>();
+  client_->CountAsync(request,
+                      [done](absl::StatusOr<CountReply> reply) { done->set_value(reply); });
+  std::future<absl::StatusOr<CountReply>> async = done->get_future();
+  ASSERT_EQ(async.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::StatusOr<CountReply> async_reply = async.get();
+  ASSERT_TRUE(async_reply.ok()) << async_reply.status();
+  EXPECT_THAT(async_reply->header_value(), StartsWith("v1:"));
+
+  // The mirror's copies are not waited for by the calls: wait for them here.
+  const std::multiset<std::string> both = {"Count async", "Count blocking"};
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (LedgerLines(v2_ledger) != both && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(LedgerLines(v2_ledger), both);
+  EXPECT_EQ(LedgerLines(v1_ledger), both);
 }
 
 TEST_F(RoutingTest, InjectsAbortsAndDelays) {

@@ -9,6 +9,7 @@
 
 #include "call/grpc_handover.h"  // first: how gRPC serializes Message
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/client_call_state.h"
 #include "call/grpc_status.h"
@@ -17,6 +18,7 @@
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/client_callback.h"
 #include "util/tsan.h"
 
@@ -29,12 +31,25 @@ grpc::internal::RpcMethod UnaryRpcMethod(const MethodInfo& method) {
   return grpc::internal::RpcMethod(method.path.data(), grpc::internal::RpcMethod::NORMAL_RPC);
 }
 
+// The request's bytes, serialized once: every attempt of an asynchronous
+// call and the mirror send them without copying the message.
+absl::StatusOr<grpc::ByteBuffer> Serialize(const Message& request) {
+  grpc::ByteBuffer bytes;
+  bool owned = false;
+  grpc::Status status = grpc::SerializationTraits<Message>::Serialize(request, &bytes, &owned);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot serialize the request: ", status.error_message()));
+  }
+  return bytes;
+}
+
 // A fire-and-forget copy of a call, for a route's mirror: its response and
 // status are dropped. Owns itself until gRPC reports the end.
 class MirroredCall {
  public:
   static void Start(Router& router, const CallPlan& origin, const MethodInfo& method,
-                    const CallOptions& options, const Message& request,
+                    const CallOptions& options, const grpc::ByteBuffer& request,
                     const Message& response_prototype) {
     CallPlan plan;
     plan.host = origin.mirror_host;
@@ -50,37 +65,32 @@ class MirroredCall {
     HandOffToGrpc(call->response_.get());
     HandOffToGrpc(call);
     GrpcCode in_grpc;
-    grpc::internal::CallbackUnaryCall<Message, Message>(
-        channel, call->rpc_method_, call->context_.get(), call->request_.get(),
-        call->response_.get(), [call](grpc::Status) {
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, Message>(
+        channel, call->rpc_method_, call->context_.get(), &call->request_, call->response_.get(),
+        [call](grpc::Status) {
           TakeOverFromGrpc(call);
           delete call;
         });
   }
 
  private:
-  MirroredCall(const MethodInfo& method, const Message& request, const Message& response_prototype,
-               Attempt attempt)
+  MirroredCall(const MethodInfo& method, const grpc::ByteBuffer& request,
+               const Message& response_prototype, Attempt attempt)
       : rpc_method_(UnaryRpcMethod(method)),
-        request_(request.New()),
+        request_(request),  // shares the bytes
         response_(response_prototype.New()),
-        attempt_(std::move(attempt)) {
-    request_->CopyFrom(request);
-  }
+        attempt_(std::move(attempt)) {}
 
   const grpc::internal::RpcMethod rpc_method_;
   const std::unique_ptr<grpc::ClientContext> context_ = NewClientContext();
-  std::unique_ptr<Message> request_;
+  const grpc::ByteBuffer request_;
   std::unique_ptr<Message> response_;
   Attempt attempt_;  // keeps the endpoint and its channel alive
 };
 
-// Starts the mirror of a call when its route says so.
-void MaybeMirror(const ClientCallState& call, const MethodInfo& method, const CallOptions& options,
-                 const Message& request, const Message& response_prototype) {
-  if (call.router() != nullptr && call.plan().mirror_host != nullptr) {
-    MirroredCall::Start(*call.router(), call.plan(), method, options, request, response_prototype);
-  }
+// Whether the call's route mirrors it to another host.
+bool Mirrored(const ClientCallState& call) {
+  return call.router() != nullptr && call.plan().mirror_host != nullptr;
 }
 
 // One attempt of a blocking call, on the caller's thread.
@@ -110,11 +120,9 @@ class AsyncUnaryCall {
         options_(options),
         call_(channel, method_, options_),
         rpc_method_(UnaryRpcMethod(method)),
-        request_(request.New()),
+        request_(Serialize(request)),
         response_(response),
-        done_(std::move(done)) {
-    request_->CopyFrom(request);
-  }
+        done_(std::move(done)) {}
 
   void Start() {
     in_caller_thread_ = true;
@@ -128,9 +136,12 @@ class AsyncUnaryCall {
 
  private:
   void Admit() {
+    if (!request_.ok()) return Finish(request_.status());
     absl::Status admitted = call_.Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
-    MaybeMirror(call_, method_, options_, *request_, *response_);
+    if (Mirrored(call_)) {
+      MirroredCall::Start(*call_.router(), call_.plan(), method_, options_, *request_, *response_);
+    }
     StartAttempt();
   }
 
@@ -142,8 +153,8 @@ class AsyncUnaryCall {
     HandOffToGrpc(response_);
     HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
     GrpcCode in_grpc;
-    grpc::internal::CallbackUnaryCall<Message, Message>(
-        *channel, rpc_method_, context, request_.get(), response_, [this](grpc::Status status) {
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, Message>(
+        *channel, rpc_method_, context, &*request_, response_, [this](grpc::Status status) {
           TakeOverFromGrpc(this);
           OnAttemptDone(ToAbslStatus(status));
         });
@@ -173,7 +184,8 @@ class AsyncUnaryCall {
     if (in_caller_thread_) {
       return After(absl::ZeroDuration(), [this, status] { Finish(status); });
     }
-    call_.SetMessageSizes(request_->ByteSizeLong(), status.ok() ? response_->ByteSizeLong() : 0);
+    call_.SetMessageSizes(request_.ok() ? request_->Length() : 0,
+                          status.ok() ? response_->ByteSizeLong() : 0);
     std::function<void(absl::Status)> done = std::move(done_);
     delete this;
     done(std::move(status));
@@ -183,7 +195,7 @@ class AsyncUnaryCall {
   const CallOptions options_;  // a copy: the caller's may be gone
   ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
-  std::unique_ptr<Message> request_;
+  const absl::StatusOr<grpc::ByteBuffer> request_;
   Message* response_;
   std::function<void(absl::Status)> done_;
   std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
@@ -202,7 +214,12 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   }
   absl::Status admitted = call.Admit();
   if (!admitted.ok()) return admitted;
-  MaybeMirror(call, method, options, request, *response);
+  if (Mirrored(call)) {
+    absl::StatusOr<grpc::ByteBuffer> bytes = Serialize(request);
+    if (bytes.ok()) {
+      MirroredCall::Start(*call.router(), call.plan(), method, options, *bytes, *response);
+    }
+  }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);
   while (true) {
     response->Clear();

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   // latency at a low rate vary within seconds, and the targets on them are
   // a few microseconds (README, "Performance").
   std::string warmup_text = "500ms", duration_text = "2s", rate_duration_text = "6s";
-  std::string arms_text, out_dir;
+  std::string arms_text, out_dir, prepare_dir;
   double rate = 0;
   Environment environment;
   environment.bin_dir = SelfDirectory();
@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
                  "server processes per MeshUp subset; every arm serves from twice as many")
       ->check(CLI::PositiveNumber);
   app.add_flag("--keep", keep, "keep the work directory (configs, logs)");
+  app.add_option("--prepare", prepare_dir,
+                 "only write the CA, identities, certificates and mesh configurations the arms "
+                 "use into this directory, and exit (to run an arm's processes by hand)");
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     repetitions = 1;
@@ -128,6 +131,18 @@ int main(int argc, char** argv) {
       if (found == nullptr) return Fail(absl::StrCat("no arm '", id, "'"));
       arms.push_back(*found);
     }
+  }
+
+  if (!prepare_dir.empty()) {
+    environment.work_dir = prepare_dir;
+    std::error_code error;
+    std::filesystem::create_directories(prepare_dir, error);
+    if (error) return Fail(absl::StrCat("cannot make ", prepare_dir, ": ", error.message()));
+    if (absl::Status prepared = PrepareEnvironment(environment); !prepared.ok()) {
+      return Fail(prepared.ToString());
+    }
+    std::printf("prepared %s\n", prepare_dir.c_str());
+    return 0;
   }
 
   char work_template[] = "/tmp/meshup-bench-XXXXXX";

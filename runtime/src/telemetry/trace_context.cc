@@ -1,6 +1,7 @@
 #include "telemetry/trace_context.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/ascii.h"
 
@@ -9,30 +10,38 @@ namespace {
 
 thread_local const TraceContext* current_context = nullptr;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;  // uppercase is invalid in traceparent and B3
-}
+// Each character's value as a lowercase hex digit, or 0xff: uppercase is
+// invalid in traceparent and B3. A table, as every call parses one header.
+constexpr std::array<uint8_t, 256> kHexValues = [] {
+  std::array<uint8_t, 256> values{};
+  for (uint8_t& value : values) value = 0xff;
+  for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return values;
+}();
 
 // Reads exactly 2 * size lowercase hex digits into `out`.
 bool ReadHex(absl::string_view text, uint8_t* out, size_t size) {
   if (text.size() != 2 * size) return false;
+  uint8_t invalid = 0;
   for (size_t i = 0; i < size; ++i) {
-    const int high = HexValue(text[2 * i]), low = HexValue(text[2 * i + 1]);
-    if (high < 0 || low < 0) return false;
-    out[i] = static_cast<uint8_t>(high << 4 | low);
+    const uint8_t high = kHexValues[static_cast<unsigned char>(text[2 * i])];
+    const uint8_t low = kHexValues[static_cast<unsigned char>(text[2 * i + 1])];
+    invalid |= (high | low) & 0xf0;
+    out[i] = static_cast<uint8_t>(high << 4 | (low & 0xf));
   }
-  return true;
+  return invalid == 0;
 }
 
-// Appends `size` bytes as 2 * size lowercase hex digits.
-void AppendHex(const uint8_t* bytes, size_t size, std::string& out) {
+// Writes `size` bytes as 2 * size lowercase hex digits at `out`; returns
+// the end.
+char* WriteHex(const uint8_t* bytes, size_t size, char* out) {
   static constexpr char kDigits[] = "0123456789abcdef";
   for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
+    *out++ = kDigits[bytes[i] >> 4];
+    *out++ = kDigits[bytes[i] & 0xf];
   }
+  return out;
 }
 
 template <size_t N>
@@ -73,13 +82,14 @@ std::optional<TraceContext> ParseTraceparent(absl::string_view header) {
 
 std::string FormatTraceparent(const TraceContext& context) {
   // Written in place, with one allocation: every call sends one.
-  std::string out;
-  out.reserve(55);
-  out.append("00-");
-  AppendHex(context.trace_id.data(), context.trace_id.size(), out);
-  out.push_back('-');
-  AppendHex(context.span_id.data(), context.span_id.size(), out);
-  out.append(context.sampled ? "-01" : "-00");
+  std::string out(55, '-');  // 00-<32 hex>-<16 hex>-<2 hex>
+  char* p = out.data();
+  *p++ = '0';
+  *p++ = '0';
+  p = WriteHex(context.trace_id.data(), context.trace_id.size(), p + 1);
+  p = WriteHex(context.span_id.data(), context.span_id.size(), p + 1);
+  p[1] = '0';
+  p[2] = context.sampled ? '1' : '0';
   return out;
 }
 
@@ -124,9 +134,8 @@ std::optional<TraceContext> ParseB3Multi(absl::string_view trace_id, absl::strin
 }
 
 std::string HexId(const uint8_t* bytes, size_t size) {
-  std::string out;
-  out.reserve(2 * size);
-  AppendHex(bytes, size, out);
+  std::string out(2 * size, '0');
+  WriteHex(bytes, size, out.data());
   return out;
 }
 

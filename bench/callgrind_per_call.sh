@@ -28,6 +28,10 @@ esac
 case $side in server | client) ;;
   *) echo "$0: SIDE is server or client, not '$side'; $usage" >&2; exit 2 ;;
 esac
+if ! [[ $rate =~ ^[1-9][0-9]*$ && $seconds =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: RATE and SECONDS are whole numbers above 0, not '$rate' and '$seconds'; $usage" >&2
+  exit 2
+fi
 if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
   echo "$0: needs valgrind's callgrind (apt-get install valgrind)" >&2
   exit 2
@@ -50,15 +54,29 @@ trap cleanup EXIT
 out=$work/callgrind.out
 counted=(valgrind --tool=callgrind --callgrind-out-file="$out" --dump-instr=no)
 
-# Waits up to $2 seconds for a line starting with $3 in file $1.
+# Waits up to $2 seconds for a line starting with $3 in file $1, written by
+# process $4, which must stay alive meanwhile.
 wait_for_line() {
   for _ in $(seq $(($2 * 10))); do
     if grep -q "^$3" "$1"; then return 0; fi
+    if ! kill -0 "$4" 2>/dev/null; then
+      if grep -q "^$3" "$1"; then return 0; fi  # written just before it ended
+      break
+    fi
     sleep 0.1
   done
-  echo "$0: no '$3' in $1 within $2 s:" >&2
+  echo "$0: no '$3' in $1 within $2 s, or its process ended:" >&2
   cat "$1" >&2
   exit 1
+}
+
+# Tells callgrind in process $2 to $1 (zero or dump its counters).
+callgrind() {
+  local said
+  if ! said=$(callgrind_control "-${1:0:1}" "$2" 2>&1); then
+    echo "$0: callgrind_control could not $1 process $2: $said" >&2
+    exit 1
+  fi
 }
 
 # Starts an echo server, under callgrind when $1 is 1; sets `port`.
@@ -72,7 +90,7 @@ start_server() {
     "$bin/meshup_bench_echo_server" "$@" >"$log" 2>&1 &
   fi
   pids+=($!)
-  wait_for_line "$log" 120 "port "
+  wait_for_line "$log" 120 "port " "$!"
   port=$(grep "^port " "$log" | cut -d' ' -f2)
 }
 
@@ -121,11 +139,12 @@ else
   per_call=$handler
   per_call_also=$handler
 fi
-wait_for_line "$log" 120 "measure-start"
-callgrind_control -z "$profiled" >/dev/null 2>&1
-wait_for_line "$log" $((seconds + 120)) "measure-end"
-callgrind_control -d "$profiled" >/dev/null 2>&1
-wait_for_line "$log" 60 "result"
+loadgen=${pids[-1]}
+wait_for_line "$log" 120 "measure-start" "$loadgen"
+callgrind zero "$profiled"
+wait_for_line "$log" $((seconds + 120)) "measure-end" "$loadgen"
+callgrind dump "$profiled"
+wait_for_line "$log" 60 "result" "$loadgen"
 if ! grep "^result" "$log" | grep -q '"failed":0'; then
   echo "$0: calls failed:" >&2
   cat "$log" >&2
@@ -148,7 +167,7 @@ read -r total calls < <(awk -v want="$per_call" -v also="$per_call_also" '
     if (index(callee, want) && index(callee, also)) { split(substr($0, 7), n, " "); calls += n[1] }
   }
   /^(summary|totals):/ { total = $2 }
-  END { print total + 0, calls + 0 }' "$out.1")
+  END { printf "%.0f %.0f\n", total, calls }' "$out.1")
 if [ "$calls" -eq 0 ]; then
   echo "$0: the counted window has no calls" >&2
   exit 1
@@ -157,8 +176,8 @@ echo "$arm $side: $calls calls, $((total / calls)) instructions per call (callgr
 [[ $arm == mesh-* ]] || exit 0
 echo "MeshUp functions, inclusive instructions per call:"
 callgrind_annotate --inclusive=yes --threshold=100 "$out.1" 2>/dev/null |
-  grep -E '/runtime/(src|include)/[^:]*:meshup::' | head -12 |
-  awk -v calls="$calls" '{
+  grep -E '/runtime/(src|include)/[^:]*:meshup::' |
+  awk -v calls="$calls" 'NR <= 12 {
     ir = $1
     gsub(",", "", ir)
     name = $0

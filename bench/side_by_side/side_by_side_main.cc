@@ -40,15 +40,17 @@ std::string SelfDirectory() {
   return error ? "." : self.parent_path().string();
 }
 
-// The duration `option` was given, e.g. "500ms" or "2s"; zero only for a warm-up.
+// The duration `option` was given, e.g. "500ms" or "2s": finite, and zero
+// only for a warm-up.
 absl::StatusOr<absl::Duration> ParseDuration(absl::string_view option, const std::string& text,
                                              bool zero_allowed = false) {
   absl::Duration duration;
   if (!absl::ParseDuration(text, &duration) || duration < absl::ZeroDuration() ||
+      duration == absl::InfiniteDuration() ||
       (duration == absl::ZeroDuration() && !zero_allowed)) {
-    return absl::InvalidArgumentError(absl::StrCat(option, ": not a",
-                                                   zero_allowed ? "" : " positive", " duration: '",
-                                                   text, "' (say 500ms or 2s)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, ": not a finite", zero_allowed ? " non-negative" : " positive",
+                     " duration: '", text, "' (say 500ms or 2s)"));
   }
   return duration;
 }

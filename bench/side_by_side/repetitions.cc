@@ -5,11 +5,28 @@
 
 namespace meshup::bench {
 
-std::vector<size_t> RotatedOrder(int repetition, size_t count) {
+int BalancedCycle(size_t count) {
+  if (count <= 1) return 1;
+  return static_cast<int>(count % 2 == 0 ? count : 2 * count);
+}
+
+std::vector<size_t> BalancedOrder(int repetition, size_t count) {
   std::vector<size_t> order;
   if (count == 0) return order;
-  const size_t first = static_cast<size_t>(std::max(0, repetition - 1)) % count;
-  for (size_t i = 0; i < count; ++i) order.push_back((first + i) % count);
+  // Williams' construction: the first sequence is 0, 1, n-1, 2, n-2, ...;
+  // sequence i adds i to each place (mod n). For an odd n every sequence
+  // also runs reversed, which balances what follows what.
+  const size_t index = static_cast<size_t>(std::max(0, repetition - 1)) %
+                       static_cast<size_t>(BalancedCycle(count));
+  const size_t shift = index % count;
+  const bool reversed = index >= count;
+  for (size_t place = 0; place < count; ++place) {
+    const size_t base = place == 0       ? 0
+                        : place % 2 == 1 ? (place + 1) / 2
+                                         : count - place / 2;
+    order.push_back((base + shift) % count);
+  }
+  if (reversed) std::reverse(order.begin(), order.end());
   return order;
 }
 

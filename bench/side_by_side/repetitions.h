@@ -1,8 +1,11 @@
 // How the side-by-side run orders its arms and combines its repetitions.
 //
-// Each repetition runs every arm once. The order rotates by one arm per
-// repetition, so that no arm always runs first or always follows the same
-// arm; with as many repetitions as arms, each arm runs once in each place.
+// Each repetition runs every arm once, in a balanced order (a Williams
+// design): over a cycle of repetitions, each arm runs equally often in each
+// place and follows every other arm equally often. An arm's window can be
+// touched by what the arm before it left behind (threads winding down, caches
+// and the scheduler's state): a fixed neighbour would bias one arm against
+// another, a balanced one spreads that over every arm alike.
 // Arm-against-arm figures (added latency, added CPU, throughput ratios) are
 // taken per repetition, from two runs minutes apart, and the median of
 // those is reported: a machine that slows down or speeds up between
@@ -18,9 +21,15 @@
 
 namespace meshup::bench {
 
-// The arm indices in the order repetition `repetition` (1-based) runs them:
-// 0..count-1 rotated left by repetition - 1.
-std::vector<size_t> RotatedOrder(int repetition, size_t count);
+// The arm indices in the order repetition `repetition` (1-based) runs them.
+// The orders repeat every BalancedCycle(count) repetitions; within a cycle,
+// each index is in each place equally often and each ordered pair (a, b),
+// a != b, has b right after a equally often. Repetition 1 starts with 0.
+std::vector<size_t> BalancedOrder(int repetition, size_t count);
+
+// Repetitions per cycle of BalancedOrder: count for an even count, twice
+// count for an odd one (1 for 0 or 1 arm).
+int BalancedCycle(size_t count);
 
 // The median; the mean of the two middle values for an even count; 0 for none.
 double Median(std::vector<double> values);

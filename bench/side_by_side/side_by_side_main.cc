@@ -1,7 +1,7 @@
 // meshup_bench_side_by_side: MeshUp's side-by-side benchmark in one
 // command. Every arm starts once and stays up (arms.h). For each
-// repetition, every arm in turn (interleaved, the order rotated each
-// repetition: side_by_side/repetitions.h) runs one short closed-loop window
+// repetition, every arm in turn (interleaved, in a balanced order that
+// changes each repetition: side_by_side/repetitions.h) runs one short closed-loop window
 // for its max throughput; then, at half the slowest arm's max, every arm in
 // turn runs one open-loop window for latency and CPU per call. Prints the
 // summary (markdown) and writes it, with every window's figures as JSON, to
@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
     for (int concurrency : concurrencies) {
       LoadSpec level = closed;
       level.concurrency = concurrency;
-      for (size_t index : RotatedOrder(rep, results.size())) {
+      for (size_t index : BalancedOrder(rep, results.size())) {
         if (absl::Status done = run(index, level, false); !done.ok()) return Fail(done.ToString());
       }
     }
@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
                  rep, repetitions, LoadAverage().c_str());
-    for (size_t index : RotatedOrder(rep, results.size())) {
+    for (size_t index : BalancedOrder(rep, results.size())) {
       if (absl::Status done = run(index, open, true); !done.ok()) return Fail(done.ToString());
     }
   }

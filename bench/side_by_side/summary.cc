@@ -144,8 +144,9 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
   absl::StrAppend(&md, "- load average (1/5/15 min) before: ", setup.load_before,
                   "; after: ", setup.load_after, "\n");
   absl::StrAppend(&md, "- every arm's processes start once and stay up; ", setup.repetitions,
-                  " repetitions of one short window per arm, arms interleaved, their order "
-                  "rotated by one each repetition. Payload ", setup.closed.payload,
+                  " repetitions of one short window per arm, arms interleaved in a balanced "
+                  "order (each arm in each place and after each other arm equally often). "
+                  "Payload ", setup.closed.payload,
                   " B each way. Closed loop: ", absl::StrJoin(setup.concurrencies, ", "),
                   " calls in flight (one window each; an arm's max is its best level's median), ",
                   absl::FormatDuration(setup.closed.warmup), " warm-up + ",

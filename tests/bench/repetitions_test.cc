@@ -1,6 +1,8 @@
 #include "side_by_side/repetitions.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 #include <optional>
 #include <set>
 #include <vector>
@@ -13,20 +15,43 @@ namespace {
 
 using ::testing::ElementsAre;
 
-TEST(RotatedOrderTest, EachRepetitionStartsOneArmLater) {
-  EXPECT_THAT(RotatedOrder(1, 4), ElementsAre(0, 1, 2, 3));
-  EXPECT_THAT(RotatedOrder(2, 4), ElementsAre(1, 2, 3, 0));
-  EXPECT_THAT(RotatedOrder(4, 4), ElementsAre(3, 0, 1, 2));
-  EXPECT_THAT(RotatedOrder(5, 4), ElementsAre(0, 1, 2, 3));
-  EXPECT_TRUE(RotatedOrder(1, 0).empty());
+TEST(BalancedOrderTest, FourArmsFollowWilliamsSquare) {
+  EXPECT_THAT(BalancedOrder(1, 4), ElementsAre(0, 1, 3, 2));
+  EXPECT_THAT(BalancedOrder(2, 4), ElementsAre(1, 2, 0, 3));
+  EXPECT_THAT(BalancedOrder(4, 4), ElementsAre(3, 0, 2, 1));
+  EXPECT_THAT(BalancedOrder(5, 4), ElementsAre(0, 1, 3, 2));  // the cycle again
+  EXPECT_THAT(BalancedOrder(1, 2), ElementsAre(0, 1));
+  EXPECT_THAT(BalancedOrder(2, 2), ElementsAre(1, 0));
+  EXPECT_THAT(BalancedOrder(3, 1), ElementsAre(0));
+  EXPECT_TRUE(BalancedOrder(1, 0).empty());
 }
 
-TEST(RotatedOrderTest, AsManyRepetitionsAsArmsPutEachArmInEachPlaceOnce) {
-  const size_t arms = 5;
-  for (size_t place = 0; place < arms; ++place) {
-    std::set<size_t> seen;
-    for (int rep = 1; rep <= static_cast<int>(arms); ++rep) seen.insert(RotatedOrder(rep, arms)[place]);
-    EXPECT_EQ(seen.size(), arms) << "place " << place;
+// Over one cycle: every arm once per repetition, equally often in each
+// place, and right after each other arm equally often; for 2 to 8 arms.
+TEST(BalancedOrderTest, EachCycleBalancesPlacesAndPredecessors) {
+  for (size_t arms = 2; arms <= 8; ++arms) {
+    const int cycle = BalancedCycle(arms);
+    EXPECT_EQ(cycle, static_cast<int>(arms % 2 == 0 ? arms : 2 * arms)) << arms << " arms";
+    std::map<std::pair<size_t, size_t>, int> in_place, after;
+    for (int rep = 1; rep <= cycle; ++rep) {
+      const std::vector<size_t> order = BalancedOrder(rep, arms);
+      ASSERT_EQ(std::set<size_t>(order.begin(), order.end()).size(), arms)
+          << arms << " arms, repetition " << rep;
+      for (size_t place = 0; place < arms; ++place) {
+        ++in_place[{place, order[place]}];
+        if (place > 0) ++after[{order[place - 1], order[place]}];
+      }
+    }
+    const int per_place = cycle / static_cast<int>(arms);
+    const int per_pair = cycle * static_cast<int>(arms - 1) / static_cast<int>(arms * (arms - 1));
+    for (size_t a = 0; a < arms; ++a) {
+      for (size_t b = 0; b < arms; ++b) {
+        EXPECT_EQ(in_place[std::make_pair(a, b)], per_place) << arms << " arms: arm " << b << " in place " << a;
+        if (a != b) {
+          EXPECT_EQ(after[std::make_pair(a, b)], per_pair) << arms << " arms: " << b << " after " << a;
+        }
+      }
+    }
   }
 }
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <utility>
 #include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"

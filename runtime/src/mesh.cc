@@ -26,6 +26,7 @@
 #include "names.h"
 #include "security/transport.h"
 #include "server_impl.h"
+#include "util/malloc_arenas.h"
 
 namespace meshup {
 namespace {
@@ -169,6 +170,8 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   if (!options.keep_mutex_deadlock_detection) {
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   }
+  // Before the threads below (the loop's, gRPC's) first allocate.
+  if (!options.keep_malloc_arenas) internal::CapMallocArenas();
   EnableStandardServices();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);

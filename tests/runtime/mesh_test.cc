@@ -1,14 +1,24 @@
 #include "meshup/mesh.h"
 
+#include <malloc.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "meshup_test/everything.meshup.h"
@@ -157,6 +167,72 @@ TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenAsked) {
         InvertLockOrder();
       },
       "dying due to potential deadlock");
+}
+#endif
+
+// The sanitizers bring their own malloc, so these run in the other builds.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// The arenas glibc's malloc has made: malloc_info() lists one <heap> each.
+int MallocArenas() {
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);
+  malloc_info(0, out);
+  std::fclose(out);
+  int arenas = 0;
+  for (const char* at = text; (at = std::strstr(at, "<heap nr=")) != nullptr; ++at) ++arenas;
+  std::free(text);
+  return arenas;
+}
+
+// The cap Mesh::Create() sets: one arena per CPU this process may run on,
+// at least two.
+int ArenaCap() {
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return 2;
+  return std::max(2, CPU_COUNT(&cpus));
+}
+
+// Mesh::Create(options), then more threads than the cap allocating at once
+// (none can take over an arena another left); exits 0 if the process then
+// has at most the cap's arenas, 3 if more, 2 if Create() failed.
+void CountArenasAfterCreate(const MeshOptions& options) {
+  auto mesh = Mesh::Create(options);
+  if (!mesh.ok()) _exit(2);
+  const int threads = ArenaCap() + 4;
+  absl::BlockingCounter allocated(threads);
+  absl::Notification done;
+  std::vector<void*> blocks(threads);  // kept: an allocation no one sees may be left out
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&, i] {
+      blocks[i] = std::malloc(4096);
+      allocated.DecrementCount();
+      done.WaitForNotification();
+    });
+  }
+  allocated.Wait();
+  const int arenas = MallocArenas();
+  done.Notify();
+  for (std::thread& worker : workers) worker.join();
+  for (void* block : blocks) std::free(block);
+  std::fprintf(stderr, "%d arenas, cap %d\n", arenas, ArenaCap());
+  _exit(arenas <= ArenaCap() ? 0 : 3);
+}
+
+TEST(MeshTest, CreateCapsMallocArenasAtOnePerCpu) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  MeshOptions options;
+  options.service = "everything";
+  EXPECT_EXIT(CountArenasAfterCreate(options), ::testing::ExitedWithCode(0), "arenas, cap");
+}
+
+TEST(MeshTest, CreateLeavesMallocArenasAloneWhenAsked) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  MeshOptions options;
+  options.service = "everything";
+  options.keep_malloc_arenas = true;
+  EXPECT_EXIT(CountArenasAfterCreate(options), ::testing::ExitedWithCode(3), "arenas, cap");
 }
 #endif
 

@@ -18,9 +18,10 @@
 // not a directory, or the configuration's first error. A
 // Mesh must outlive the channels and servers it made. All methods are
 // thread-safe. Create() makes the process ignore SIGPIPE unless the
-// application set a handler for it (see http_server.h), and turns off
-// Abseil's mutex deadlock detection unless asked to keep it (see
-// MeshOptions::keep_mutex_deadlock_detection).
+// application set a handler for it (see http_server.h), turns off Abseil's
+// mutex deadlock detection unless asked to keep it (see
+// MeshOptions::keep_mutex_deadlock_detection), and caps glibc's malloc
+// arenas at one per CPU unless asked not to (MeshOptions::keep_malloc_arenas).
 #ifndef MESHUP_MESH_H_
 #define MESHUP_MESH_H_
 
@@ -72,6 +73,14 @@ struct MeshOptions {
   // README's "Performance" section measures what that saves. true: leave the
   // process's setting alone, to catch lock-order bugs in a debug build.
   bool keep_mutex_deadlock_detection = false;
+  // glibc gives each thread that allocates its own malloc arena, up to eight
+  // per CPU, and an arena keeps what its thread freed; a busy gRPC process's
+  // memory then grows with its thread count. false: Create() caps the arenas
+  // at one per CPU (at least two; mallopt(M_ARENA_MAX)) unless the
+  // environment set MALLOC_ARENA_MAX, for the arenas made after it, so call
+  // it before starting threads that allocate; the README's "Performance"
+  // section measures what that saves. true: leave the process's malloc alone.
+  bool keep_malloc_arenas = false;
 };
 
 class Mesh {

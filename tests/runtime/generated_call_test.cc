@@ -14,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http_get.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
 #include "test_ca.h"
@@ -262,6 +265,36 @@ TEST_F(GeneratedCallTest, BadHeadersAreRefusedBeforeSending) {
     absl::StatusOr<Echo> reply = client_->Echo(Echo(), options);
     EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument) << name;
   }
+}
+
+// The value of the client's istio_requests_total series whose labels hold
+// `status_label`, from the admin server's /metrics; 0 when there is none.
+int SourceRequests(int admin_port, const std::string& status_label) {
+  auto answer = testing::HttpGet(absl::StrCat("http://127.0.0.1:", admin_port, "/metrics"));
+  EXPECT_TRUE(answer.ok()) << answer.status();
+  if (!answer.ok()) return 0;
+  int total = 0;
+  for (absl::string_view line : absl::StrSplit(answer->body, '\n')) {
+    if (!absl::StartsWith(line, "istio_requests_total{reporter=\"source\"") ||
+        !absl::StrContains(line, status_label)) {
+      continue;
+    }
+    total += std::stoi(std::string(line.substr(line.rfind(' ') + 1)));
+  }
+  return total;
+}
+
+TEST_F(GeneratedCallTest, RefusedCallsAreCountedWithTheirStatus) {
+  CallOptions options;
+  options.headers.emplace_back("Bad Name", "x");
+  EXPECT_EQ(client_->Echo(Echo(), options).status().code(), absl::StatusCode::kInvalidArgument);
+  auto result = std::make_shared<AsyncResult<Echo>>();
+  client_->EchoAsync(Echo(), result->Callback(result), options);
+  ASSERT_TRUE(result->Wait());
+  // Both calls reported before they returned: INVALID_ARGUMENT (3), not
+  // CANCELLED (1) as an abandoned call would be.
+  EXPECT_EQ(SourceRequests(mesh_->admin_port(), "grpc_response_status=\"3\""), 2);
+  EXPECT_EQ(SourceRequests(mesh_->admin_port(), "grpc_response_status=\"1\""), 0);
 }
 
 TEST_F(GeneratedCallTest, ServerStreamingDeliversEveryMessageInOrder) {

@@ -136,7 +136,7 @@ class AsyncUnaryCall {
 
  private:
   void Admit() {
-    if (!request_.ok()) return Finish(request_.status());
+    if (!request_.ok()) return Finish(call_.Refuse(request_.status()));
     absl::Status admitted = call_.Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(call_)) {

@@ -124,34 +124,32 @@ void ClientCallState::Report() {
 absl::Status ClientCallState::Admit() {
   for (const auto& [name, value] : options_.headers) {
     absl::Status valid = ValidateHeader(name, value);
-    if (!valid.ok()) return valid;
+    if (!valid.ok()) return Refuse(std::move(valid));
   }
-  if (plan_.abort) {
-    result_ = *plan_.abort;
-    answered_by_mesh_ = true;
-    return *plan_.abort;
-  }
+  if (plan_.abort) return Refuse(*plan_.abort);
   if (absl::Now() >= plan_.deadline) {
-    result_ = absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded"));
-    answered_by_mesh_ = true;
-    return *result_;
+    return Refuse(absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
   }
   if (plan_.host != nullptr) {
     const int max_requests = plan_.host->state()->max_requests;
     const int in_flight = plan_.host->in_flight().fetch_add(1);
     if (max_requests > 0 && in_flight >= max_requests) {
       plan_.host->in_flight().fetch_sub(1);
-      result_ = absl::ResourceExhaustedError(
+      return Refuse(absl::ResourceExhaustedError(
           absl::StrCat("connection pool of '", plan_.host->host(), "' is full: ", max_requests,
                        " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
-                       "http2MaxRequests)"));
-      answered_by_mesh_ = true;
-      return *result_;
+                       "http2MaxRequests)")));
     }
     admitted_ = true;
     plan_.host->budget().RecordCall();
   }
   return absl::OkStatus();
+}
+
+absl::Status ClientCallState::Refuse(absl::Status status) {
+  result_ = status;
+  answered_by_mesh_ = true;
+  return status;
 }
 
 absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {

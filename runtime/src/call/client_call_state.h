@@ -42,6 +42,10 @@ class ClientCallState {
   // Injected abort, connection-pool overflow, or a deadline already passed
   // (after the delay): a non-OK status ends the call before any attempt.
   absl::Status Admit();
+  // Ends the call before any attempt with `status`, the mesh's own answer (a
+  // bad header, a request that cannot be serialized): telemetry reports it
+  // as the call's result. Returns `status`.
+  absl::Status Refuse(absl::Status status);
   // Picks the next attempt's endpoint and prepares a fresh context for it.
   // Non-OK when no endpoint can serve.
   absl::StatusOr<grpc::Channel*> StartAttempt();

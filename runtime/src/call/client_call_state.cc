@@ -128,7 +128,8 @@ absl::Status ClientCallState::Admit() {
   }
   if (plan_.abort) return Refuse(*plan_.abort);
   if (absl::Now() >= plan_.deadline) {
-    return Refuse(absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
+    return Refuse(
+        absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
   }
   if (plan_.host != nullptr) {
     const int max_requests = plan_.host->state()->max_requests;

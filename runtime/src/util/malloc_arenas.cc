@@ -11,16 +11,20 @@
 
 namespace meshup::internal {
 
-int CapMallocArenas() {
-#if defined(__GLIBC__)
-  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return 0;
+namespace {
+
+// The CPUs this process may run on, at least two.
+int MallocArenaCap() {
   cpu_set_t cpus;
-  int count = 1;
-  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) count = CPU_COUNT(&cpus);
-  const int cap = std::max(2, count);
-  return mallopt(M_ARENA_MAX, cap) == 1 ? cap : 0;
-#else
-  return 0;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return 2;
+  return std::max(2, CPU_COUNT(&cpus));
+}
+
+}  // namespace
+
+void CapMallocArenas() {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, MallocArenaCap());
 #endif
 }
 

@@ -8,17 +8,16 @@
 // once than there are CPUs to run them, so they seldom wait for each other.
 //
 // CapMallocArenas() sets that cap (mallopt(M_ARENA_MAX)) unless the
-// environment already chose one (MALLOC_ARENA_MAX), and returns the cap it
-// set, or 0 when it left the process alone: another C library, or the
-// environment's choice. glibc reads the cap when a thread first allocates,
-// so it limits arenas made after the call; call it before starting threads.
+// environment already chose one (MALLOC_ARENA_MAX); with another C library
+// it does nothing. glibc reads the cap when a thread first allocates, so it
+// limits arenas made after the call; call it before starting threads.
 // Thread-safe; later calls set the same cap again.
 #ifndef MESHUP_SRC_UTIL_MALLOC_ARENAS_H_
 #define MESHUP_SRC_UTIL_MALLOC_ARENAS_H_
 
 namespace meshup::internal {
 
-int CapMallocArenas();
+void CapMallocArenas();
 
 }  // namespace meshup::internal
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
+
 namespace meshup::bench {
 
 LatencyHistogram::LatencyHistogram() : counts_(new std::atomic<uint64_t>[kBuckets]) {
@@ -41,6 +43,33 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   count_.fetch_add(other.count(), std::memory_order_relaxed);
   sum_.fetch_add(other.sum_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   if (other.max() > max()) max_.store(other.max(), std::memory_order_relaxed);
+}
+
+LatencyHistogram::Buckets LatencyHistogram::NonEmptyBuckets() const {
+  Buckets buckets;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    const uint64_t n = counts_[i].load(std::memory_order_relaxed);
+    if (n != 0) buckets.emplace_back(i, n);
+  }
+  return buckets;
+}
+
+absl::Status LatencyHistogram::MergeBuckets(const Buckets& buckets, uint64_t sum, uint64_t max) {
+  for (const auto& [bucket, n] : buckets) {
+    if (bucket >= kBuckets) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("histogram bucket ", bucket, " is out of range (0 to ", kBuckets - 1, ")"));
+    }
+  }
+  uint64_t added = 0;
+  for (const auto& [bucket, n] : buckets) {
+    counts_[bucket].fetch_add(n, std::memory_order_relaxed);
+    added += n;
+  }
+  count_.fetch_add(added, std::memory_order_relaxed);
+  sum_.fetch_add(sum, std::memory_order_relaxed);
+  if (max > this->max()) max_.store(max, std::memory_order_relaxed);
+  return absl::OkStatus();
 }
 
 double LatencyHistogram::mean() const {

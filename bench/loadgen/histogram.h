@@ -11,6 +11,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
 
 namespace meshup::bench {
 
@@ -25,11 +29,20 @@ class LatencyHistogram {
   void Merge(const LatencyHistogram& other);
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t sum() const { return sum_.load(std::memory_order_relaxed); }
   uint64_t max() const { return max_.load(std::memory_order_relaxed); }
   double mean() const;
   // The value at `percentile` (0-100]: the smallest bucket bound below
   // which that share of the values lies. 0 when empty.
   uint64_t Percentile(double percentile) const;
+
+  // A histogram's contents in a form another process can take: (bucket,
+  // count) of every non-empty bucket in bucket order, with sum() and max().
+  using Buckets = std::vector<std::pair<size_t, uint64_t>>;
+  Buckets NonEmptyBuckets() const;
+  // Adds what NonEmptyBuckets(), sum() and max() of another histogram gave;
+  // an error naming the bucket, and nothing added, when one is out of range.
+  absl::Status MergeBuckets(const Buckets& buckets, uint64_t sum, uint64_t max);
 
   // Exposed for tests: the bucket of a value and a bucket's highest value.
   static size_t BucketOf(uint64_t nanos);

@@ -19,9 +19,9 @@
 //   closed <concurrency> <warm-up> <duration>     e.g. "closed 32 500ms 2s"
 //   open <rate> <warm-up> <duration>              e.g. "open 2800 500ms 2s"
 //
-// Each result also holds "total_latency_us": the latencies of every run of
-// that loop so far, merged. A driver can so interleave short runs of
-// several clients whose servers stay up.
+// Each result also holds "histogram": the run's latencies as histogram
+// buckets (loadgen/report.h), so that a driver can merge the windows of
+// several runs, also of load generators it restarted.
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -91,7 +91,6 @@ absl::Status Probe(Call call, absl::Duration limit) {
 // ended after runs that all finished.
 int RunCommands(meshup::bench::LoadOptions options, const meshup::bench::IssueCall& issue,
                 const sigset_t* wait_for) {
-  meshup::bench::LatencyHistogram closed_total, open_total;
   std::printf("ready\n");
   std::fflush(stdout);
   std::string line;
@@ -117,12 +116,12 @@ int RunCommands(meshup::bench::LoadOptions options, const meshup::bench::IssueCa
     if (!open) options.concurrency = static_cast<int>(value);
     options.warmup = *warmup;
     options.duration = *duration;
-    meshup::bench::LatencyHistogram& total = open ? open_total : closed_total;
-    options.also_record = &total;
+    meshup::bench::LatencyHistogram window;
+    options.also_record = &window;
     absl::StatusOr<meshup::bench::LoadResult> result = meshup::bench::RunLoad(options, issue);
     if (!result.ok()) return Fail(absl::StrCat(where, result.status().message()));
     nlohmann::json json = meshup::bench::ToJson(*result);
-    json["total_latency_us"] = meshup::bench::ToJson(meshup::bench::SummarizeLatency(total));
+    json["histogram"] = meshup::bench::ToJson(window);
     std::printf("result %s\n", json.dump().c_str());
     std::fflush(stdout);
   }

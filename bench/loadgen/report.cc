@@ -57,6 +57,32 @@ absl::StatusOr<LoadResult> LoadResultFromJson(const nlohmann::json& json) {
   }
 }
 
+nlohmann::json ToJson(const LatencyHistogram& histogram) {
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const auto& [bucket, n] : histogram.NonEmptyBuckets()) buckets.push_back({bucket, n});
+  return {{"buckets", buckets}, {"sum_ns", histogram.sum()}, {"max_ns", histogram.max()}};
+}
+
+absl::Status MergeHistogramJson(const nlohmann::json& json, LatencyHistogram& into) {
+  LatencyHistogram::Buckets buckets;
+  uint64_t sum = 0, max = 0;
+  try {
+    for (const nlohmann::json& entry : json.at("buckets")) {
+      if (!entry.is_array() || entry.size() != 2) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("not a latency histogram: bucket entry ", entry.dump(),
+                         " is not [bucket, count]"));
+      }
+      buckets.emplace_back(entry[0].get<size_t>(), entry[1].get<uint64_t>());
+    }
+    sum = json.at("sum_ns").get<uint64_t>();
+    max = json.at("max_ns").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("not a latency histogram: ", e.what()));
+  }
+  return into.MergeBuckets(buckets, sum, max);
+}
+
 std::string MarkdownHeader() {
   return "| loop | calls/s | ok | failed | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs |\n"
          "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";

@@ -464,14 +464,15 @@ absl::StatusOr<ArmRun> RunningArm::Run(const LoadSpec& load) {
   const nlohmann::json json = nlohmann::json::parse(*result_line, nullptr, false);
   absl::StatusOr<LoadResult> result = LoadResultFromJson(json);
   if (!result.ok()) return result.status();
-  absl::StatusOr<LatencySummary> total =
-      json.contains("total_latency_us") ? LatencySummaryFromJson(json.at("total_latency_us"))
-                                        : absl::InvalidArgumentError("no total_latency_us");
-  if (!total.ok()) return WithLog(total.status(), loadgen);
+  auto histogram = std::make_shared<LatencyHistogram>();
+  absl::Status merged = json.contains("histogram")
+                            ? MergeHistogramJson(json.at("histogram"), *histogram)
+                            : absl::InvalidArgumentError("the result has no histogram");
+  if (!merged.ok()) return WithLog(merged, loadgen);
 
   ArmRun run;
   run.load = *result;
-  run.total_latency = *total;
+  run.latency_histogram = std::move(histogram);
   double cpu_total = 0;
   for (size_t i = 0; i < after.pids.size(); ++i) {
     ProcessUsage usage;

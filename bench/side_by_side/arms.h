@@ -1,6 +1,8 @@
 // The arms of the side-by-side benchmark and how an arm runs: its server
-// processes (and sidecars) and one meshup_loadgen process start once and
-// stay up; each run asks the load generator for one load (a short window),
+// processes (and sidecars) and one meshup_loadgen process start together
+// and stay up until the arm is destroyed (the side-by-side driver starts
+// every arm afresh for each repetition); each run asks the load generator
+// for one load (a short window),
 // and samples the CPU time of every process of the arm at the ends of the
 // measured window and their peak memory after it. Keeping every arm up lets
 // a driver interleave short windows of all arms, so that the machine's slow
@@ -32,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "loadgen/histogram.h"
 #include "loadgen/load_generator.h"
 
 namespace meshup::bench {
@@ -85,9 +88,9 @@ struct ProcessUsage {
 
 struct ArmRun {
   LoadResult load;
-  // The latencies of this run and of the arm's earlier runs of the same
-  // loop (closed or open), merged.
-  LatencySummary total_latency;
+  // The window's latencies, for merging windows (also of processes that
+  // have been restarted since).
+  std::shared_ptr<const LatencyHistogram> latency_histogram;
   std::vector<ProcessUsage> processes;
   double cpu_us_per_call = 0;  // every process of the arm, per call of the window
 };

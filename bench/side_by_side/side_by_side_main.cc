@@ -172,14 +172,25 @@ int main(int argc, char** argv) {
 
   // A driver writing to a load generator that died gets an error, not SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
+  // Each repetition runs fresh processes of every arm: one start of a
+  // process can run a few percent faster or slower than the next (where its
+  // threads and memory landed), and a repetition then samples that as much
+  // as the machine's moment. The processes of the repetition before are
+  // stopped first.
   std::vector<std::unique_ptr<RunningArm>> running;
-  for (const Arm& arm : arms) {
-    std::fprintf(stderr, "starting %s\n", arm.id.c_str());
-    absl::StatusOr<std::unique_ptr<RunningArm>> started =
-        RunningArm::Start(environment, arm, closed.payload);
-    if (!started.ok()) return Fail(absl::StrCat(arm.id, ": ", started.status().message()));
-    running.push_back(*std::move(started));
-  }
+  auto start_arms = [&]() -> absl::Status {
+    running.clear();
+    for (const Arm& arm : arms) {
+      absl::StatusOr<std::unique_ptr<RunningArm>> started =
+          RunningArm::Start(environment, arm, closed.payload);
+      if (!started.ok()) {
+        return absl::Status(started.status().code(),
+                            absl::StrCat("starting ", arm.id, ": ", started.status().message()));
+      }
+      running.push_back(*std::move(started));
+    }
+    return absl::OkStatus();
+  };
   std::vector<ArmRuns> results;
   for (const Arm& arm : arms) results.push_back({arm, {}, {}});
   bool failed_calls = false;
@@ -204,6 +215,7 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "closed loop, repetition %d/%d (load %s)\n", rep, repetitions,
                  LoadAverage().c_str());
+    if (absl::Status started = start_arms(); !started.ok()) return Fail(started.ToString());
     for (int concurrency : concurrencies) {
       LoadSpec level = closed;
       level.concurrency = concurrency;
@@ -226,6 +238,7 @@ int main(int argc, char** argv) {
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
                  rep, repetitions, LoadAverage().c_str());
+    if (absl::Status started = start_arms(); !started.ok()) return Fail(started.ToString());
     for (size_t index : BalancedOrder(rep, results.size())) {
       if (absl::Status done = run(index, open, true); !done.ok()) return Fail(done.ToString());
     }

@@ -55,8 +55,12 @@ ArmFigures Figures(const ArmRuns& runs) {
   f.max_throughput = best.throughput;
   f.max_concurrency = best.concurrency;
   f.cpu_at_max = MedianOf(best.runs, [](const ArmRun& r) { return r.cpu_us_per_call; });
-  // Every open-loop window's latencies, merged by the load generator.
-  if (!runs.open.empty()) f.at_rate = runs.open.back().total_latency;
+  // Every open-loop window's latencies, merged.
+  LatencyHistogram at_rate;
+  for (const ArmRun& run : runs.open) {
+    if (run.latency_histogram != nullptr) at_rate.Merge(*run.latency_histogram);
+  }
+  f.at_rate = SummarizeLatency(at_rate);
   f.cpu_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.cpu_us_per_call; });
   f.throughput_at_rate = MedianOf(runs.open, [](const ArmRun& r) { return r.load.throughput; });
   for (const auto* list : {&runs.closed, &runs.open}) {
@@ -84,7 +88,6 @@ nlohmann::json RunJson(const ArmRun& run) {
                          {"peak_rss_kib", p.peak_rss_kib}});
   }
   return {{"load", ToJson(run.load)},
-          {"total_latency_us", ToJson(run.total_latency)},
           {"cpu_us_per_call", run.cpu_us_per_call},
           {"processes", processes}};
 }

@@ -213,5 +213,43 @@ TEST(ReportTest, JsonRoundTrip) {
   EXPECT_FALSE(LatencySummaryFromJson(nlohmann::json{{"p50", 1}}).ok());
 }
 
+// A driver merges the windows of load generators it restarted from their
+// JSON: the merged percentiles are those of one histogram that saw them all.
+TEST(ReportTest, HistogramsMergeFromJsonAsIfRecordedInOne) {
+  LatencyHistogram first, second, both;
+  for (uint64_t us = 1; us <= 1000; ++us) {
+    first.Record(us * 1000);
+    both.Record(us * 1000);
+  }
+  for (uint64_t ms = 1; ms <= 50; ++ms) {
+    second.Record(ms * 1000000 + 7);
+    both.Record(ms * 1000000 + 7);
+  }
+  LatencyHistogram merged;
+  ASSERT_TRUE(MergeHistogramJson(nlohmann::json::parse(ToJson(first).dump()), merged).ok());
+  ASSERT_TRUE(MergeHistogramJson(nlohmann::json::parse(ToJson(second).dump()), merged).ok());
+  EXPECT_EQ(merged.count(), both.count());
+  EXPECT_EQ(merged.max(), both.max());
+  EXPECT_DOUBLE_EQ(merged.mean(), both.mean());
+  for (double percentile : {50.0, 90.0, 99.0, 99.9, 100.0}) {
+    EXPECT_EQ(merged.Percentile(percentile), both.Percentile(percentile)) << percentile;
+  }
+}
+
+TEST(ReportTest, ABadHistogramIsRefusedAndAddsNothing) {
+  LatencyHistogram into;
+  into.Record(1000);
+  absl::Status out_of_range = MergeHistogramJson(
+      nlohmann::json{{"buckets", {{5, 1}, {1u << 30, 2}}}, {"sum_ns", 9}, {"max_ns", 9}}, into);
+  EXPECT_EQ(out_of_range.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(out_of_range.message(), ::testing::HasSubstr("bucket 1073741824 is out of range"));
+  absl::Status not_pairs = MergeHistogramJson(
+      nlohmann::json{{"buckets", {{5, 1, 2}}}, {"sum_ns", 9}, {"max_ns", 9}}, into);
+  EXPECT_THAT(not_pairs.message(), ::testing::HasSubstr("is not [bucket, count]"));
+  EXPECT_FALSE(MergeHistogramJson(nlohmann::json{{"buckets", nlohmann::json::array()}}, into).ok());
+  EXPECT_EQ(into.count(), 1u);
+  EXPECT_EQ(into.max(), 1000u);
+}
+
 }  // namespace
 }  // namespace meshup::bench

@@ -146,7 +146,8 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                   setup.machine.kernel, "\n");
   absl::StrAppend(&md, "- load average (1/5/15 min) before: ", setup.load_before,
                   "; after: ", setup.load_after, "\n");
-  absl::StrAppend(&md, "- every arm's processes start once and stay up; ", setup.repetitions,
+  absl::StrAppend(&md, "- every arm's processes start afresh for each repetition; ",
+                  setup.repetitions,
                   " repetitions of one short window per arm, arms interleaved in a balanced "
                   "order (each arm in each place and after each other arm equally often). "
                   "Payload ", setup.closed.payload,

@@ -36,13 +36,8 @@ void LatencyHistogram::Record(uint64_t nanos) {
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
-  for (size_t i = 0; i < kBuckets; ++i) {
-    const uint64_t n = other.counts_[i].load(std::memory_order_relaxed);
-    if (n != 0) counts_[i].fetch_add(n, std::memory_order_relaxed);
-  }
-  count_.fetch_add(other.count(), std::memory_order_relaxed);
-  sum_.fetch_add(other.sum_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  if (other.max() > max()) max_.store(other.max(), std::memory_order_relaxed);
+  // Its own buckets are always in range.
+  MergeBuckets(other.NonEmptyBuckets(), other.sum(), other.max()).IgnoreError();
 }
 
 LatencyHistogram::Buckets LatencyHistogram::NonEmptyBuckets() const {

@@ -38,6 +38,8 @@ data MethodData(const ServiceView& service, const MethodView& method, int index)
   for (const std::string& code : method.retry_on) codes.push_back(data("code", code));
   out.set("retry_on", codes);
   out.set("idempotent", method.idempotent ? "true" : "false");
+  out.set("non_blocking", method.non_blocking ? "true" : "false");
+  out.set("declared_non_blocking", Bool(method.non_blocking));
   return out;
 }
 

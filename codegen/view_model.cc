@@ -81,6 +81,12 @@ absl::StatusOr<MethodView> BuildMethodView(const MethodDescriptor& method,
   const std::string where = absl::StrCat(where_service, ", method ", method.name());
   const meshup::MethodOptions& options = method.options().GetExtension(meshup::method);
   view.idempotent = options.idempotent();
+  view.non_blocking = options.non_blocking();
+  if (view.non_blocking && (view.client_streaming || view.server_streaming)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": option (meshup.method).non_blocking is set on a streaming method; "
+                            "only unary handlers can be non-blocking"));
+  }
   if (!options.timeout().empty()) {
     absl::StatusOr<absl::Duration> timeout = ParseIdlDuration(
         options.timeout(), absl::StrCat(where, ": option (meshup.method).timeout"));

@@ -33,6 +33,7 @@ struct MethodView {
   // absl::StatusCode enumerator names, e.g. "kUnavailable".
   std::vector<std::string> retry_on;
   bool idempotent = false;
+  bool non_blocking = false;
   std::string http_verb;  // "GET", "POST", ... or empty when unmapped
   std::string http_path;
   std::string http_body;

@@ -86,10 +86,16 @@ TEST_F(ViewModelTest, ReadsMethodOptions) {
   EXPECT_EQ(count.retry_per_try_timeout, absl::Milliseconds(300));
   EXPECT_THAT(count.retry_on, ElementsAre("kUnavailable", "kResourceExhausted"));
 
+  EXPECT_FALSE(count.non_blocking);
+
   const MethodView& once = view.services[0].methods[2];
   EXPECT_EQ(once.timeout, absl::InfiniteDuration());
   EXPECT_FALSE(once.idempotent);
   EXPECT_EQ(once.retry_attempts, 0);
+
+  const MethodView& quick = view.services[0].methods[9];
+  EXPECT_EQ(quick.name, "QuickEcho");
+  EXPECT_TRUE(quick.non_blocking);
 }
 
 TEST_F(ViewModelTest, ReadsHttpMapping) {
@@ -166,6 +172,26 @@ TEST_F(ViewModelTest, RefusesAnUnknownRetryCode) {
 TEST_F(ViewModelTest, RefusesRetriesOfANonIdempotentMethod) {
   absl::Status status = BuildWith("", R"(option (meshup.method) = { retry: { attempts: 3 } };)");
   EXPECT_THAT(status.message(), HasSubstr("asks for 3 attempts but the method is not idempotent"));
+}
+
+TEST_F(ViewModelTest, RefusesANonBlockingStream) {
+  auto file = importer_.ImportText("non_blocking_stream.proto", R"(
+syntax = "proto3";
+package cases;
+import "meshup/options.proto";
+import "google/protobuf/empty.proto";
+service Feed {
+  rpc Watch(google.protobuf.Empty) returns (stream google.protobuf.Empty) {
+    option (meshup.method) = { non_blocking: true };
+  }
+}
+)");
+  ASSERT_TRUE(file.ok()) << file.status();
+  absl::Status status = BuildFileView(**file).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("service Feed, method Watch"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("(meshup.method).non_blocking is set on a streaming method"));
 }
 
 TEST_F(ViewModelTest, RefusesTooManyAttempts) {

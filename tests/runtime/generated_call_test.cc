@@ -43,6 +43,18 @@ class TestService final : public Everything::Service {
     return absl::OkStatus();
   }
 
+  // Tells the caller what it knows of the call: the text, the caller's
+  // identity and the x-test header.
+  absl::Status QuickEcho(ServerContext& context, const meshup_test::common::Echo& request,
+                         meshup_test::common::Echo& response) override {
+    if (request.text() == "throw") throw std::runtime_error("boom");
+    if (request.text() == "refuse") return absl::FailedPreconditionError("refused as asked");
+    response = request;
+    response.set_text(absl::StrCat(request.text(), "|", context.peer_identity(), "|",
+                                   context.header("x-test").value_or("")));
+    return absl::OkStatus();
+  }
+
   absl::Status Count(ServerContext& context, const CountRequest& request,
                      CountReply& response) override {
     return CountAttempt(context, request, response);
@@ -466,13 +478,62 @@ TEST_F(GeneratedCallTest, RequestHeadersReachTheHandler) {
   EXPECT_EQ(reply->header_value(), "jason");
 }
 
+TEST_F(GeneratedCallTest, ANonBlockingMethodSeesTheCallersIdentityAndHeaders) {
+  Echo request;
+  request.set_text("quick");
+  request.set_sequence(3);
+  CallOptions options;
+  options.headers.emplace_back("x-test", "jason");
+  absl::StatusOr<Echo> reply = client_->QuickEcho(request, options);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "quick|spiffe://cluster.local/ns/default/sa/everything|jason");
+  EXPECT_EQ(reply->sequence(), 3);
+}
+
+TEST_F(GeneratedCallTest, ANonBlockingHandlersErrorReachesTheCaller) {
+  Echo request;
+  request.set_text("refuse");
+  absl::StatusOr<Echo> reply = client_->QuickEcho(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reply.status().message(), "refused as asked");
+}
+
+TEST_F(GeneratedCallTest, ANonBlockingHandlerThatThrowsGivesInternalAndTheServerLives) {
+  Echo request;
+  request.set_text("throw");
+  absl::StatusOr<Echo> reply = client_->QuickEcho(request);
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(reply.status().message(), HasSubstr("QuickEcho threw: boom"));
+  request.set_text("still here");
+  EXPECT_TRUE(client_->QuickEcho(request).ok());
+}
+
+TEST_F(GeneratedCallTest, ManyNonBlockingCallsAtOnceEachGetTheirOwnReply) {
+  constexpr int kCalls = 200;
+  std::vector<std::shared_ptr<AsyncResult<Echo>>> results;
+  for (int i = 0; i < kCalls; ++i) {
+    Echo request;
+    request.set_text(absl::StrCat("call ", i));
+    results.push_back(std::make_shared<AsyncResult<Echo>>());
+    client_->QuickEchoAsync(request, results.back()->Callback(results.back()));
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(results[i]->Wait()) << "call " << i << " never completed";
+    std::lock_guard<std::mutex> lock(results[i]->mu);
+    ASSERT_TRUE(results[i]->reply.ok()) << results[i]->reply.status();
+    EXPECT_TRUE(absl::StartsWith(results[i]->reply->text(), absl::StrCat("call ", i, "|")))
+        << results[i]->reply->text();
+    EXPECT_EQ(results[i]->calls, 1);
+  }
+}
+
 TEST(GeneratedInfoTest, CarriesTheIdlOptions) {
   const ServiceInfo& info = Everything::Info();
   EXPECT_EQ(info.full_name, "meshup_test.everything.Everything");
   EXPECT_EQ(info.mesh_name, "everything");
   EXPECT_EQ(info.port, 7070u);
   EXPECT_EQ(info.service_account, "everything-sa");
-  ASSERT_EQ(info.methods.size(), 9u);
+  ASSERT_EQ(info.methods.size(), 10u);
 
   const MethodInfo* count = info.FindMethod("/meshup_test.everything.Everything/Count");
   ASSERT_NE(count, nullptr);
@@ -490,6 +551,10 @@ TEST(GeneratedInfoTest, CarriesTheIdlOptions) {
   EXPECT_EQ(chat->kind, RpcKind::kBidiStreaming);
   EXPECT_EQ(chat->timeout, absl::InfiniteDuration());
   EXPECT_FALSE(chat->idempotent);
+  EXPECT_FALSE(chat->non_blocking);
+  const MethodInfo* quick = info.FindMethod("/meshup_test.everything.Everything/QuickEcho");
+  ASSERT_NE(quick, nullptr);
+  EXPECT_TRUE(quick->non_blocking);
   EXPECT_EQ(info.FindMethod("/nope"), nullptr);
 
   EXPECT_EQ(meshup_test::everything::Plain::Info().mesh_name, "plain");

@@ -47,6 +47,9 @@ struct MethodInfo {
   absl::Duration timeout = absl::InfiniteDuration();
   RetryPolicy retry;
   bool idempotent = false;
+  // The IDL declares the (unary) handler non-blocking: the server runs it on
+  // gRPC's callback threads instead of its handler threads.
+  bool non_blocking = false;
 };
 
 struct ServiceInfo {

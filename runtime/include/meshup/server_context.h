@@ -15,14 +15,14 @@
 #include "meshup/method_info.h"
 
 namespace grpc {
-class ServerContext;
+class ServerContextBase;
 }  // namespace grpc
 
 namespace meshup {
 
 class ServerContext {
  public:
-  ServerContext(grpc::ServerContext& grpc_context, const MethodInfo& method);
+  ServerContext(grpc::ServerContextBase& grpc_context, const MethodInfo& method);
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
@@ -43,7 +43,7 @@ class ServerContext {
   absl::Status AddResponseHeader(const std::string& name, const std::string& value);
 
  private:
-  grpc::ServerContext& grpc_;
+  grpc::ServerContextBase& grpc_;
   const MethodInfo& method_;
   std::string peer_identity_;
 };

@@ -23,7 +23,7 @@
 
 namespace meshup {
 
-ServerContext::ServerContext(grpc::ServerContext& grpc_context, const MethodInfo& method)
+ServerContext::ServerContext(grpc::ServerContextBase& grpc_context, const MethodInfo& method)
     : grpc_(grpc_context), method_(method) {
   // Set by gRPC's TLS stack from the verified client certificate's SPIFFE ID.
   // Read through gRPC's C API: grpc::ServerContext::auth_context() would
@@ -69,7 +69,7 @@ namespace {
 
 // Applies the configuration's AuthorizationPolicy to the call; OK to go on.
 absl::Status Authorize(ServerRuntime& runtime, const Service& service,
-                       const ServerContext& context, grpc::ServerContext& grpc_context) {
+                       const ServerContext& context, grpc::ServerContextBase& grpc_context) {
   if (runtime.config == nullptr) return absl::OkStatus();
   std::shared_ptr<const config::Snapshot> snapshot = runtime.config->Current();
   auto declared = runtime.declared_policies.find(&service);
@@ -147,7 +147,7 @@ SeriesSet& DestinationSeries(Telemetry& telemetry, const ServerRuntime& runtime,
 }  // namespace
 
 grpc::Status RunServerCall(Service& service, const MethodInfo& method,
-                           grpc::ServerContext& grpc_context,
+                           grpc::ServerContextBase& grpc_context,
                            absl::FunctionRef<absl::Status(ServerContext&)> handler,
                            const google::protobuf::Message* request,
                            const google::protobuf::Message* response,

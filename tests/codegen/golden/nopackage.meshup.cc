@@ -20,6 +20,7 @@ constexpr ::meshup::MethodInfo kNoPackageMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
 };
 

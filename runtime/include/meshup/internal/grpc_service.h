@@ -17,10 +17,12 @@
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/server_context.h"
 #include "meshup/service.h"
@@ -36,13 +38,15 @@ struct StreamedBytes {
 };
 
 // Runs `handler` for one incoming call of `method` on `service`, wrapped by the
-// runtime, and returns the status the caller receives. For the byte metrics:
+// runtime, and returns the status the caller receives. `grpc_context` is the
+// call's grpc::ServerContext, or its grpc::CallbackServerContext for a
+// non-blocking method. For the byte metrics:
 // `request` and `response` are the call's single messages (a unary call's
 // both, a server stream's request, a client stream's response), null where
 // the side is a stream; `streamed` counts what the streams carried, null for
 // unary calls.
 grpc::Status RunServerCall(Service& service, const MethodInfo& method,
-                           grpc::ServerContext& grpc_context,
+                           grpc::ServerContextBase& grpc_context,
                            absl::FunctionRef<absl::Status(ServerContext&)> handler,
                            const google::protobuf::Message* request = nullptr,
                            const google::protobuf::Message* response = nullptr,
@@ -85,9 +89,28 @@ class GrpcService final : public grpc::Service {
  public:
   explicit GrpcService(::meshup::Service& owner) : owner_(owner) {}
 
+  // A method the IDL declares non_blocking runs on gRPC's callback threads;
+  // every other one on the server's handler threads.
   template <class Request, class Response>
   void AddUnary(const MethodInfo& method,
                 std::function<absl::Status(ServerContext&, const Request&, Response&)> handler) {
+    if (method.non_blocking) {
+      Add(method, grpc::internal::RpcMethod::NORMAL_RPC, nullptr);
+      MarkMethodCallback(
+          last_method_index_,
+          new grpc::internal::CallbackUnaryHandler<Request, Response>(
+              [this, &method, handler = std::move(handler)](grpc::CallbackServerContext* context,
+                                                             const Request* request,
+                                                             Response* response) {
+                grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+                reactor->Finish(RunServerCall(
+                    owner_, method, *context,
+                    [&](ServerContext& ctx) { return handler(ctx, *request, *response); },
+                    request, response));
+                return reactor;
+              }));
+      return;
+    }
     Add(method, grpc::internal::RpcMethod::NORMAL_RPC,
         new grpc::internal::RpcMethodHandler<grpc::Service, Request, Response>(
             [this, &method, handler = std::move(handler)](
@@ -168,9 +191,11 @@ class GrpcService final : public grpc::Service {
     // The path is a string literal of the generated code, so it is
     // NUL-terminated and lives as long as the program.
     AddMethod(new grpc::internal::RpcServiceMethod(method.path.data(), type, handler));
+    ++last_method_index_;
   }
 
   ::meshup::Service& owner_;
+  int last_method_index_ = -1;  // gRPC's index of the method Add() added last
 };
 
 }  // namespace meshup::internal

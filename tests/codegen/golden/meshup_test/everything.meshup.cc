@@ -28,6 +28,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/true,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Count",
@@ -40,6 +41,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/kEverythingCountRetryOn,
         },
         /*idempotent=*/true,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"CountOnce",
@@ -52,6 +54,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Slow",
@@ -64,6 +67,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Nest",
@@ -76,6 +80,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Range",
@@ -88,6 +93,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Join",
@@ -100,6 +106,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Chat",
@@ -112,6 +119,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
     {
         /*name=*/"Missing",
@@ -124,6 +132,20 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
+    },
+    {
+        /*name=*/"QuickEcho",
+        /*path=*/"/meshup_test.everything.Everything/QuickEcho",
+        /*kind=*/::meshup::RpcKind::kUnary,
+        /*timeout=*/::absl::InfiniteDuration(),
+        /*retry=*/{
+            /*attempts=*/0,
+            /*per_try_timeout=*/::absl::ZeroDuration(),
+            /*retry_on=*/{},
+        },
+        /*idempotent=*/false,
+        /*non_blocking=*/true,
     },
 };
 
@@ -312,6 +334,31 @@ void Everything::Client::MissingAsync(
       });
 }
 
+::absl::StatusOr<::meshup_test::common::Echo> Everything::Client::QuickEcho(
+    const ::meshup_test::common::Echo& request, const ::meshup::CallOptions& options) const {
+  ::meshup_test::common::Echo response;
+  ::absl::Status status = ::meshup::internal::UnaryCall(
+      *channel_, kEverythingMethods[9], options, request, &response);
+  if (!status.ok()) return status;
+  return response;
+}
+
+void Everything::Client::QuickEchoAsync(
+    const ::meshup_test::common::Echo& request,
+    std::function<void(::absl::StatusOr<::meshup_test::common::Echo>)> done,
+    const ::meshup::CallOptions& options) const {
+  auto response = std::make_shared<::meshup_test::common::Echo>();
+  ::meshup::internal::UnaryCallAsync(
+      *channel_, kEverythingMethods[9], options, request, response.get(),
+      [response, done = std::move(done)](::absl::Status status) {
+        if (!status.ok()) {
+          done(std::move(status));
+        } else {
+          done(std::move(*response));
+        }
+      });
+}
+
 Everything::Service::Service() : ::meshup::Service(kEverythingInfo) {
   auto grpc_service = std::make_unique<::meshup::internal::GrpcService>(*this);
   grpc_service->AddUnary<::meshup_test::common::Echo, ::meshup_test::common::Echo>(
@@ -354,6 +401,10 @@ Everything::Service::Service() : ::meshup::Service(kEverythingInfo) {
       kEverythingMethods[8],
       [this](::meshup::ServerContext& context, const ::google::protobuf::Empty& request,
              ::google::protobuf::Empty& response) { return Missing(context, request, response); });
+  grpc_service->AddUnary<::meshup_test::common::Echo, ::meshup_test::common::Echo>(
+      kEverythingMethods[9],
+      [this](::meshup::ServerContext& context, const ::meshup_test::common::Echo& request,
+             ::meshup_test::common::Echo& response) { return QuickEcho(context, request, response); });
   SetGrpcService(std::move(grpc_service));
 }
 
@@ -405,6 +456,11 @@ Everything::Service::Service() : ::meshup::Service(kEverythingInfo) {
   return ::absl::UnimplementedError("/meshup_test.everything.Everything/Missing is not implemented by this server");
 }
 
+::absl::Status Everything::Service::QuickEcho(
+    ::meshup::ServerContext&, const ::meshup_test::common::Echo&, ::meshup_test::common::Echo&) {
+  return ::absl::UnimplementedError("/meshup_test.everything.Everything/QuickEcho is not implemented by this server");
+}
+
 namespace {
 
 constexpr ::meshup::MethodInfo kPlainMethods[] = {
@@ -419,6 +475,7 @@ constexpr ::meshup::MethodInfo kPlainMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
 };
 
@@ -491,6 +548,7 @@ constexpr ::meshup::MethodInfo kGuardedMethods[] = {
             /*retry_on=*/{},
         },
         /*idempotent=*/false,
+        /*non_blocking=*/false,
     },
 };
 

@@ -113,6 +113,17 @@ class Everything final {
         std::function<void(::absl::StatusOr<::google::protobuf::Empty>)> done,
         const ::meshup::CallOptions& options = {}) const;
 
+    // Echoes the text back, from a handler that never waits.
+    ::absl::StatusOr<::meshup_test::common::Echo> QuickEcho(
+        const ::meshup_test::common::Echo& request,
+        const ::meshup::CallOptions& options = {}) const;
+    // Like QuickEcho(), without blocking: `done` runs once, on a runtime
+    // thread, when the call ends.
+    void QuickEchoAsync(
+        const ::meshup_test::common::Echo& request,
+        std::function<void(::absl::StatusOr<::meshup_test::common::Echo>)> done,
+        const ::meshup::CallOptions& options = {}) const;
+
    private:
     std::shared_ptr<::meshup::Channel> channel_;
   };
@@ -167,6 +178,14 @@ class Everything final {
     virtual ::absl::Status Missing(
         ::meshup::ServerContext& context, const ::google::protobuf::Empty& request,
         ::google::protobuf::Empty& response);
+
+    // Echoes the text back, from a handler that never waits.
+    // Declared non_blocking: runs on gRPC's few callback threads, shared by
+    // the process, so it must not wait (no blocking calls, long-held locks,
+    // files or sleeps).
+    virtual ::absl::Status QuickEcho(
+        ::meshup::ServerContext& context, const ::meshup_test::common::Echo& request,
+        ::meshup_test::common::Echo& response);
   };
 };
 

@@ -45,6 +45,11 @@ class MeshEchoService final : public meshup_bench::EchoService::Service {
     meshup::bench::Echo(request, reply);
     return absl::OkStatus();
   }
+  absl::Status EchoNonBlocking(meshup::ServerContext&, const meshup_bench::EchoRequest& request,
+                               meshup_bench::EchoReply& reply) override {
+    meshup::bench::Echo(request, reply);
+    return absl::OkStatus();
+  }
 };
 
 int Fail(const std::string& message) {

@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   std::string service = "bench-client", config_dir, registry_dir, identity_dir;
   std::string warmup_text = "2s", duration_text = "10s", json_file, markdown_file;
   int payload = 1024;
-  bool announce = false, commands = false;
+  bool announce = false, commands = false, non_blocking = false;
   meshup::bench::LoadOptions options;
   app.add_option("--mode", mode, "grpc | grpc-tls | grpc-tls-provider | mesh")
       ->check(CLI::IsMember({"grpc", "grpc-tls", "grpc-tls-provider", "mesh"}));
@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", config_dir, "mesh: the configuration directory");
   app.add_option("--registry-dir", registry_dir, "mesh: the file registry");
   app.add_option("--identity-dir", identity_dir, "mesh: the workload identity (mTLS)");
+  app.add_flag("--non-blocking", non_blocking,
+               "mesh: call EchoNonBlocking (declared non_blocking) instead of Echo");
   app.add_option("--concurrency", options.concurrency, "closed loop: calls in flight");
   app.add_option("--rate", options.rate, "open loop: calls per second (0: closed loop)");
   app.add_option("--warmup", warmup_text, "warm-up before the measured window");
@@ -217,14 +219,16 @@ int main(int argc, char** argv) {
     if (!ready.ok()) return Fail(absl::StrCat("no successful call in 10s: ", ready.ToString()));
     meshup::CallOptions call_options;
     call_options.timeout = kCallTimeout;
-    issue = [&client, &request, call_options](Done done) {
-      client.EchoAsync(
-          request,
-          [done](absl::StatusOr<meshup_bench::EchoReply> reply) {
-            if (!reply.ok()) ReportFailure(reply.status().ToString());
-            done(reply.ok());
-          },
-          call_options);
+    issue = [&client, &request, call_options, non_blocking](Done done) {
+      auto on_reply = [done](absl::StatusOr<meshup_bench::EchoReply> reply) {
+        if (!reply.ok()) ReportFailure(reply.status().ToString());
+        done(reply.ok());
+      };
+      if (non_blocking) {
+        client.EchoNonBlockingAsync(request, std::move(on_reply), call_options);
+      } else {
+        client.EchoAsync(request, std::move(on_reply), call_options);
+      }
     };
   } else {
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();

@@ -283,6 +283,7 @@ const std::vector<Arm>& AllArms() {
 const Arm* FindArm(absl::string_view id) {
   static const auto* extra_arms = new std::vector<Arm>{
       {"grpc-tls-provider", "2b. plain gRPC, TLS through TlsCredentials and a file watcher"},
+      {"mesh-mtls-non-blocking", "4b. MeshUp as 4, the handler declared non_blocking"},
   };
   for (const std::vector<Arm>* arms : {&AllArms(), extra_arms}) {
     for (const Arm& arm : *arms) {
@@ -366,8 +367,9 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
     client.insert(client.end(), {"--mode", arm.id, "--target",
                                  absl::StrJoin(targets, ",")});
     if (secure) client.insert(client.end(), {"--tls-dir", tls});
-  } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls") {
-    const bool mtls = arm.id == "mesh-mtls";
+  } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls" ||
+             arm.id == "mesh-mtls-non-blocking") {
+    const bool mtls = arm.id != "mesh-plaintext";
     const std::string config = mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
     const std::string registry = absl::StrCat(run_dir, "/registry");
     if (absl::Status made = MakeDirectory(registry); !made.ok()) return made;
@@ -386,6 +388,7 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
     client.insert(client.end(), {"--mode", "mesh", "--target", "echo", "--config-dir", config,
                                  "--registry-dir", registry});
     if (mtls) client.insert(client.end(), {"--identity-dir", environment.client_identity});
+    if (arm.id == "mesh-mtls-non-blocking") client.push_back("--non-blocking");
   } else if (arm.id == "nginx") {
     // Each replica behind its own server-side sidecar, as a sidecar mesh
     // deploys them; the client's sidecar balances over the replicas' sidecars.

@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate-duration", rate_duration_text, "each measured fixed-rate window");
   app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
   app.add_option("--arms", arms_text,
-                 "comma-separated arm ids (default: the five; grpc-tls-provider on request)");
+                 "comma-separated arm ids (default: the five; grpc-tls-provider and "
+                 "mesh-mtls-non-blocking on request)");
   app.add_option("--out", out_dir, "write side_by_side.{md,json} (and a dated copy) here");
   app.add_option("--bin-dir", environment.bin_dir, "where meshup_loadgen and the echo server are");
   app.add_option("--nginx", environment.nginx, "the nginx binary");

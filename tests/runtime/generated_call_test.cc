@@ -527,6 +527,30 @@ TEST_F(GeneratedCallTest, ManyNonBlockingCallsAtOnceEachGetTheirOwnReply) {
   }
 }
 
+TEST_F(GeneratedCallTest, AServerMixingNonBlockingAndBlockingMethodsSaysSoAtStart) {
+  TestService mixed;
+  std::unique_ptr<Server> server = mesh_->NewServer();
+  ASSERT_TRUE(server->AddService(mixed).ok());
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<int> port = server->Start();
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_THAT(said, HasSubstr(absl::StrCat(
+                        "the server on 127.0.0.1:", *port,
+                        " serves non-blocking methods (/meshup_test.everything.Everything/"
+                        "QuickEcho) beside blocking ones (/meshup_test.everything.Everything/")));
+  server->Shutdown(absl::Seconds(1));
+
+  meshup_test::everything::Plain::Service plain;
+  std::unique_ptr<Server> blocking_only = mesh_->NewServer();
+  ASSERT_TRUE(blocking_only->AddService(plain).ok());
+  ::testing::internal::CaptureStderr();
+  port = blocking_only->Start();
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), ::testing::Not(HasSubstr("non-blocking")));
+  ASSERT_TRUE(port.ok()) << port.status();
+  blocking_only->Shutdown(absl::Seconds(1));
+}
+
 TEST(GeneratedInfoTest, CarriesTheIdlOptions) {
   const ServiceInfo& info = Everything::Info();
   EXPECT_EQ(info.full_name, "meshup_test.everything.Everything");

@@ -45,8 +45,12 @@ class MeshEchoService final : public meshup_bench::EchoService::Service {
     meshup::bench::Echo(request, reply);
     return absl::OkStatus();
   }
-  absl::Status EchoNonBlocking(meshup::ServerContext&, const meshup_bench::EchoRequest& request,
-                               meshup_bench::EchoReply& reply) override {
+};
+
+class MeshEchoNonBlockingService final : public meshup_bench::EchoNonBlockingService::Service {
+ public:
+  absl::Status Echo(meshup::ServerContext&, const meshup_bench::EchoRequest& request,
+                    meshup_bench::EchoReply& reply) override {
     meshup::bench::Echo(request, reply);
     return absl::OkStatus();
   }
@@ -91,6 +95,9 @@ int main(int argc, char** argv) {
   app.add_option("--config-dir", config_dir, "mesh: the configuration directory");
   app.add_option("--registry-dir", registry_dir, "mesh: the file registry");
   app.add_option("--identity-dir", identity_dir, "mesh: the workload identity (mTLS)");
+  bool non_blocking = false;
+  app.add_flag("--non-blocking", non_blocking,
+               "mesh: serve EchoNonBlockingService (declared non_blocking) instead of EchoService");
   CLI11_PARSE(app, argc, argv);
 
   if (mode == "mesh") {
@@ -103,11 +110,14 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::unique_ptr<meshup::Mesh>> mesh = meshup::Mesh::Create(options);
     if (!mesh.ok()) return Fail(mesh.status().ToString());
     MeshEchoService echo;
+    MeshEchoNonBlockingService echo_non_blocking;
     meshup::ServerOptions server_options;
     server_options.host = "127.0.0.1";
     server_options.port = port;
     std::unique_ptr<meshup::Server> server = (*mesh)->NewServer(server_options);
-    if (absl::Status added = server->AddService(echo); !added.ok()) return Fail(added.ToString());
+    absl::Status added = non_blocking ? server->AddService(echo_non_blocking)
+                                      : server->AddService(echo);
+    if (!added.ok()) return Fail(added.ToString());
     absl::StatusOr<int> bound = server->Start();
     if (!bound.ok()) return Fail(bound.status().ToString());
     Announce(*bound);

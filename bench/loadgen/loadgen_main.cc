@@ -87,6 +87,24 @@ absl::Status Probe(Call call, absl::Duration limit) {
   return status;
 }
 
+// Issues one asynchronous Echo through a generated MeshUp client (either
+// echo service's), counting a failed call; `client` and `request` must
+// outlive every call.
+template <class Client>
+meshup::bench::IssueCall MeshIssueCall(const Client& client,
+                                       const meshup_bench::EchoRequest& request,
+                                       const meshup::CallOptions& options) {
+  return [&client, &request, options](meshup::bench::Done done) {
+    client.EchoAsync(
+        request,
+        [done](absl::StatusOr<meshup_bench::EchoReply> reply) {
+          if (!reply.ok()) ReportFailure(reply.status().ToString());
+          done(reply.ok());
+        },
+        options);
+  };
+}
+
 // Runs the loads stdin asks for (see the top of this file); 0 when stdin
 // ended after runs that all finished.
 int RunCommands(meshup::bench::LoadOptions options, const meshup::bench::IssueCall& issue,
@@ -155,7 +173,7 @@ int main(int argc, char** argv) {
   app.add_option("--registry-dir", registry_dir, "mesh: the file registry");
   app.add_option("--identity-dir", identity_dir, "mesh: the workload identity (mTLS)");
   app.add_flag("--non-blocking", non_blocking,
-               "mesh: call EchoNonBlocking (declared non_blocking) instead of Echo");
+               "mesh: call EchoNonBlockingService (declared non_blocking) instead of EchoService");
   app.add_option("--concurrency", options.concurrency, "closed loop: calls in flight");
   app.add_option("--rate", options.rate, "open loop: calls per second (0: closed loop)");
   app.add_option("--warmup", warmup_text, "warm-up before the measured window");
@@ -200,6 +218,7 @@ int main(int argc, char** argv) {
   // calls: declared before it.
   std::unique_ptr<meshup::Mesh> mesh;
   std::unique_ptr<meshup_bench::EchoService::Client> mesh_client;
+  std::unique_ptr<meshup_bench::EchoNonBlockingService::Client> mesh_non_blocking_client;
   std::unique_ptr<meshup_bench::plain::EchoService::Stub> stub;
   meshup::bench::IssueCall issue;
   if (mode == "mesh") {
@@ -213,23 +232,23 @@ int main(int argc, char** argv) {
     mesh = *std::move(made);
     absl::StatusOr<std::shared_ptr<meshup::Channel>> channel = mesh->Connect(target);
     if (!channel.ok()) return Fail(channel.status().ToString());
-    mesh_client = std::make_unique<meshup_bench::EchoService::Client>(*channel);
-    meshup_bench::EchoService::Client& client = *mesh_client;
-    absl::Status ready = Probe([&] { return client.Echo(request).status(); }, absl::Seconds(10));
-    if (!ready.ok()) return Fail(absl::StrCat("no successful call in 10s: ", ready.ToString()));
     meshup::CallOptions call_options;
     call_options.timeout = kCallTimeout;
-    issue = [&client, &request, call_options, non_blocking](Done done) {
-      auto on_reply = [done](absl::StatusOr<meshup_bench::EchoReply> reply) {
-        if (!reply.ok()) ReportFailure(reply.status().ToString());
-        done(reply.ok());
-      };
-      if (non_blocking) {
-        client.EchoNonBlockingAsync(request, std::move(on_reply), call_options);
-      } else {
-        client.EchoAsync(request, std::move(on_reply), call_options);
-      }
-    };
+    if (non_blocking) {
+      mesh_non_blocking_client =
+          std::make_unique<meshup_bench::EchoNonBlockingService::Client>(*channel);
+      issue = MeshIssueCall(*mesh_non_blocking_client, request, call_options);
+    } else {
+      mesh_client = std::make_unique<meshup_bench::EchoService::Client>(*channel);
+      issue = MeshIssueCall(*mesh_client, request, call_options);
+    }
+    absl::Status ready = Probe(
+        [&] {
+          return non_blocking ? mesh_non_blocking_client->Echo(request).status()
+                              : mesh_client->Echo(request).status();
+        },
+        absl::Seconds(10));
+    if (!ready.ok()) return Fail(absl::StrCat("no successful call in 10s: ", ready.ToString()));
   } else {
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     grpc::ChannelArguments args;

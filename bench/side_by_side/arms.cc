@@ -32,7 +32,8 @@ using testing::Subprocess;
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 constexpr absl::Duration kStopTimeout = absl::Seconds(5);
 
-// The routing of both mesh arms: the full pipeline.
+// The routing of the mesh arms: the full pipeline. The second match is
+// mesh-mtls-non-blocking's (arm 4 matches the first).
 constexpr char kMeshRouting[] = R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: echo}
@@ -42,6 +43,7 @@ spec:
   - name: echo
     match:
     - uri: {prefix: /meshup_bench.EchoService/}
+    - uri: {prefix: /meshup_bench.EchoNonBlockingService/}
     route:
     - destination: {host: echo, subset: v1}
       weight: 50
@@ -379,6 +381,7 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
                                          "--version",    version,  "--config-dir",   config,
                                          "--registry-dir", registry};
         if (mtls) args.insert(args.end(), {"--identity-dir", environment.server_identity});
+        if (arm.id == "mesh-mtls-non-blocking") args.push_back("--non-blocking");
         absl::StatusOr<std::pair<Process, int>> server = StartServer(
             environment, run_dir, absl::StrCat("server ", version, " #", i), std::move(args));
         if (!server.ok()) return server.status();

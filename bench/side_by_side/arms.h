@@ -21,9 +21,10 @@
 //                   VirtualService match, a 50/50 split over subsets v1 and
 //                   v2, P2C (LEAST_REQUEST) over each subset's endpoints,
 //                   retries, metrics on both sides, trace propagation
-//   mesh-mtls-non-blocking  (on request only) mesh-mtls calling a method
-//                   the IDL declares non_blocking: the servers run its
-//                   handler on gRPC's callback threads
+//   mesh-mtls-non-blocking  (on request only) mesh-mtls serving and calling
+//                   an echo service whose method the IDL declares
+//                   non_blocking: the servers run its handler on gRPC's
+//                   callback threads
 //   nginx           plain gRPC client -> nginx (grpc_pass, round robin) ->
 //                   mTLS -> nginx -> plain gRPC server: a sidecar pair per
 //                   replica, the client's sidecar shared

@@ -38,16 +38,10 @@ class PlainEchoService final : public meshup_bench::plain::EchoService::Service 
   }
 };
 
-class MeshEchoService final : public meshup_bench::EchoService::Service {
- public:
-  absl::Status Echo(meshup::ServerContext&, const meshup_bench::EchoRequest& request,
-                    meshup_bench::EchoReply& reply) override {
-    meshup::bench::Echo(request, reply);
-    return absl::OkStatus();
-  }
-};
-
-class MeshEchoNonBlockingService final : public meshup_bench::EchoNonBlockingService::Service {
+// The echo of either generated MeshUp echo service (EchoService, or
+// EchoNonBlockingService, whose Echo is declared non_blocking).
+template <class GeneratedService>
+class MeshEcho final : public GeneratedService {
  public:
   absl::Status Echo(meshup::ServerContext&, const meshup_bench::EchoRequest& request,
                     meshup_bench::EchoReply& reply) override {
@@ -109,8 +103,8 @@ int main(int argc, char** argv) {
     options.identity_dir = identity_dir;
     absl::StatusOr<std::unique_ptr<meshup::Mesh>> mesh = meshup::Mesh::Create(options);
     if (!mesh.ok()) return Fail(mesh.status().ToString());
-    MeshEchoService echo;
-    MeshEchoNonBlockingService echo_non_blocking;
+    MeshEcho<meshup_bench::EchoService::Service> echo;
+    MeshEcho<meshup_bench::EchoNonBlockingService::Service> echo_non_blocking;
     meshup::ServerOptions server_options;
     server_options.host = "127.0.0.1";
     server_options.port = port;

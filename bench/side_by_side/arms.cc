@@ -372,6 +372,7 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
   } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls" ||
              arm.id == "mesh-mtls-non-blocking") {
     const bool mtls = arm.id != "mesh-plaintext";
+    const bool non_blocking = arm.id == "mesh-mtls-non-blocking";
     const std::string config = mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
     const std::string registry = absl::StrCat(run_dir, "/registry");
     if (absl::Status made = MakeDirectory(registry); !made.ok()) return made;
@@ -381,7 +382,7 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
                                          "--version",    version,  "--config-dir",   config,
                                          "--registry-dir", registry};
         if (mtls) args.insert(args.end(), {"--identity-dir", environment.server_identity});
-        if (arm.id == "mesh-mtls-non-blocking") args.push_back("--non-blocking");
+        if (non_blocking) args.push_back("--non-blocking");
         absl::StatusOr<std::pair<Process, int>> server = StartServer(
             environment, run_dir, absl::StrCat("server ", version, " #", i), std::move(args));
         if (!server.ok()) return server.status();
@@ -391,7 +392,7 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
     client.insert(client.end(), {"--mode", "mesh", "--target", "echo", "--config-dir", config,
                                  "--registry-dir", registry});
     if (mtls) client.insert(client.end(), {"--identity-dir", environment.client_identity});
-    if (arm.id == "mesh-mtls-non-blocking") client.push_back("--non-blocking");
+    if (non_blocking) client.push_back("--non-blocking");
   } else if (arm.id == "nginx") {
     // Each replica behind its own server-side sidecar, as a sidecar mesh
     // deploys them; the client's sidecar balances over the replicas' sidecars.

@@ -215,17 +215,9 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
   return ToGrpcStatus(status);
 }
 
-void BeginGrpcCode() {
-#ifdef MESHUP_TSAN
-  __tsan_ignore_thread_begin();
-#endif
-}
+void BeginGrpcCode() { IgnoreThreadBegin(); }
 
-void EndGrpcCode() {
-#ifdef MESHUP_TSAN
-  __tsan_ignore_thread_end();
-#endif
-}
+void EndGrpcCode() { IgnoreThreadEnd(); }
 
 }  // namespace internal
 }  // namespace meshup

@@ -51,15 +51,26 @@ inline void TakeOverFromGrpc([[maybe_unused]] const void* state) {
 #endif
 }
 
+// The stretch GrpcCode scopes; they nest. Generated code, which cannot
+// include this header, reaches them through BeginGrpcCode()/EndGrpcCode()
+// (meshup/internal/grpc_service.h).
+inline void IgnoreThreadBegin() {
+#ifdef MESHUP_TSAN
+  __tsan_ignore_thread_begin();
+#endif
+}
+
+inline void IgnoreThreadEnd() {
+#ifdef MESHUP_TSAN
+  __tsan_ignore_thread_end();
+#endif
+}
+
 class GrpcCode {
  public:
-#ifdef MESHUP_TSAN
-  GrpcCode() { __tsan_ignore_thread_begin(); }
-  ~GrpcCode() { __tsan_ignore_thread_end(); }
-#else
-  GrpcCode() {}
-  ~GrpcCode() {}  // user-provided: a scope variable is not "unused"
-#endif
+  // User-provided, so that a scope variable is not "unused".
+  GrpcCode() { IgnoreThreadBegin(); }
+  ~GrpcCode() { IgnoreThreadEnd(); }
   GrpcCode(const GrpcCode&) = delete;
   GrpcCode& operator=(const GrpcCode&) = delete;
 };

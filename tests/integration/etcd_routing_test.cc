@@ -44,7 +44,7 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root / "config");
   testing::EtcdServer etcd((root / "etcd").string());
-  ASSERT_TRUE(etcd.Start().ok());
+  ASSERT_EQ(etcd.Start(), absl::OkStatus());
   std::ofstream(root / "config" / "mesh.yaml")
       << "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\n"
       << "spec:\n  registry:\n    type: etcd\n    endpoints: [" << etcd.client_url() << "]\n";
@@ -98,11 +98,11 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     while (!stop && absl::Now() < deadline) (client.Echo(Echo()).ok() ? succeeded : failed)++;
   });
-  ASSERT_TRUE(etcd.Stop().ok());
+  ASSERT_EQ(etcd.Stop(), absl::OkStatus());
   const int at_outage = succeeded.load();
   absl::SleepFor(absl::Seconds(3));
   const int during_outage = succeeded.load() - at_outage;
-  ASSERT_TRUE(etcd.Start().ok());
+  ASSERT_EQ(etcd.Start(), absl::OkStatus());
   absl::SleepFor(absl::Seconds(2));
   stop = true;
   load.join();

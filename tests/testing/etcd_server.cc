@@ -5,9 +5,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "discovery/http_client.h"
 
@@ -25,21 +30,61 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
+namespace {
+
+// The last `lines` lines of the file at `path`, or a note that it is missing.
+std::string Tail(const std::string& path, int lines) {
+  std::ifstream file(path);
+  if (!file) return absl::StrCat("(no ", path, ")");
+  std::deque<std::string> last;
+  for (std::string line; std::getline(file, line);) {
+    last.push_back(std::move(line));
+    if (static_cast<int>(last.size()) > lines) last.pop_front();
+  }
+  return absl::StrJoin(last, "\n");
+}
+
+}  // namespace
+
 EtcdServer::EtcdServer(std::string work_dir) : work_dir_(std::move(work_dir)) {
-  client_url_ = absl::StrCat("http://127.0.0.1:", FreePort());
-  peer_url_ = absl::StrCat("http://127.0.0.1:", FreePort());
+  PickPorts();
   std::filesystem::create_directories(work_dir_);
 }
 
 EtcdServer::~EtcdServer() { process_.reset(); }
 
+void EtcdServer::PickPorts() {
+  const int client = FreePort();
+  int peer = FreePort();
+  while (peer == client) peer = FreePort();
+  client_url_ = absl::StrCat("http://127.0.0.1:", client);
+  peer_url_ = absl::StrCat("http://127.0.0.1:", peer);
+}
+
 absl::Status EtcdServer::Start() {
+  constexpr int kAttempts = 3;
+  absl::Status status;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    bool exited = false;
+    status = StartOnce(exited);
+    if (status.ok()) {
+      answered_once_ = true;
+      return status;
+    }
+    if (!exited || answered_once_) break;
+    WipeData();  // nothing a test relies on yet; etcd keeps its first peer URL in it
+    PickPorts();
+  }
+  return status;
+}
+
+absl::Status EtcdServer::StartOnce(bool& exited) {
+  const std::string log = work_dir_ + "/etcd.log";
   auto process = Subprocess::Start(
       {"/usr/bin/etcd", "--name=meshup-test", "--data-dir=" + work_dir_ + "/data",
        "--listen-client-urls=" + client_url_, "--advertise-client-urls=" + client_url_,
        "--listen-peer-urls=" + peer_url_, "--initial-advertise-peer-urls=" + peer_url_,
-       "--initial-cluster=meshup-test=" + peer_url_, "--logger=zap",
-       "--log-outputs=" + work_dir_ + "/etcd.log"});
+       "--initial-cluster=meshup-test=" + peer_url_, "--logger=zap", "--log-outputs=" + log});
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -47,10 +92,18 @@ absl::Status EtcdServer::Start() {
     if (internal::PostJson(client_url_ + "/v3/maintenance/status", "{}", absl::Seconds(1)).ok()) {
       return absl::OkStatus();
     }
+    if (std::optional<int> status = process_->ExitStatus()) {
+      exited = true;
+      process_.reset();
+      return absl::UnavailableError(
+          absl::StrCat("etcd on ", client_url_, " and ", peer_url_, " exited (wait status ",
+                       *status, ") before answering; the end of ", log, ":\n", Tail(log, 5)));
+    }
     absl::SleepFor(absl::Milliseconds(50));
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("etcd did not answer at ", client_url_, "; see ", work_dir_, "/etcd.log"));
+  return absl::DeadlineExceededError(absl::StrCat("etcd did not answer at ", client_url_,
+                                                  " within 30 s; the end of ", log, ":\n",
+                                                  Tail(log, 5)));
 }
 
 absl::Status EtcdServer::Stop() { return StopWith(SIGTERM); }

@@ -20,7 +20,11 @@ class EtcdServer {
   explicit EtcdServer(std::string work_dir);
   ~EtcdServer();
 
-  // Starts etcd and waits (bounded) until it answers.
+  // Starts etcd and waits (bounded) until it answers. Until it first
+  // answers, an etcd that exits at once (another process took a port
+  // between FreePort() and etcd's bind) is retried on fresh ports; after
+  // that, client_url() is pinned and a restart reuses it. Errors carry
+  // the end of etcd's log.
   absl::Status Start();
   // Stops it with SIGTERM (bounded wait), keeping its data.
   absl::Status Stop();
@@ -32,10 +36,15 @@ class EtcdServer {
 
  private:
   absl::Status StopWith(int signal);
+  void PickPorts();
+  // One start on the current ports: OK once etcd answers; otherwise whether
+  // it exited and the end of its log.
+  absl::Status StartOnce(bool& exited);
 
   std::string work_dir_;
   std::string client_url_;
   std::string peer_url_;
+  bool answered_once_ = false;
   std::unique_ptr<Subprocess> process_;
 };
 

@@ -114,14 +114,20 @@ absl::StatusOr<int> Subprocess::Stop(int signal, absl::Duration timeout) {
   kill(pid_, signal);
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      reaped_ = true;
-      return status;
-    }
+    if (std::optional<int> status = ExitStatus()) return *status;
     absl::SleepFor(absl::Milliseconds(10));
   }
   return absl::DeadlineExceededError(absl::StrCat("pid ", pid_, " did not exit in time"));
+}
+
+std::optional<int> Subprocess::ExitStatus() {
+  if (!reaped_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    reaped_ = true;
+    exit_status_ = status;
+  }
+  return exit_status_;
 }
 
 }  // namespace meshup::testing

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ class Subprocess {
   // (bounded) for the child to exit; returns its wait status, or an error
   // when it did not exit in time.
   absl::StatusOr<int> Stop(int signal, absl::Duration timeout);
+  // The wait status if the child has exited (reaping it), without waiting;
+  // nullopt while it runs.
+  std::optional<int> ExitStatus();
   pid_t pid() const { return pid_; }
 
  private:
@@ -49,6 +53,7 @@ class Subprocess {
   int stdout_fd_;
   int stdin_fd_;  // -1 without Options::stdin_pipe
   bool reaped_ = false;
+  int exit_status_ = 0;  // once reaped_
   std::string buffer_;
 };
 

@@ -62,7 +62,7 @@ class EtcdRegistryTest : public ::testing::Test {
                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     etcd_ = std::make_unique<testing::EtcdServer>(dir_.string());
-    ASSERT_TRUE(etcd_->Start().ok());
+    ASSERT_EQ(etcd_->Start(), absl::OkStatus());
   }
   void TearDown() override {
     etcd_.reset();
@@ -125,9 +125,9 @@ TEST_F(EtcdRegistryTest, AnEtcdRestartLosesNoKnownEndpoint) {
   ASSERT_TRUE(registry->Register(Ratings("ratings-1", 9001)).ok());
   ASSERT_TRUE(reports.WaitForSize(1));
   const size_t known_from = reports.sizes().size() - 1;
-  ASSERT_TRUE(etcd_->Stop().ok());
+  ASSERT_EQ(etcd_->Stop(), absl::OkStatus());
   absl::SleepFor(absl::Seconds(3));  // longer than the 2 s lease
-  ASSERT_TRUE(etcd_->Start().ok());
+  ASSERT_EQ(etcd_->Start(), absl::OkStatus());
   absl::SleepFor(absl::Seconds(3));
   ASSERT_TRUE(registry->Register(Ratings("ratings-2", 9002)).ok());
   ASSERT_TRUE(reports.WaitForSize(2));
@@ -140,9 +140,9 @@ TEST_F(EtcdRegistryTest, AnEtcdRestartLosesNoKnownEndpoint) {
 TEST_F(EtcdRegistryTest, RegistrationsComeBackAfterEtcdLosesItsData) {
   auto registry = Open(absl::Seconds(1));
   ASSERT_TRUE(registry->Register(Ratings("ratings-1", 9001)).ok());
-  ASSERT_TRUE(etcd_->Stop().ok());
+  ASSERT_EQ(etcd_->Stop(), absl::OkStatus());
   etcd_->WipeData();
-  ASSERT_TRUE(etcd_->Start().ok());
+  ASSERT_EQ(etcd_->Start(), absl::OkStatus());
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   size_t listed = 0;
   while (listed == 0 && absl::Now() < deadline) {
@@ -166,9 +166,9 @@ TEST_F(EtcdRegistryTest, AWatchKeepsItsWorkloadsWhileEtcdComesBackEmpty) {
   ASSERT_TRUE(registry->Register(Ratings("ratings-2", 9002)).ok());
   ASSERT_TRUE(reports.WaitForSize(2));
   const size_t known_from = reports.sizes().size() - 1;
-  ASSERT_TRUE(etcd_->Stop().ok());
+  ASSERT_EQ(etcd_->Stop(), absl::OkStatus());
   etcd_->WipeData();
-  ASSERT_TRUE(etcd_->Start().ok());
+  ASSERT_EQ(etcd_->Start(), absl::OkStatus());
   // The watch reconnects within a second or two and reads an empty etcd.
   auto read = registry->Read("ratings");
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);

@@ -1,10 +1,10 @@
 #include "side_by_side/arms.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
-#include "etcd_server.h"  // FreePort()
+#include "free_port.h"
 #include "loadgen/report.h"
 #include "nlohmann/json.hpp"
 #include "security/certificate_authority.h"
@@ -112,7 +112,8 @@ struct Process {
 absl::StatusOr<Process> StartProcess(std::string role, const std::vector<std::string>& argv,
                                      const std::string& log,
                                      const Subprocess::Options& options = Subprocess::Options()) {
-  std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>\"$MESHUP_BENCH_LOG\""};
+  std::vector<std::string> wrapped = {"/bin/sh", "-c",
+                                      "exec \"$0\" \"$@\" 2>>\"$MESHUP_BENCH_LOG\""};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   setenv("MESHUP_BENCH_LOG", log.c_str(), 1);
   absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(wrapped, options);
@@ -124,21 +125,12 @@ absl::StatusOr<Process> StartProcess(std::string role, const std::vector<std::st
   return process;
 }
 
-std::string Tail(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, tail;
-  std::vector<std::string> lines;
-  while (std::getline(in, line)) lines.push_back(line);
-  for (size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) {
-    absl::StrAppend(&tail, "\n    ", lines[i]);
-  }
-  return tail;
-}
-
 absl::Status WithLog(const absl::Status& status, const Process& process) {
-  return absl::Status(status.code(), absl::StrCat(process.role, ": ", status.message(),
-                                                  "; its stderr (", process.log,
-                                                  "):", Tail(process.log)));
+  return absl::Status(
+      status.code(),
+      absl::StrCat(
+          process.role, ": ", status.message(), "; its stderr (", process.log,
+          "):", absl::StrReplaceAll("\n" + testing::LogTail(process.log, 15), {{"\n", "\n    "}})));
 }
 
 // Waits until something accepts connections on 127.0.0.1:port.
@@ -150,8 +142,7 @@ absl::Status WaitForPort(int port, absl::Duration timeout) {
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool connected =
-        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     close(fd);
     if (connected) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(20));
@@ -192,14 +183,13 @@ class RunProcesses {
 std::string NginxConfig(const Environment& environment, const std::string& dir, int workers,
                         const std::string& server_block) {
   std::string user = geteuid() == 0 ? "user root;\n" : "";
-  return absl::StrCat(user, "worker_processes ", workers, ";\n", "pid ", dir, "/nginx.pid;\n",
-                      "error_log ", dir, "/error.log warn;\n",
-                      "events { worker_connections 4096; }\n", "http {\n", "  access_log off;\n",
-                      "  client_body_temp_path ", dir, "/body;\n", "  proxy_temp_path ", dir,
-                      "/proxy;\n", "  fastcgi_temp_path ", dir, "/fastcgi;\n", "  uwsgi_temp_path ",
-                      dir, "/uwsgi;\n", "  scgi_temp_path ", dir, "/scgi;\n",
-                      "  http2_max_requests 1000000;\n", "  keepalive_requests 1000000;\n",
-                      server_block, "}\n");
+  return absl::StrCat(
+      user, "worker_processes ", workers, ";\n", "pid ", dir, "/nginx.pid;\n", "error_log ", dir,
+      "/error.log warn;\n", "events { worker_connections 4096; }\n", "http {\n",
+      "  access_log off;\n", "  client_body_temp_path ", dir, "/body;\n", "  proxy_temp_path ", dir,
+      "/proxy;\n", "  fastcgi_temp_path ", dir, "/fastcgi;\n", "  uwsgi_temp_path ", dir,
+      "/uwsgi;\n", "  scgi_temp_path ", dir, "/scgi;\n", "  http2_max_requests 1000000;\n",
+      "  keepalive_requests 1000000;\n", server_block, "}\n");
   (void)environment;
 }
 
@@ -215,8 +205,8 @@ absl::StatusOr<Process> StartNginx(const Environment& environment, const std::st
   if (!written.ok()) return written;
   absl::StatusOr<Process> nginx =
       StartProcess(role,
-                   {environment.nginx, "-p", dir, "-c", conf, "-e",
-                    absl::StrCat(dir, "/error.log"), "-g", "daemon off;"},
+                   {environment.nginx, "-p", dir, "-c", conf, "-e", absl::StrCat(dir, "/error.log"),
+                    "-g", "daemon off;"},
                    absl::StrCat(dir, "/stderr.log"));
   if (!nginx.ok()) return nginx.status();
   nginx->is_nginx = true;
@@ -301,7 +291,8 @@ absl::Status PrepareEnvironment(Environment& environment) {
   ca_options.ttl = absl::Hours(24 * 7);
   ca_options.overwrite = true;
   if (absl::Status made = internal::InitCa(ca, ca_options); !made.ok()) return made;
-  absl::StatusOr<std::string> server = Issue(ca, absl::StrCat(environment.work_dir, "/id-echo"), "echo");
+  absl::StatusOr<std::string> server =
+      Issue(ca, absl::StrCat(environment.work_dir, "/id-echo"), "echo");
   if (!server.ok()) return server.status();
   absl::StatusOr<std::string> client =
       Issue(ca, absl::StrCat(environment.work_dir, "/id-client"), "bench-client");
@@ -319,9 +310,8 @@ absl::Status PrepareEnvironment(Environment& environment) {
        {std::tuple{environment.mesh_mtls_config, "", "STRICT"},
         std::tuple{environment.mesh_plaintext_config, "    tls: {mode: DISABLE}", "DISABLE"}}) {
     if (absl::Status made = MakeDirectory(dir); !made.ok()) return made;
-    const std::string routing =
-        absl::StrReplaceAll(kMeshRouting, {{"$TLS\n", tls[0] ? absl::StrCat(tls, "\n") : ""},
-                                           {"$MODE", mode}});
+    const std::string routing = absl::StrReplaceAll(
+        kMeshRouting, {{"$TLS\n", tls[0] ? absl::StrCat(tls, "\n") : ""}, {"$MODE", mode}});
     if (absl::Status written = WriteFile(absl::StrCat(dir, "/echo.yaml"), routing); !written.ok()) {
       return written;
     }
@@ -340,7 +330,7 @@ RunningArm::RunningArm(const Arm& arm, std::unique_ptr<Processes> processes)
 RunningArm::~RunningArm() = default;
 
 absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment& environment,
-                                                               const Arm& arm, int payload) {
+                                                              const Arm& arm, int payload) {
   static std::atomic<int> next_arm{0};
   const std::string run_dir = absl::StrCat(environment.work_dir, "/arm-", next_arm++, "-", arm.id);
   if (absl::Status made = MakeDirectory(run_dir); !made.ok()) return made;
@@ -366,20 +356,20 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
       targets.push_back(absl::StrCat("127.0.0.1:", server->second));
     }
     // One channel over every replica, balanced round robin by gRPC.
-    client.insert(client.end(), {"--mode", arm.id, "--target",
-                                 absl::StrJoin(targets, ",")});
+    client.insert(client.end(), {"--mode", arm.id, "--target", absl::StrJoin(targets, ",")});
     if (secure) client.insert(client.end(), {"--tls-dir", tls});
   } else if (arm.id == "mesh-plaintext" || arm.id == "mesh-mtls" ||
              arm.id == "mesh-mtls-non-blocking") {
     const bool mtls = arm.id != "mesh-plaintext";
     const bool non_blocking = arm.id == "mesh-mtls-non-blocking";
-    const std::string config = mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
+    const std::string config =
+        mtls ? environment.mesh_mtls_config : environment.mesh_plaintext_config;
     const std::string registry = absl::StrCat(run_dir, "/registry");
     if (absl::Status made = MakeDirectory(registry); !made.ok()) return made;
     for (const char* version : {"v1", "v2"}) {
       for (int i = 1; i <= environment.endpoints_per_subset; ++i) {
-        std::vector<std::string> args = {"--mode",       "mesh",   "--service",      "echo",
-                                         "--version",    version,  "--config-dir",   config,
+        std::vector<std::string> args = {"--mode",         "mesh",  "--service",    "echo",
+                                         "--version",      version, "--config-dir", config,
                                          "--registry-dir", registry};
         if (mtls) args.insert(args.end(), {"--identity-dir", environment.server_identity});
         if (non_blocking) args.push_back("--non-blocking");
@@ -417,16 +407,16 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
       upstreams.push_back(absl::StrCat("server 127.0.0.1:", inbound, ";"));
     }
     const int outbound = testing::FreePort();
-    absl::StatusOr<Process> outbound_sidecar = StartNginx(
-        environment, run_dir, "nginx-outbound", "sidecar (client side)", outbound,
-        absl::StrCat("  upstream remote { ", absl::StrJoin(upstreams, " "), " keepalive 64; }\n",
-                     "  server {\n    listen 127.0.0.1:", outbound, " http2;\n",
-                     "    location / {\n      grpc_pass grpcs://remote;\n",
-                     "      grpc_ssl_certificate ", tls, "/cert.pem;\n",
-                     "      grpc_ssl_certificate_key ", tls, "/key.pem;\n",
-                     "      grpc_ssl_trusted_certificate ", tls, "/root.pem;\n",
-                     "      grpc_ssl_verify on;\n      grpc_ssl_name localhost;\n",
-                     "      grpc_ssl_session_reuse on;\n    }\n  }\n"));
+    absl::StatusOr<Process> outbound_sidecar =
+        StartNginx(environment, run_dir, "nginx-outbound", "sidecar (client side)", outbound,
+                   absl::StrCat("  upstream remote { ", absl::StrJoin(upstreams, " "),
+                                " keepalive 64; }\n", "  server {\n    listen 127.0.0.1:", outbound,
+                                " http2;\n", "    location / {\n      grpc_pass grpcs://remote;\n",
+                                "      grpc_ssl_certificate ", tls, "/cert.pem;\n",
+                                "      grpc_ssl_certificate_key ", tls, "/key.pem;\n",
+                                "      grpc_ssl_trusted_certificate ", tls, "/root.pem;\n",
+                                "      grpc_ssl_verify on;\n      grpc_ssl_name localhost;\n",
+                                "      grpc_ssl_session_reuse on;\n    }\n  }\n"));
     if (!outbound_sidecar.ok()) return outbound_sidecar.status();
     processes.Add(*std::move(outbound_sidecar));
     client.insert(client.end(),

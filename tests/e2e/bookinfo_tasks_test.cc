@@ -6,14 +6,13 @@
 // four standard deviations of the binomial distribution, so a correct
 // router fails them with a probability below 1e-4.
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/wait.h>
-
 #include <cstdlib>
-#include <iterator>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "discovery/http_client.h"
-#include "etcd_server.h"
+#include "free_port.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
@@ -84,9 +83,8 @@ class BookinfoTasksTest : public ::testing::Test {
   // Applies a traffic task and waits until every workload reloaded.
   void Apply(const std::string& task) {
     const std::vector<int64_t> before = Generations();
-    ASSERT_EQ(Meshup(absl::StrCat("apply ", MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/",
-                                  task)),
-              0)
+    ASSERT_EQ(
+        Meshup(absl::StrCat("apply ", MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/", task)), 0)
         << Log();
     const absl::Time start = absl::Now();
     std::vector<int64_t> now = Generations();
@@ -125,10 +123,10 @@ class BookinfoTasksTest : public ::testing::Test {
     for (int i = 0; i < count; ++i) {
       auto answer = testing::HttpGet(*base_ + "/api/v1/products/0/reviews", absl::Seconds(10),
                                      UserHeaders(user));
-      nlohmann::json body = answer.ok() ? nlohmann::json::parse(answer->body, nullptr, false)
-                                        : nlohmann::json();
+      nlohmann::json body =
+          answer.ok() ? nlohmann::json::parse(answer->body, nullptr, false) : nlohmann::json();
       ++versions[body.is_object() && body.contains("version") ? body["version"].get<std::string>()
-                                                               : "failed"];
+                                                              : "failed"];
     }
     return versions;
   }
@@ -270,18 +268,26 @@ class Browser {
   }
 
   absl::Status Start() {
-    port_ = testing::FreePort();
     // Chromium's scratch directories go under the test's directory, which
     // goes with the test, not under /tmp, where a killed browser leaves them.
     const fs::path scratch = profile_.parent_path() / "tmp";
     fs::create_directories(scratch);
-    auto driver = testing::Subprocess::Start(
-        {"/bin/sh", "-c", absl::StrCat("export TMPDIR=", scratch.string(),
-                                       "; exec chromedriver --port=", port_, " > ",
-                                       (profile_.parent_path() / "chromedriver.log").string(),
-                                       " 2>&1")});
+    const std::string log = (profile_.parent_path() / "chromedriver.log").string();
+    auto driver = testing::StartOnFreePort(
+        [&](int port) -> std::vector<std::string> {
+          return {"/bin/sh", "-c",
+                  absl::StrCat("export TMPDIR=", scratch.string(),
+                               "; exec chromedriver --port=", port, " > ", log, " 2>&1")};
+        },
+        [](int port) {
+          auto status = testing::HttpGet(absl::StrCat("http://127.0.0.1:", port, "/status"),
+                                         absl::Seconds(1));
+          return status.ok() && status->status == 200;
+        },
+        log, absl::Seconds(30));
     if (!driver.ok()) return driver.status();
-    driver_ = *std::move(driver);
+    driver_ = std::move(driver->process);
+    port_ = driver->port;
     nlohmann::json capabilities = {
         {"capabilities",
          {{"alwaysMatch",
@@ -305,8 +311,7 @@ class Browser {
   void Open(const std::string& url) { Command("POST", "/url", {{"url", url}}); }
   // Types into the element matching `css`, or clicks it when `text` is empty.
   void Use(const std::string& css, const std::string& text = "") {
-    nlohmann::json found =
-        Command("POST", "/element", {{"using", "css selector"}, {"value", css}});
+    nlohmann::json found = Command("POST", "/element", {{"using", "css selector"}, {"value", css}});
     std::string id;
     for (const auto& [key, value] : found["value"].items()) id = value.get<std::string>();
     if (text.empty()) {

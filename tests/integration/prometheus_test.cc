@@ -5,11 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "curl/curl.h"
-#include "etcd_server.h"
+#include "free_port.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
 #include "meshup/mesh.h"
@@ -37,8 +38,8 @@ class EchoService final : public Everything::Service {
 // returns none.
 std::string QueryOne(int port, const std::string& promql) {
   char* escaped = curl_easy_escape(nullptr, promql.c_str(), static_cast<int>(promql.size()));
-  auto answer = testing::HttpGet(
-      absl::StrCat("http://127.0.0.1:", port, "/api/v1/query?query=", escaped));
+  auto answer =
+      testing::HttpGet(absl::StrCat("http://127.0.0.1:", port, "/api/v1/query?query=", escaped));
   curl_free(escaped);
   if (!answer.ok() || answer->status != 200) return "";
   nlohmann::json body = nlohmann::json::parse(answer->body, nullptr, false);
@@ -79,18 +80,26 @@ TEST(PrometheusTest, APrometheusServerScrapesIstioMetricsFromTheAdminPort) {
   }
   ASSERT_EQ(succeeded, 25);
 
-  const int port = testing::FreePort();
   std::ofstream(dir / "prometheus.yml")
       << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
       << "scrape_configs:\n- job_name: meshup\n  static_configs:\n"
       << "  - targets: ['127.0.0.1:" << (*mesh)->admin_port() << "']\n";
-  auto prometheus = testing::Subprocess::Start(
-      {"/bin/sh", "-c",
-       absl::StrCat("exec prometheus --config.file=", (dir / "prometheus.yml").string(),
-                    " --storage.tsdb.path=", (dir / "data").string(),
-                    " --web.listen-address=127.0.0.1:", port, " > ",
-                    (dir / "prometheus.log").string(), " 2>&1")});
+  const std::string log = (dir / "prometheus.log").string();
+  auto prometheus = testing::StartOnFreePort(
+      [&](int port) -> std::vector<std::string> {
+        return {"/bin/sh", "-c",
+                absl::StrCat("exec prometheus --config.file=", (dir / "prometheus.yml").string(),
+                             " --storage.tsdb.path=", (dir / "data").string(),
+                             " --web.listen-address=127.0.0.1:", port, " > ", log, " 2>&1")};
+      },
+      [](int port) {
+        auto ready =
+            testing::HttpGet(absl::StrCat("http://127.0.0.1:", port, "/-/ready"), absl::Seconds(1));
+        return ready.ok() && ready->status == 200;
+      },
+      log, absl::Seconds(60));
   ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  const int port = prometheus->port;
 
   // What an Istio dashboard asks: requests to the service, by the
   // destination's report, successful ones.
@@ -104,13 +113,14 @@ TEST(PrometheusTest, APrometheusServerScrapesIstioMetricsFromTheAdminPort) {
     value = QueryOne(port, query);
     if (value != "25") absl::SleepFor(absl::Milliseconds(250));
   }
-  EXPECT_EQ(value, "25") << "Prometheus log: " << (dir / "prometheus.log").string();
+  EXPECT_EQ(value, "25") << "Prometheus log: " << log;
   // The client's side reports the same calls, with both principals.
-  EXPECT_EQ(QueryOne(port, "sum(istio_requests_total{reporter=\"destination\","
-                           "source_principal=\"spiffe://cluster.local/ns/default/sa/client\"})"),
+  EXPECT_EQ(QueryOne(port,
+                     "sum(istio_requests_total{reporter=\"destination\","
+                     "source_principal=\"spiffe://cluster.local/ns/default/sa/client\"})"),
             "25");
 
-  (*prometheus)->Stop(SIGTERM, absl::Seconds(10)).IgnoreError();
+  prometheus->process->Stop(SIGTERM, absl::Seconds(10)).IgnoreError();
   server->Shutdown(absl::ZeroDuration());
   std::filesystem::remove_all(dir);
 }

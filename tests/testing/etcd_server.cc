@@ -1,50 +1,17 @@
 #include "etcd_server.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <deque>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "discovery/http_client.h"
+#include "free_port.h"
 
 namespace meshup::testing {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-namespace {
-
-// The last `lines` lines of the file at `path`, or a note that it is missing.
-std::string Tail(const std::string& path, int lines) {
-  std::ifstream file(path);
-  if (!file) return absl::StrCat("(no ", path, ")");
-  std::deque<std::string> last;
-  for (std::string line; std::getline(file, line);) {
-    last.push_back(std::move(line));
-    if (static_cast<int>(last.size()) > lines) last.pop_front();
-  }
-  return absl::StrJoin(last, "\n");
-}
-
-}  // namespace
 
 EtcdServer::EtcdServer(std::string work_dir) : work_dir_(std::move(work_dir)) {
   PickPorts();
@@ -97,13 +64,13 @@ absl::Status EtcdServer::StartOnce(bool& exited) {
       process_.reset();
       return absl::UnavailableError(
           absl::StrCat("etcd on ", client_url_, " and ", peer_url_, " exited (wait status ",
-                       *status, ") before answering; the end of ", log, ":\n", Tail(log, 5)));
+                       *status, ") before answering; the end of ", log, ":\n", LogTail(log)));
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat("etcd did not answer at ", client_url_,
                                                   " within 30 s; the end of ", log, ":\n",
-                                                  Tail(log, 5)));
+                                                  LogTail(log)));
 }
 
 absl::Status EtcdServer::Stop() { return StopWith(SIGTERM); }

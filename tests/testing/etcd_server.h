@@ -11,9 +11,6 @@
 
 namespace meshup::testing {
 
-// A free TCP port on 127.0.0.1 (bound, then released).
-int FreePort();
-
 class EtcdServer {
  public:
   // Picks ports and a data directory under `work_dir`; does not start.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -133,19 +134,29 @@ absl::Status WithLog(const absl::Status& status, const Process& process) {
           "):", absl::StrReplaceAll("\n" + testing::LogTail(process.log, 15), {{"\n", "\n    "}})));
 }
 
-// Waits until something accepts connections on 127.0.0.1:port.
-absl::Status WaitForPort(int port, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-    close(fd);
-    if (connected) return absl::OkStatus();
-    absl::SleepFor(absl::Milliseconds(20));
+// Whether something accepts connections on 127.0.0.1:port.
+bool Connects(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
+// Waits until `nginx` listens on `port`. nginx forks its workers only once
+// it has bound every listen address, so workers and an open port mean the
+// port is this nginx's, not another process's that took it first.
+// Unavailable when nginx exited first (it does when the port is taken).
+absl::Status WaitForNginx(Subprocess& nginx, int port, absl::Duration timeout) {
+  for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(20))) {
+    if (!ChildrenOf(nginx.pid()).empty() && Connects(port)) return absl::OkStatus();
+    if (nginx.ExitStatus()) {
+      return absl::UnavailableError(absl::StrCat("exited before listening on port ", port));
+    }
   }
   return absl::DeadlineExceededError(absl::StrCat("nothing listens on port ", port));
 }
@@ -193,34 +204,41 @@ std::string NginxConfig(const Environment& environment, const std::string& dir, 
   (void)environment;
 }
 
-// Starts one nginx with `server_block` in its http block, listening on `port`.
-absl::StatusOr<Process> StartNginx(const Environment& environment, const std::string& run_dir,
-                                   const std::string& name, const std::string& role, int port,
-                                   const std::string& server_block) {
+// Starts one nginx whose http block holds `server_block(port)`, on a port
+// FreePort() picks; returns it and the port. An nginx whose port another
+// process took in between starts again on another port, up to 3 times.
+absl::StatusOr<std::pair<Process, int>> StartNginx(
+    const Environment& environment, const std::string& run_dir, const std::string& name,
+    const std::string& role, absl::FunctionRef<std::string(int port)> server_block) {
   const std::string dir = absl::StrCat(run_dir, "/", name);
   if (absl::Status made = MakeDirectory(dir); !made.ok()) return made;
   const std::string conf = absl::StrCat(dir, "/nginx.conf");
-  absl::Status written =
-      WriteFile(conf, NginxConfig(environment, dir, environment.nginx_workers, server_block));
-  if (!written.ok()) return written;
-  absl::StatusOr<Process> nginx =
-      StartProcess(role,
-                   {environment.nginx, "-p", dir, "-c", conf, "-e", absl::StrCat(dir, "/error.log"),
-                    "-g", "daemon off;"},
-                   absl::StrCat(dir, "/stderr.log"));
-  if (!nginx.ok()) return nginx.status();
-  nginx->is_nginx = true;
-  nginx->log = absl::StrCat(dir, "/error.log");
-  if (absl::Status up = WaitForPort(port, kStartTimeout); !up.ok()) {
+  absl::Status failed;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const int port = testing::FreePort();
+    absl::Status written = WriteFile(
+        conf, NginxConfig(environment, dir, environment.nginx_workers, server_block(port)));
+    if (!written.ok()) return written;
+    absl::StatusOr<Process> nginx =
+        StartProcess(role,
+                     {environment.nginx, "-p", dir, "-c", conf, "-e",
+                      absl::StrCat(dir, "/error.log"), "-g", "daemon off;"},
+                     absl::StrCat(dir, "/stderr.log"));
+    if (!nginx.ok()) return nginx.status();
+    nginx->is_nginx = true;
+    nginx->log = absl::StrCat(dir, "/error.log");
+    const absl::Status up = WaitForNginx(*nginx->subprocess, port, kStartTimeout);
+    if (up.ok()) return std::make_pair(*std::move(nginx), port);
     // This nginx never reaches the run's list: stop it and its workers here
     // (a SIGKILLed master leaves its workers running).
     const std::vector<pid_t> workers = ChildrenOf(nginx->subprocess->pid());
-    if (!nginx->subprocess->Stop(SIGTERM, kStopTimeout).ok()) {
+    if (!nginx->subprocess->ExitStatus() && !nginx->subprocess->Stop(SIGTERM, kStopTimeout).ok()) {
       for (pid_t worker : workers) kill(worker, SIGKILL);
     }
-    return WithLog(up, *nginx);
+    failed = WithLog(up, *nginx);
+    if (!absl::IsUnavailable(up)) break;
   }
-  return nginx;
+  return failed;
 }
 
 // Starts an echo server; returns it and its port.
@@ -392,33 +410,35 @@ absl::StatusOr<std::unique_ptr<RunningArm>> RunningArm::Start(const Environment&
           StartServer(environment, run_dir, absl::StrCat("server #", i), {"--mode", "grpc"});
       if (!server.ok()) return server.status();
       processes.Add(std::move(server->first));
-      const int inbound = testing::FreePort();
-      absl::StatusOr<Process> inbound_sidecar = StartNginx(
+      const int app = server->second;
+      absl::StatusOr<std::pair<Process, int>> inbound_sidecar = StartNginx(
           environment, run_dir, absl::StrCat("nginx-inbound-", i),
-          absl::StrCat("sidecar (server side) #", i), inbound,
-          absl::StrCat("  upstream app { server 127.0.0.1:", server->second, "; keepalive 64; }\n",
-                       "  server {\n    listen 127.0.0.1:", inbound, " ssl http2;\n",
-                       "    ssl_certificate ", tls, "/cert.pem;\n    ssl_certificate_key ", tls,
-                       "/key.pem;\n    ssl_client_certificate ", tls, "/root.pem;\n",
-                       "    ssl_verify_client on;\n",
-                       "    location / { grpc_pass grpc://app; }\n  }\n"));
+          absl::StrCat("sidecar (server side) #", i), [&](int inbound) {
+            return absl::StrCat("  upstream app { server 127.0.0.1:", app, "; keepalive 64; }\n",
+                                "  server {\n    listen 127.0.0.1:", inbound, " ssl http2;\n",
+                                "    ssl_certificate ", tls, "/cert.pem;\n    ssl_certificate_key ",
+                                tls, "/key.pem;\n    ssl_client_certificate ", tls, "/root.pem;\n",
+                                "    ssl_verify_client on;\n",
+                                "    location / { grpc_pass grpc://app; }\n  }\n");
+          });
       if (!inbound_sidecar.ok()) return inbound_sidecar.status();
-      processes.Add(*std::move(inbound_sidecar));
-      upstreams.push_back(absl::StrCat("server 127.0.0.1:", inbound, ";"));
+      processes.Add(std::move(inbound_sidecar->first));
+      upstreams.push_back(absl::StrCat("server 127.0.0.1:", inbound_sidecar->second, ";"));
     }
-    const int outbound = testing::FreePort();
-    absl::StatusOr<Process> outbound_sidecar =
-        StartNginx(environment, run_dir, "nginx-outbound", "sidecar (client side)", outbound,
-                   absl::StrCat("  upstream remote { ", absl::StrJoin(upstreams, " "),
-                                " keepalive 64; }\n", "  server {\n    listen 127.0.0.1:", outbound,
-                                " http2;\n", "    location / {\n      grpc_pass grpcs://remote;\n",
-                                "      grpc_ssl_certificate ", tls, "/cert.pem;\n",
-                                "      grpc_ssl_certificate_key ", tls, "/key.pem;\n",
-                                "      grpc_ssl_trusted_certificate ", tls, "/root.pem;\n",
-                                "      grpc_ssl_verify on;\n      grpc_ssl_name localhost;\n",
-                                "      grpc_ssl_session_reuse on;\n    }\n  }\n"));
+    absl::StatusOr<std::pair<Process, int>> outbound_sidecar = StartNginx(
+        environment, run_dir, "nginx-outbound", "sidecar (client side)", [&](int outbound) {
+          return absl::StrCat("  upstream remote { ", absl::StrJoin(upstreams, " "),
+                              " keepalive 64; }\n", "  server {\n    listen 127.0.0.1:", outbound,
+                              " http2;\n", "    location / {\n      grpc_pass grpcs://remote;\n",
+                              "      grpc_ssl_certificate ", tls, "/cert.pem;\n",
+                              "      grpc_ssl_certificate_key ", tls, "/key.pem;\n",
+                              "      grpc_ssl_trusted_certificate ", tls, "/root.pem;\n",
+                              "      grpc_ssl_verify on;\n      grpc_ssl_name localhost;\n",
+                              "      grpc_ssl_session_reuse on;\n    }\n  }\n");
+        });
     if (!outbound_sidecar.ok()) return outbound_sidecar.status();
-    processes.Add(*std::move(outbound_sidecar));
+    processes.Add(std::move(outbound_sidecar->first));
+    const int outbound = outbound_sidecar->second;
     client.insert(client.end(),
                   {"--mode", "grpc", "--target", absl::StrCat("127.0.0.1:", outbound)});
   } else {

@@ -98,6 +98,37 @@ TEST(ShouldRetryTest, RetriesAnAttemptThatRanOutOfItsPerTryTimeout) {
   EXPECT_FALSE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), false));
 }
 
+TEST(PerTryTimedOutTest, AnAttemptEndingAtItsDeadlineRanOutOfIt) {
+  const absl::Time attempt = kNow + absl::Milliseconds(300);
+  const absl::Time call = kNow + absl::Seconds(3);
+  EXPECT_TRUE(PerTryTimedOut(absl::DeadlineExceededError("x"), attempt, attempt, call));
+  EXPECT_TRUE(PerTryTimedOut(absl::DeadlineExceededError("x"), attempt + absl::Milliseconds(40),
+                             attempt, call));
+}
+
+TEST(PerTryTimedOutTest, GrpcEndingTheAttemptALittleEarlyStillCounts) {
+  const absl::Time attempt = kNow + absl::Milliseconds(300);
+  const absl::Time call = kNow + absl::Seconds(3);
+  EXPECT_TRUE(PerTryTimedOut(absl::DeadlineExceededError("x"), attempt - absl::Microseconds(280),
+                             attempt, call));
+  EXPECT_TRUE(
+      PerTryTimedOut(absl::DeadlineExceededError("x"), attempt - kDeadlineSlack, attempt, call));
+}
+
+TEST(PerTryTimedOutTest, AnEarlierDeadlineExceededIsTheServersNotTheTimeout) {
+  const absl::Time attempt = kNow + absl::Milliseconds(300);
+  EXPECT_FALSE(PerTryTimedOut(absl::DeadlineExceededError("x"), kNow + absl::Milliseconds(100),
+                              attempt, kNow + absl::Seconds(3)));
+}
+
+TEST(PerTryTimedOutTest, OnlyDeadlineExceededOnAnAttemptShorterThanTheCall) {
+  const absl::Time attempt = kNow + absl::Milliseconds(300);
+  EXPECT_FALSE(
+      PerTryTimedOut(absl::UnavailableError("x"), attempt, attempt, kNow + absl::Seconds(3)));
+  // Without a per-try timeout the attempt's deadline is the call's.
+  EXPECT_FALSE(PerTryTimedOut(absl::DeadlineExceededError("x"), attempt, attempt, attempt));
+}
+
 TEST(RetryBackoffTest, DoublesFrom25msUpTo250ms) {
   EXPECT_EQ(RetryBackoff(2), absl::Milliseconds(25));
   EXPECT_EQ(RetryBackoff(3), absl::Milliseconds(50));

@@ -15,6 +15,12 @@ absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const Retry
   return std::min(call_deadline, now + retry.per_try_timeout);
 }
 
+bool PerTryTimedOut(const absl::Status& status, absl::Time now, absl::Time attempt_deadline,
+                    absl::Time call_deadline) {
+  return status.code() == absl::StatusCode::kDeadlineExceeded && attempt_deadline < call_deadline &&
+         now >= attempt_deadline - kDeadlineSlack;
+}
+
 bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
                  bool per_try_timed_out) {
   return ShouldRetry(method.retry.attempts, method.retry.retry_on, method.idempotent, attempt,

@@ -216,9 +216,8 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                attempt_.endpoint->channel()->GetState(false) != GRPC_CHANNEL_READY;
   }
   if (status.ok()) return std::nullopt;
-  const bool per_try_timed_out = status.code() == absl::StatusCode::kDeadlineExceeded &&
-                                 attempt_deadline_ < plan_.deadline &&
-                                 absl::Now() >= attempt_deadline_;
+  const bool per_try_timed_out =
+      PerTryTimedOut(status, absl::Now(), attempt_deadline_, plan_.deadline);
   if (!ShouldRetry(plan_.tries, plan_.retry_on, method_.idempotent || not_sent, attempt_number_,
                    status, per_try_timed_out)) {
     return std::nullopt;

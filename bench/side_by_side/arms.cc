@@ -146,21 +146,6 @@ bool Connects(int port) {
   return connected;
 }
 
-// Waits until `nginx` listens on `port`. nginx forks its workers only once
-// it has bound every listen address, so workers and an open port mean the
-// port is this nginx's, not another process's that took it first.
-// Unavailable when nginx exited first (it does when the port is taken).
-absl::Status WaitForNginx(Subprocess& nginx, int port, absl::Duration timeout) {
-  for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
-       absl::SleepFor(absl::Milliseconds(20))) {
-    if (!ChildrenOf(nginx.pid()).empty() && Connects(port)) return absl::OkStatus();
-    if (nginx.ExitStatus()) {
-      return absl::UnavailableError(absl::StrCat("exited before listening on port ", port));
-    }
-  }
-  return absl::DeadlineExceededError(absl::StrCat("nothing listens on port ", port));
-}
-
 // Everything one run started; stops it all when destroyed: the client, then
 // the sidecars, then the servers, each with a bounded wait, and SIGKILL
 // (Subprocess's destructor) for whatever outlives it.
@@ -227,7 +212,13 @@ absl::StatusOr<std::pair<Process, int>> StartNginx(
     if (!nginx.ok()) return nginx.status();
     nginx->is_nginx = true;
     nginx->log = absl::StrCat(dir, "/error.log");
-    const absl::Status up = WaitForNginx(*nginx->subprocess, port, kStartTimeout);
+    // nginx forks its workers only once it has bound every listen address,
+    // so workers and an open port mean the port is this nginx's, not another
+    // process's that took it first (nginx then exits: Unavailable).
+    const pid_t master = nginx->subprocess->pid();
+    const absl::Status up = testing::WaitUntilAnswering(
+        *nginx->subprocess, [&] { return !ChildrenOf(master).empty() && Connects(port); },
+        kStartTimeout);
     if (up.ok()) return std::make_pair(*std::move(nginx), port);
     // This nginx never reaches the run's list: stop it and its workers here
     // (a SIGKILLed master leaves its workers running).
@@ -235,7 +226,8 @@ absl::StatusOr<std::pair<Process, int>> StartNginx(
     if (!nginx->subprocess->ExitStatus() && !nginx->subprocess->Stop(SIGTERM, kStopTimeout).ok()) {
       for (pid_t worker : workers) kill(worker, SIGKILL);
     }
-    failed = WithLog(up, *nginx);
+    failed = WithLog(absl::Status(up.code(), absl::StrCat("on port ", port, ": ", up.message())),
+                     *nginx);
     if (!absl::IsUnavailable(up)) break;
   }
   return failed;

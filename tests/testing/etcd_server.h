@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "subprocess.h"
@@ -13,15 +14,14 @@ namespace meshup::testing {
 
 class EtcdServer {
  public:
-  // Picks ports and a data directory under `work_dir`; does not start.
+  // Keeps its data and log under `work_dir`; does not start.
   explicit EtcdServer(std::string work_dir);
   ~EtcdServer();
 
-  // Starts etcd and waits (bounded) until it answers. Until it first
-  // answers, an etcd that exits at once (another process took a port
-  // between FreePort() and etcd's bind) is retried on fresh ports; after
-  // that, client_url() is pinned and a restart reuses it. Errors carry
-  // the end of etcd's log.
+  // Starts etcd and waits (bounded) until it answers. The first start picks
+  // the ports (StartOnFreePort(): again when one was taken); a restart
+  // reuses them, so client_url() holds from the first start on. Errors
+  // carry the end of etcd's log.
   absl::Status Start();
   // Stops it with SIGTERM (bounded wait), keeping its data.
   absl::Status Stop();
@@ -33,15 +33,13 @@ class EtcdServer {
 
  private:
   absl::Status StopWith(int signal);
-  void PickPorts();
-  // One start on the current ports: OK once etcd answers; otherwise whether
-  // it exited and the end of its log.
-  absl::Status StartOnce(bool& exited);
+  std::vector<std::string> Argv() const;
+  bool Answers() const;
+  std::string log() const { return work_dir_ + "/etcd.log"; }
 
   std::string work_dir_;
-  std::string client_url_;
+  std::string client_url_;  // empty until the first Start()
   std::string peer_url_;
-  bool answered_once_ = false;
   std::unique_ptr<Subprocess> process_;
 };
 

@@ -37,6 +37,20 @@ std::string LogTail(const std::string& path, int lines) {
   return absl::StrJoin(last, "\n");
 }
 
+absl::Status WaitUntilAnswering(Subprocess& process, absl::FunctionRef<bool()> answers,
+                                absl::Duration timeout) {
+  for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(50))) {
+    if (answers()) return absl::OkStatus();
+    if (std::optional<int> status = process.ExitStatus()) {
+      return absl::UnavailableError(
+          absl::StrCat("exited (wait status ", *status, ") before answering"));
+    }
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("did not answer within ", absl::FormatDuration(timeout)));
+}
+
 absl::StatusOr<ServerOnPort> StartOnFreePort(
     absl::FunctionRef<std::vector<std::string>(int port)> argv,
     absl::FunctionRef<bool(int port)> answers, const std::string& log, absl::Duration timeout) {
@@ -48,20 +62,15 @@ absl::StatusOr<ServerOnPort> StartOnFreePort(
     absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(argv(server.port));
     if (!process.ok()) return process.status();
     server.process = *std::move(process);
-    std::optional<int> exit_status;
-    for (const absl::Time deadline = absl::Now() + timeout; !exit_status && absl::Now() < deadline;
-         absl::SleepFor(absl::Milliseconds(50))) {
-      if (answers(server.port)) return server;
-      exit_status = server.process->ExitStatus();
-    }
-    if (!exit_status) {
-      return absl::DeadlineExceededError(absl::StrCat("nothing answered on port ", server.port,
-                                                      " within ", absl::FormatDuration(timeout),
-                                                      "; the end of ", log, ":\n", LogTail(log)));
-    }
-    status = absl::UnavailableError(
-        absl::StrCat("the server for port ", server.port, " exited (wait status ", *exit_status,
-                     ") before answering; the end of ", log, ":\n", LogTail(log)));
+    const absl::Status up = WaitUntilAnswering(
+        *server.process, [&] { return answers(server.port); }, timeout);
+    if (up.ok()) return server;
+    const std::string what =
+        absl::IsUnavailable(up)
+            ? absl::StrCat("the server for port ", server.port, " ", up.message())
+            : absl::StrCat("nothing answered on port ", server.port, ": ", up.message());
+    status = absl::Status(up.code(), absl::StrCat(what, "; the end of ", log, ":\n", LogTail(log)));
+    if (!absl::IsUnavailable(up)) break;
   }
   return status;
 }

@@ -23,6 +23,12 @@ int FreePort();
 // The last `lines` lines of the file at `path`, for error messages.
 std::string LogTail(const std::string& path, int lines = 5);
 
+// Waits, within `timeout`, until `answers()` holds while `process` runs:
+// OK then, Unavailable (with the wait status) when the process exits first,
+// DeadlineExceeded when the time runs out.
+absl::Status WaitUntilAnswering(Subprocess& process, absl::FunctionRef<bool()> answers,
+                                absl::Duration timeout);
+
 struct ServerOnPort {
   std::unique_ptr<Subprocess> process;
   int port = 0;

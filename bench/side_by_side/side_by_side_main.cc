@@ -1,9 +1,11 @@
 // meshup_bench_side_by_side: MeshUp's side-by-side benchmark in one
-// command. Every arm starts once and stays up (arms.h). For each
-// repetition, every arm in turn (interleaved, in a balanced order that
-// changes each repetition: side_by_side/repetitions.h) runs one short closed-loop window
-// for its max throughput; then, at half the slowest arm's max, every arm in
-// turn runs one open-loop window for latency and CPU per call. Prints the
+// command. Each repetition starts every arm's processes afresh (arms.h) and
+// runs them in turn (interleaved, in a balanced order that changes each
+// time: side_by_side/repetitions.h). The closed-loop repetitions run one
+// short window per arm and concurrency level, for the max throughput; then,
+// at half the slowest arm's max, each fixed-rate repetition runs every
+// arm's window as a few slices, the arms' slices in turn
+// (side_by_side/slices.h), for latency and CPU per call. Prints the
 // summary (markdown) and writes it, with every window's figures as JSON, to
 // --out. --quick is the test suite's smoke run: short windows, one
 // repetition, and a non-zero exit if any call failed; no timing is judged.
@@ -23,6 +25,7 @@
 #include "side_by_side/arms.h"
 #include "side_by_side/proc_stats.h"
 #include "side_by_side/repetitions.h"
+#include "side_by_side/slices.h"
 #include "side_by_side/summary.h"
 
 namespace {
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   CLI::App app{"MeshUp's side-by-side benchmark: plain gRPC, MeshUp and a sidecar pair"};
   bool quick = false, keep = false;
   int repetitions = 30;
+  int rate_slices = 4;
   LoadSpec closed;
   // Fixed-rate windows are longer than closed-loop ones: per-call CPU and
   // latency at a low rate vary within seconds, and the targets on them are
@@ -92,6 +96,10 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup_text, "warm-up before each window");
   app.add_option("--duration", duration_text, "each measured closed-loop window");
   app.add_option("--rate-duration", rate_duration_text, "each measured fixed-rate window");
+  app.add_option("--rate-slices", rate_slices,
+                 "take each fixed-rate window as this many slices, the arms' slices in turn "
+                 "(each with its own warm-up)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--rate", rate, "the fixed rate (0: half the slowest arm's max)");
   app.add_option("--arms", arms_text,
                  "comma-separated arm ids (default: the five; grpc-tls-provider and "
@@ -114,6 +122,7 @@ int main(int argc, char** argv) {
     duration_text = "1500ms";
     rate_duration_text = "1500ms";
     concurrencies = {8};
+    rate_slices = 2;
   }
   absl::StatusOr<absl::Duration> warmup = ParseDuration("--warmup", warmup_text, true);
   if (!warmup.ok()) return Fail(warmup.status().ToString());
@@ -124,6 +133,12 @@ int main(int argc, char** argv) {
   if (!rate_duration.ok()) return Fail(rate_duration.status().ToString());
   closed.warmup = *warmup;
   closed.duration = *duration;
+  if (*rate_duration / rate_slices < absl::Milliseconds(100)) {
+    return Fail(absl::StrCat("--rate-slices: ", rate_slices, " slices of --rate-duration ",
+                             absl::FormatDuration(*rate_duration), " are ",
+                             absl::FormatDuration(*rate_duration / rate_slices),
+                             " each; a slice must be 100ms or more"));
+  }
 
   std::vector<Arm> arms;
   if (arms_text.empty()) {
@@ -195,22 +210,22 @@ int main(int argc, char** argv) {
   std::vector<ArmRuns> results;
   for (const Arm& arm : arms) results.push_back({arm, {}, {}});
   bool failed_calls = false;
-  auto run = [&](size_t index, const LoadSpec& load, bool open) -> absl::Status {
-    ArmRuns& runs = results[index];
+  // One window of arm `index`, printed as it ends.
+  auto run = [&](size_t index, const LoadSpec& load) -> absl::StatusOr<ArmRun> {
+    const std::string& id = results[index].arm.id;
     absl::StatusOr<ArmRun> result = running[index]->Run(load);
     if (!result.ok()) {
       return absl::Status(result.status().code(),
-                          absl::StrCat(runs.arm.id, ": ", result.status().message()));
+                          absl::StrCat(id, ": ", result.status().message()));
     }
     std::fprintf(stderr, "  %-16s %-6s %9.0f calls/s  p50 %7.1f us  p99 %7.1f us  %6.1f CPU us/call  failed %llu\n",
-                 runs.arm.id.c_str(), open ? "open" : "closed", result->load.throughput,
+                 id.c_str(), load.rate > 0 ? "open" : "closed", result->load.throughput,
                  result->load.latency.p50, result->load.latency.p99, result->cpu_us_per_call,
                  static_cast<unsigned long long>(result->load.failed + result->load.not_started));
     if (result->load.failed + result->load.not_started > 0 || result->load.succeeded == 0) {
       failed_calls = true;
     }
-    (open ? runs.open : runs.closed).push_back(*std::move(result));
-    return absl::OkStatus();
+    return result;
   };
 
   for (int rep = 1; rep <= repetitions; ++rep) {
@@ -221,12 +236,16 @@ int main(int argc, char** argv) {
       LoadSpec level = closed;
       level.concurrency = concurrency;
       for (size_t index : BalancedOrder(rep, results.size())) {
-        if (absl::Status done = run(index, level, false); !done.ok()) return Fail(done.ToString());
+        absl::StatusOr<ArmRun> window = run(index, level);
+        if (!window.ok()) return Fail(window.status().ToString());
+        results[index].closed.push_back(*std::move(window));
       }
     }
   }
   LoadSpec open = closed;
   open.duration = *rate_duration;
+  LoadSpec slice = open;
+  slice.duration = *rate_duration / rate_slices;
   open.rate = rate;
   if (open.rate <= 0) {
     double slowest = 0;
@@ -236,17 +255,33 @@ int main(int argc, char** argv) {
     }
     open.rate = std::max(1.0, std::floor(slowest / 2));
   }
+  slice.rate = open.rate;
   for (int rep = 1; rep <= repetitions; ++rep) {
     std::fprintf(stderr, "open loop at %.0f calls/s, repetition %d/%d (load %s)\n", open.rate,
                  rep, repetitions, LoadAverage().c_str());
     if (absl::Status started = start_arms(); !started.ok()) return Fail(started.ToString());
-    for (size_t index : BalancedOrder(rep, results.size())) {
-      if (absl::Status done = run(index, open, true); !done.ok()) return Fail(done.ToString());
+    // Each arm's window in slices, the arms in turn (side_by_side/slices.h);
+    // the slices' orders continue the balanced sequence across repetitions.
+    std::vector<std::vector<ArmRun>> slices(results.size());
+    for (int s = 0; s < rate_slices; ++s) {
+      for (size_t index : BalancedOrder((rep - 1) * rate_slices + s + 1, results.size())) {
+        absl::StatusOr<ArmRun> window = run(index, slice);
+        if (!window.ok()) return Fail(window.status().ToString());
+        slices[index].push_back(*std::move(window));
+      }
+    }
+    for (size_t index = 0; index < results.size(); ++index) {
+      absl::StatusOr<ArmRun> merged = MergeSlices(slices[index]);
+      if (!merged.ok()) {
+        return Fail(absl::StrCat(results[index].arm.id, ": ", merged.status().message()));
+      }
+      results[index].open.push_back(*std::move(merged));
     }
   }
   setup.closed = closed;
   setup.concurrencies = concurrencies;
   setup.open = open;
+  setup.rate_slices = rate_slices;
   setup.load_after = LoadAverage();
 
   const Summary summary = Summarize(setup, results);

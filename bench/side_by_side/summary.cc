@@ -147,8 +147,8 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
   absl::StrAppend(&md, "- load average (1/5/15 min) before: ", setup.load_before,
                   "; after: ", setup.load_after, "\n");
   absl::StrAppend(&md, "- every arm's processes start afresh for each repetition; ",
-                  setup.repetitions,
-                  " repetitions of one short window per arm, arms interleaved in a balanced "
+                  setup.repetitions, setup.repetitions == 1 ? " repetition" : " repetitions",
+                  " per phase, arms interleaved in a balanced "
                   "order (each arm in each place and after each other arm equally often). "
                   "Payload ", setup.closed.payload,
                   " B each way. Closed loop: ", absl::StrJoin(setup.concurrencies, ", "),
@@ -157,8 +157,12 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                   absl::FormatDuration(setup.closed.duration), " measured per window. Fixed rate: ",
                   absl::StrFormat("%.0f", setup.open.rate),
                   " calls/s (half the slowest arm's max), open loop, latency from the intended "
-                  "send time, ", absl::FormatDuration(setup.open.warmup), " warm-up + ",
-                  absl::FormatDuration(setup.open.duration), " measured per window.\n");
+                  "send time, ", absl::FormatDuration(setup.open.duration),
+                  " measured per arm and repetition, in ", setup.rate_slices, " slice",
+                  setup.rate_slices == 1 ? "" : "s", " of ",
+                  absl::FormatDuration(setup.open.duration / setup.rate_slices), " (",
+                  absl::FormatDuration(setup.open.warmup),
+                  " warm-up each), the arms' slices in turn.\n");
   absl::StrAppend(&md, "- throughput and CPU: the median over windows; latency percentiles: "
                        "every window's calls together.\n");
   absl::StrAppend(&md, "- every arm: ", 2 * setup.endpoints_per_subset,
@@ -286,7 +290,8 @@ Summary Summarize(const Setup& setup, const std::vector<ArmRuns>& arms) {
                   {"fixed_rate",
                    {{"rate", setup.open.rate},
                     {"warmup_s", absl::ToDoubleSeconds(setup.open.warmup)},
-                    {"duration_s", absl::ToDoubleSeconds(setup.open.duration)}}},
+                    {"duration_s", absl::ToDoubleSeconds(setup.open.duration)},
+                    {"slices", setup.rate_slices}}},
                   {"nginx_workers", setup.nginx_workers},
                   {"endpoints_per_subset", setup.endpoints_per_subset},
                   {"arms", arms_json},

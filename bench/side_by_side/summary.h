@@ -23,7 +23,7 @@ struct ArmRuns {
   // Closed loop: per repetition, one window per concurrency level (in the
   // same order in every repetition).
   std::vector<ArmRun> closed;
-  std::vector<ArmRun> open;  // one window per repetition
+  std::vector<ArmRun> open;  // one window per repetition (its slices merged)
 };
 
 // An arm's max throughput: at the concurrency level whose median
@@ -40,7 +40,8 @@ struct Setup {
   std::string load_before, load_after;  // /proc/loadavg
   std::string started;                  // UTC
   int repetitions = 0;
-  LoadSpec closed, open;
+  LoadSpec closed, open;  // open: the whole of an arm's fixed-rate window
+  int rate_slices = 1;     // the slices that window is taken in (slices.h)
   std::vector<int> concurrencies;  // closed-loop levels
   int nginx_workers = 1;
   int endpoints_per_subset = 2;

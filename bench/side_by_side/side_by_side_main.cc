@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   app.add_option("--payload", closed.payload, "bytes each way")->check(CLI::NonNegativeNumber);
   app.add_option("--warmup", warmup_text, "warm-up before each window");
   app.add_option("--duration", duration_text, "each measured closed-loop window");
-  app.add_option("--rate-duration", rate_duration_text, "each measured fixed-rate window");
+  app.add_option("--rate-duration", rate_duration_text,
+                 "an arm's measured time at the fixed rate per repetition (in --rate-slices)");
   app.add_option("--rate-slices", rate_slices,
                  "take each fixed-rate window as this many slices, the arms' slices in turn "
                  "(each with its own warm-up)")

@@ -140,7 +140,9 @@ struct Attempt {
 class Router {
  public:
   // `registry` may be null (static endpoints only). All references must
-  // outlive the router.
+  // outlive the router. The router listens to `config`'s swaps for its
+  // whole life: `config` must stop watching (StopWatching()) before the
+  // router is destroyed, or a reload may reach a router that is going.
   Router(config::ConfigSource& config, Registry* registry, MeshIdentity identity,
          ChannelFactory channel_factory, Clock& clock, Random& random);
   ~Router();

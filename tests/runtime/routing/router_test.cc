@@ -54,6 +54,8 @@ class RouterTest : public ::testing::Test {
         clock_, random_);
   }
   void TearDown() override {
+    // As Mesh does: no reload may reach the router once it is going.
+    if (config_ != nullptr) config_->StopWatching();
     router_.reset();
     config_.reset();
     std::filesystem::remove_all(dir_);

@@ -147,6 +147,9 @@ Channel::~Channel() = default;
 absl::string_view Channel::target() const { return impl_->target; }
 
 Mesh::Impl::~Impl() {
+  // Calls in flight use the router and telemetry: cancel them, and wait for
+  // their callbacks. Streams the user still holds detach from the Mesh.
+  live_calls->Close();
   // The admin server reads everything below: it goes first.
   admin.reset();
   // No reload may reach the router once it is going, nor the registry once
@@ -262,6 +265,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   channel->target = std::string(target);
   channel->telemetry = impl_->telemetry.get();
   channel->namespace_name = impl_->options.namespace_name;
+  channel->live_calls = impl_->live_calls;
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "call/live_calls.h"
 #include "config/config_source.h"
 #include "discovery/registry.h"
 #include "loop/event_loop.h"
@@ -21,6 +22,8 @@ struct Mesh::Impl {
   ~Impl();
 
   MeshOptions options;
+  // The client calls in flight on this Mesh's channels: ended first (~Impl).
+  std::shared_ptr<internal::LiveCalls> live_calls = std::make_shared<internal::LiveCalls>();
   std::unique_ptr<internal::EventLoop> loop;
   std::unique_ptr<config::ConfigSource> config;
   std::unique_ptr<internal::Registry> registry;  // null: static endpoints only

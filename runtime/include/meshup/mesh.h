@@ -15,8 +15,15 @@
 //
 // Create() validates the options and loads the configuration; it returns
 // InvalidArgument naming the bad field, NotFound for a config_dir that is
-// not a directory, or the configuration's first error. A
-// Mesh must outlive the channels and servers it made. All methods are
+// not a directory, or the configuration's first error.
+//
+// Lifetimes: a Mesh must outlive the servers it made. Destroying a Mesh
+// cancels the asynchronous calls in flight on its channels and waits until
+// their callbacks have returned (so no callback may destroy the Mesh, and a
+// blocking call must not be in flight); a stream still held is cancelled and
+// then fails its operations. A call on a channel whose Mesh is gone fails
+// with FAILED_PRECONDITION. An asynchronous call or a stream keeps its
+// channel alive: the client that made it may go first. All methods are
 // thread-safe. Create() makes the process ignore SIGPIPE unless the
 // application set a handler for it (see http_server.h), turns off Abseil's
 // mutex deadlock detection unless asked to keep it (see

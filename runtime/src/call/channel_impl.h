@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "call/live_calls.h"
 #include "meshup/channel.h"
 #include "routing/router.h"
 #include "telemetry/telemetry.h"
@@ -23,13 +24,30 @@ struct Channel::Impl {
   // The Mesh's telemetry; null in tests of the pipeline without one.
   internal::Telemetry* telemetry = nullptr;
   std::string namespace_name;  // of the calling workload: names the destination service
+  // The Mesh's calls in flight; null in tests of the pipeline without a Mesh.
+  // Once closed, the router and telemetry above are gone.
+  std::shared_ptr<internal::LiveCalls> live_calls;
+  // The channel itself: a call that outlives its caller's client keeps it.
+  std::weak_ptr<Channel> self;
 };
 
 namespace internal {
 
 struct ChannelAccess {
   static std::shared_ptr<Channel> Make(std::unique_ptr<Channel::Impl> impl) {
-    return std::shared_ptr<Channel>(new Channel(std::move(impl)));
+    Channel::Impl* state = impl.get();
+    std::shared_ptr<Channel> channel(new Channel(std::move(impl)));
+    state->self = channel;
+    return channel;
+  }
+  // A reference that keeps `channel` alive (every Channel is made by Make()).
+  static std::shared_ptr<Channel> Share(Channel& channel) { return channel.impl_->self.lock(); }
+  // The error of a call on a channel whose Mesh is gone; OK while it lives.
+  static absl::Status CheckMeshAlive(const Channel::Impl& channel) {
+    if (channel.live_calls != nullptr && channel.live_calls->closed()) {
+      return LiveCalls::MeshGoneError();
+    }
+    return absl::OkStatus();
   }
   static Channel::Impl& Get(Channel& channel) { return *channel.impl_; }
 };

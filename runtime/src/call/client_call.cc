@@ -5,14 +5,18 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
-
-#include "call/grpc_handover.h"  // first: how gRPC serializes Message
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "call/channel_impl.h"
 #include "call/client_call_state.h"
+#include "call/grpc_handover.h"  // first: how gRPC serializes Message
 #include "call/grpc_status.h"
+#include "call/live_calls.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/client_unary_call.h"
@@ -111,45 +115,94 @@ absl::Duration DelayBefore(absl::Duration delay, absl::Time deadline) {
   return std::min(delay, deadline - absl::Now());
 }
 
-// One asynchronous call across its attempts. Owns itself until `done` ran.
-class AsyncUnaryCall {
+// One asynchronous call across its attempts. Holds itself (self_) until
+// `done` ran, and keeps its channel alive: the caller's client may go first.
+// Destroying the Mesh cancels it and waits for `done` (see live_calls.h).
+class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_this<AsyncUnaryCall> {
  public:
   AsyncUnaryCall(Channel& channel, const MethodInfo& method, const CallOptions& options,
-                 const Message& request, Message* response, std::function<void(absl::Status)> done)
-      : method_(method),
+                 Message* response, std::function<void(absl::Status)> done)
+      : channel_(ChannelAccess::Share(channel)),
+        method_(method),
         options_(options),
-        call_(channel, method_, options_),
         rpc_method_(UnaryRpcMethod(method)),
-        request_(Serialize(request)),
         response_(response),
         done_(std::move(done)) {}
 
-  void Start() {
-    in_caller_thread_ = true;
-    if (call_.delay() > absl::ZeroDuration()) {
-      After(DelayBefore(call_.delay(), call_.plan().deadline), [this] { Admit(); });
+  static void Start(Channel& channel, const MethodInfo& method, const CallOptions& options,
+                    const Message& request, Message* response,
+                    std::function<void(absl::Status)> done) {
+    auto call =
+        std::make_shared<AsyncUnaryCall>(channel, method, options, response, std::move(done));
+    call->self_ = call;
+    call->registration_.emplace(ChannelAccess::Get(channel).live_calls, call.get());
+    call->in_caller_thread_ = true;
+    if (!call->registration_->admitted()) {
+      // The Mesh is gone: nothing of it may be touched.
+      call->Finish(LiveCalls::MeshGoneError());
+    } else {
+      call->call_.emplace(channel, call->method_, call->options_);
+      call->request_ = Serialize(request);
+      call->Begin();
+    }
+    call->in_caller_thread_ = false;
+  }
+
+  Ending EndForShutdown() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;  // no attempt starts from now on
+    return Ending::kCancel;
+  }
+
+  void CancelForShutdown() override {
+    grpc::ClientContext* context;
+    std::vector<grpc::Alarm*> alarms;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      context = context_in_flight_;
+      for (const auto& alarm : alarms_) alarms.push_back(alarm.get());
+    }
+    // Both stay: no attempt (with a new context) starts, alarms are kept.
+    if (context != nullptr) context->TryCancel();
+    for (grpc::Alarm* alarm : alarms) alarm->Cancel();
+  }
+
+  std::shared_ptr<LiveCall> KeepAlive() override { return shared_from_this(); }
+
+ private:
+  void Begin() {
+    if (call_->delay() > absl::ZeroDuration()) {
+      After(DelayBefore(call_->delay(), call_->plan().deadline), [this] { Admit(); });
     } else {
       Admit();
     }
-    in_caller_thread_ = false;
   }
 
- private:
   void Admit() {
-    if (!request_.ok()) return Finish(call_.Refuse(request_.status()));
-    absl::Status admitted = call_.Admit();
+    if (!request_.ok()) return Finish(call_->Refuse(request_.status()));
+    absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
-    if (Mirrored(call_)) {
-      MirroredCall::Start(*call_.router(), call_.plan(), method_, options_, *request_, *response_);
+    if (Mirrored(*call_)) {
+      MirroredCall::Start(*call_->router(), call_->plan(), method_, options_, *request_,
+                          *response_);
     }
     StartAttempt();
   }
 
   void StartAttempt() {
     response_->Clear();
-    absl::StatusOr<grpc::Channel*> channel = call_.StartAttempt();
+    absl::StatusOr<grpc::Channel*> channel;
+    grpc::ClientContext* context = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (shutting_down_) {
+        channel = absl::CancelledError("the Mesh was destroyed while the call was in flight");
+      } else {
+        channel = call_->StartAttempt();  // a new context: the last one goes
+        if (channel.ok()) context_in_flight_ = context = &call_->context();
+      }
+    }
     if (!channel.ok()) return OnAttemptDone(channel.status());
-    grpc::ClientContext* context = &call_.context();
     HandOffToGrpc(response_);
     HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
     GrpcCode in_grpc;
@@ -161,18 +214,31 @@ class AsyncUnaryCall {
   }
 
   void OnAttemptDone(absl::Status status) {
-    std::optional<absl::Duration> backoff = call_.EndAttempt(status);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      context_in_flight_ = nullptr;
+    }
+    std::optional<absl::Duration> backoff = call_->EndAttempt(status);
     if (backoff) return After(*backoff, [this] { StartAttempt(); });
     Finish(std::move(status));
   }
 
+  // Runs `then` after `wait` on a runtime thread (an alarm of gRPC's).
+  // Alarms are kept until the call goes, so that CancelForShutdown() can
+  // cancel any of them; a call sets a few at most (delay, back-offs).
   void After(absl::Duration wait, std::function<void()> then) {
-    alarm_ = std::make_unique<grpc::Alarm>();
-    grpc::Alarm& alarm = *alarm_;
-    const auto deadline = absl::ToChronoTime(absl::Now() + wait);
+    grpc::Alarm* alarm;
+    bool shutting_down;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      alarm = alarms_.emplace_back(std::make_unique<grpc::Alarm>()).get();
+      shutting_down = shutting_down_;
+    }
+    const auto deadline =
+        absl::ToChronoTime(absl::Now() + (shutting_down ? absl::ZeroDuration() : wait));
     HandOffToGrpc(this);
     GrpcCode in_grpc;
-    alarm.Set(deadline, [this, then = std::move(then)](bool) {
+    alarm->Set(deadline, [this, then = std::move(then)](bool) {
       TakeOverFromGrpc(this);
       then();
     });
@@ -182,23 +248,41 @@ class AsyncUnaryCall {
     // `done` never runs on the caller's thread, which may hold a lock `done`
     // takes: a call that ends before it started finishes on a runtime thread.
     if (in_caller_thread_) {
-      return After(absl::ZeroDuration(), [this, status] { Finish(status); });
+      return After(absl::ZeroDuration(), [this, status] { Complete(status); });
     }
-    call_.SetMessageSizes(request_.ok() ? request_->Length() : 0,
-                          status.ok() ? response_->ByteSizeLong() : 0);
-    std::function<void(absl::Status)> done = std::move(done_);
-    delete this;
-    done(std::move(status));
+    Complete(std::move(status));
   }
 
+  void Complete(absl::Status status) {
+    if (call_) {
+      call_->SetMessageSizes(request_.ok() ? request_->Length() : 0,
+                             status.ok() ? response_->ByteSizeLong() : 0);
+    }
+    std::function<void(absl::Status)> done = std::move(done_);
+    registration_->StopCancels();
+    LiveCalls::Registration registration = *std::move(registration_);
+    // The call goes (and reports its telemetry) unless a cancel holds it,
+    // then when that ends: before Leave() either way.
+    std::shared_ptr<AsyncUnaryCall> self = std::move(self_);
+    self.reset();
+    done(std::move(status));
+    registration.Leave();  // now the Mesh may go
+  }
+
+  const std::shared_ptr<Channel> channel_;  // the client may go first
+  std::shared_ptr<AsyncUnaryCall> self_;    // until Finish()
+  std::optional<LiveCalls::Registration> registration_;
   const MethodInfo& method_;
-  const CallOptions options_;  // a copy: the caller's may be gone
-  ClientCallState call_;
+  const CallOptions options_;            // a copy: the caller's may be gone
+  std::optional<ClientCallState> call_;  // empty when the Mesh was gone
   const grpc::internal::RpcMethod rpc_method_;
-  const absl::StatusOr<grpc::ByteBuffer> request_;
+  absl::StatusOr<grpc::ByteBuffer> request_ = absl::CancelledError("not serialized");
   Message* response_;
   std::function<void(absl::Status)> done_;
-  std::unique_ptr<grpc::Alarm> alarm_;  // waits out a delay or a back-off
+  std::mutex mu_;  // guards the three below, which CancelForShutdown() reads
+  bool shutting_down_ = false;
+  grpc::ClientContext* context_in_flight_ = nullptr;
+  std::vector<std::unique_ptr<grpc::Alarm>> alarms_;
   // Written by the caller's thread in Start(), read by whichever thread
   // finishes the call (a gRPC thread when the attempt completes at once).
   std::atomic<bool> in_caller_thread_{false};
@@ -208,6 +292,10 @@ class AsyncUnaryCall {
 
 absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOptions& options,
                        const Message& request, Message* response) {
+  if (absl::Status alive = ChannelAccess::CheckMeshAlive(ChannelAccess::Get(channel));
+      !alive.ok()) {
+    return alive;
+  }
   ClientCallState call(channel, method, options);
   if (call.delay() > absl::ZeroDuration()) {
     absl::SleepFor(DelayBefore(call.delay(), call.plan().deadline));
@@ -224,9 +312,9 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   while (true) {
     response->Clear();
     absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
-    absl::Status status = target.ok() ? BlockingAttempt(*target, rpc_method, call.context(),
-                                                        request, response)
-                                      : target.status();
+    absl::Status status =
+        target.ok() ? BlockingAttempt(*target, rpc_method, call.context(), request, response)
+                    : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
     if (!backoff) {
       call.SetMessageSizes(request.ByteSizeLong(), status.ok() ? response->ByteSizeLong() : 0);
@@ -239,7 +327,7 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
 void UnaryCallAsync(Channel& channel, const MethodInfo& method, const CallOptions& options,
                     const Message& request, Message* response,
                     std::function<void(absl::Status)> done) {
-  (new AsyncUnaryCall(channel, method, options, request, response, std::move(done)))->Start();
+  AsyncUnaryCall::Start(channel, method, options, request, response, std::move(done));
 }
 
 }  // namespace meshup::internal

@@ -78,7 +78,11 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
   }
 }
 
-ClientCallState::~ClientCallState() {
+ClientCallState::~ClientCallState() { Close(); }
+
+void ClientCallState::Close() {
+  if (closed_) return;
+  closed_ = true;
   if (admitted_ && plan_.host != nullptr) plan_.host->in_flight().fetch_sub(1);
   if (channel_.telemetry != nullptr) Report();
 }

@@ -60,6 +60,11 @@ class ClientCallState {
     response_bytes_ = response_bytes;
   }
 
+  // Reports the call's telemetry and gives back its place in the connection
+  // pool now, instead of when it is destroyed; nothing of the Mesh is touched
+  // after. For a call that outlives its Mesh (a stream the user still holds).
+  void Close();
+
   const CallPlan& plan() const { return plan_; }
   Router* router() const { return channel_.router; }
 
@@ -69,6 +74,7 @@ class ClientCallState {
   const CallOptions& options_;
   CallPlan plan_;
   bool admitted_ = false;
+  bool closed_ = false;
   int attempt_number_ = 0;
   Attempt attempt_;
   absl::Time attempt_deadline_;

@@ -1,15 +1,20 @@
 // Streaming client calls. A stream is one attempt: once a message has been
 // sent it cannot be replayed, so streams are never retried. Routing, faults
 // and the connection-pool limit apply as to unary calls.
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
 
-#include "call/grpc_handover.h"  // first: how gRPC serializes Message
-
 #include "absl/time/clock.h"
+#include "call/channel_impl.h"
 #include "call/client_call_state.h"
+#include "call/grpc_handover.h"  // first: how gRPC serializes Message
 #include "call/grpc_status.h"
+#include "call/live_calls.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
@@ -38,27 +43,44 @@ grpc::internal::RpcMethod::RpcType RpcTypeOf(RpcKind kind) {
 
 // Wraps gRPC's reader, writer or reader-writer; the three share the
 // operations of ClientStream, and a call shape that lacks one reports failure.
-class GrpcClientStream final : public ClientStream {
+// The stream keeps its channel alive (the caller's client may go first).
+// Destroying the Mesh cancels it and ends its accounting at once
+// (EndForShutdown): the stream the user still holds then fails its
+// operations and touches nothing of the Mesh.
+class GrpcClientStream final : public ClientStream, public LiveCall {
  public:
   GrpcClientStream(Channel& channel, const MethodInfo& method, const CallOptions& options,
                    const Message* request, Message* response)
-      : options_(options),
-        call_(channel, method, options_),
+      : channel_(ChannelAccess::Share(channel)),
+        registration_(ChannelAccess::Get(channel).live_calls, this),
+        options_(options),
         rpc_method_(method.path.data(), RpcTypeOf(method.kind)),
         response_(response) {
-    if (call_.delay() > absl::ZeroDuration()) {
-      absl::SleepFor(std::min(call_.delay(), call_.plan().deadline - absl::Now()));
+    if (!registration_.admitted()) {
+      status_ = LiveCalls::MeshGoneError();
+      return;
     }
-    status_ = call_.Admit();
+    std::unique_lock<std::mutex> lock(mu_);
+    call_.emplace(channel, method, options_);
+    if (call_->delay() > absl::ZeroDuration()) {
+      lock.unlock();  // EndForShutdown() may come meanwhile
+      absl::SleepFor(std::min(call_->delay(), call_->plan().deadline - absl::Now()));
+      lock.lock();
+      if (detached_) {
+        status_ = absl::CancelledError("the Mesh was destroyed before the stream started");
+        return;
+      }
+    }
+    status_ = call_->Admit();
     if (!status_.ok()) return;
-    absl::StatusOr<grpc::Channel*> target = call_.StartAttempt();
+    absl::StatusOr<grpc::Channel*> target = call_->StartAttempt();
     if (!target.ok()) {
       status_ = target.status();
-      call_.EndAttempt(status_);
+      call_->EndAttempt(status_);
       return;
     }
     started_ = true;
-    grpc::ClientContext* context = &call_.context();
+    grpc::ClientContext* context = &call_->context();
     if (method.kind == RpcKind::kServerStreaming) request_bytes_ = request->ByteSizeLong();
     // The stream runs on the caller's thread; gRPC's inline code that runs
     // it reads what gRPC's threads wrote (see util/tsan.h).
@@ -82,37 +104,42 @@ class GrpcClientStream final : public ClientStream {
   // A stream dropped before Finish() is cancelled, and its attempt ends, so
   // that its endpoint's in-flight count and the connection pool are right.
   ~GrpcClientStream() override {
-    if (started_ && !finished_) {
-      call_.context().TryCancel();
-      call_.SetMessageSizes(request_bytes_, response_bytes_);
-      call_.EndAttempt(absl::CancelledError("the stream was dropped before Finish()"));
-    }
+    registration_.StopCancels();
+    EndUnfinished("the stream was dropped before Finish()");
     GrpcCode in_grpc;  // gRPC's inline code tears the stream down
     reader_.reset();
     writer_.reset();
     reader_writer_.reset();
   }
 
+  Ending EndForShutdown() override {
+    EndUnfinished("the Mesh was destroyed while the stream was open");
+    std::lock_guard<std::mutex> lock(mu_);
+    if (call_) call_->Close();
+    detached_ = true;
+    return Ending::kDetached;
+  }
+
   bool Read(Message* message) override {
     bool read = false;
     {
       GrpcCode in_grpc;
-      read = reader_         ? reader_->Read(message)
+      read = reader_          ? reader_->Read(message)
              : reader_writer_ ? reader_writer_->Read(message)
                               : false;
     }
-    if (read) response_bytes_ += message->ByteSizeLong();
+    if (read) response_bytes_.fetch_add(message->ByteSizeLong(), std::memory_order_relaxed);
     return read;
   }
   bool Write(const Message& message) override {
     bool written = false;
     {
       GrpcCode in_grpc;
-      written = writer_         ? writer_->Write(message)
+      written = writer_          ? writer_->Write(message)
                 : reader_writer_ ? reader_writer_->Write(message)
                                  : false;
     }
-    if (written) request_bytes_ += message.ByteSizeLong();
+    if (written) request_bytes_.fetch_add(message.ByteSizeLong(), std::memory_order_relaxed);
     return written;
   }
   bool WritesDone() override {
@@ -122,8 +149,10 @@ class GrpcClientStream final : public ClientStream {
     return false;
   }
   absl::Status Finish() override {
-    if (!status_.ok() || finished_) return status_;
-    finished_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!status_.ok() || finished_) return status_;
+    }
     grpc::Status status;
     {
       GrpcCode in_grpc;
@@ -131,26 +160,48 @@ class GrpcClientStream final : public ClientStream {
       if (writer_) status = writer_->Finish();
       if (reader_writer_) status = reader_writer_->Finish();
     }
+    std::lock_guard<std::mutex> lock(mu_);
     status_ = ToAbslStatus(status);
-    if (writer_ && status_.ok()) response_bytes_ += response_->ByteSizeLong();
-    call_.SetMessageSizes(request_bytes_, response_bytes_);
-    call_.EndAttempt(status_);
+    if (finished_ || detached_) return status_;  // EndForShutdown() ended the attempt
+    finished_ = true;
+    if (writer_ && status_.ok()) {
+      response_bytes_.fetch_add(response_->ByteSizeLong(), std::memory_order_relaxed);
+    }
+    call_->SetMessageSizes(request_bytes_, response_bytes_);
+    call_->EndAttempt(status_);
     return status_;
   }
   void Cancel() override {
-    if (reader_ || writer_ || reader_writer_) call_.context().TryCancel();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_ && !detached_) call_->context().TryCancel();
   }
 
  private:
+  // Cancels a stream that started and has not finished, and ends its attempt.
+  void EndUnfinished(const char* why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || finished_ || detached_) return;
+    finished_ = true;
+    status_ = absl::CancelledError(why);
+    call_->context().TryCancel();
+    call_->SetMessageSizes(request_bytes_, response_bytes_);
+    call_->EndAttempt(absl::CancelledError(why));
+  }
+
+  const std::shared_ptr<Channel> channel_;  // the client may go first
+  LiveCalls::Registration registration_;
   const CallOptions options_;
-  ClientCallState call_;
   const grpc::internal::RpcMethod rpc_method_;
-  absl::Status status_;
   Message* const response_;  // a client stream's single response
+  // Guards what EndForShutdown() reaches: the call's state and the flags.
+  std::mutex mu_;
+  std::optional<ClientCallState> call_;  // empty when the Mesh was gone
+  absl::Status status_;
   bool started_ = false;
   bool finished_ = false;
+  bool detached_ = false;  // the Mesh is gone: call_ is closed
   // For the byte metrics: what the stream carried each way.
-  uint64_t request_bytes_ = 0, response_bytes_ = 0;
+  std::atomic<uint64_t> request_bytes_{0}, response_bytes_{0};
   std::unique_ptr<grpc::ClientReader<Message>> reader_;
   std::unique_ptr<grpc::ClientWriter<Message>> writer_;
   std::unique_ptr<grpc::ClientReaderWriter<Message, Message>> reader_writer_;

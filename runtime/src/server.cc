@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -121,6 +122,17 @@ absl::StatusOr<int> Server::Start() {
     return absl::InvalidArgumentError(
         absl::StrCat("ServerOptions.port ", impl_->options.port, " is not 0 to 65535"));
   }
+  if (impl_->options.max_concurrent_streams < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("ServerOptions.max_concurrent_streams ",
+                                                   impl_->options.max_concurrent_streams,
+                                                   " is not at least 1"));
+  }
+  const int idle_threads = std::max(1, impl_->options.idle_handler_threads);
+  if (impl_->options.max_handler_threads <= idle_threads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ServerOptions.max_handler_threads ", impl_->options.max_handler_threads,
+                     " must be more than idle_handler_threads (", idle_threads, ")"));
+  }
   // PeerAuthentication decides what the ports serve, once, at start.
   const internal::PeerMode peer = internal::EffectivePeerMode(
       *impl_->runtime.config->Current(), impl_->runtime.namespace_name, impl_->runtime.labels);
@@ -129,11 +141,11 @@ absl::StatusOr<int> Server::Start() {
       peer.policy != nullptr ? absl::StrCat("PeerAuthentication ", peer.policy->origin.ToString())
                              : std::string("MeshUp's default");
   if (peer.mode == Mode::kStrict && impl_->identity == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot serve on ", address, ": mTLS mode is STRICT (", decided_by,
-        ") and this workload has no identity. Set MeshOptions.identity_dir "
-        "(MESHUP_IDENTITY_DIR) to a directory from `meshup ca issue`, or apply a "
-        "PeerAuthentication with spec.mtls.mode DISABLE or PERMISSIVE"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot serve on ", address, ": mTLS mode is STRICT (", decided_by,
+                     ") and this workload has no identity. Set MeshOptions.identity_dir "
+                     "(MESHUP_IDENTITY_DIR) to a directory from `meshup ca issue`, or apply a "
+                     "PeerAuthentication with spec.mtls.mode DISABLE or PERMISSIVE"));
   }
   const bool mtls = impl_->identity != nullptr && peer.mode != Mode::kDisable;
   // A PERMISSIVE workload with an identity also takes plaintext, on a port of
@@ -142,14 +154,19 @@ absl::StatusOr<int> Server::Start() {
   grpc::ServerBuilder builder;
   // Two servers must not share a port: the second one's Start() fails.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              std::max(1, impl_->options.idle_handler_threads));
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, idle_threads);
+  // Bounds what one caller can make the server hold: streams per connection,
+  // and threads in all.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             impl_->options.max_concurrent_streams);
+  grpc::ResourceQuota quota(absl::StrCat("meshup-server-", impl_->options.port));
+  quota.SetMaxThreads(impl_->options.max_handler_threads);
+  builder.SetResourceQuota(quota);
   int bound_port = 0;
   int plaintext_port = 0;
-  builder.AddListeningPort(address,
-                           mtls ? impl_->identity->ServerCredentials()
-                                : grpc::InsecureServerCredentials(),
-                           &bound_port);
+  builder.AddListeningPort(
+      address, mtls ? impl_->identity->ServerCredentials() : grpc::InsecureServerCredentials(),
+      &bound_port);
   if (plaintext_too) {
     builder.AddListeningPort(ListenAddress(impl_->options.host, 0),
                              grpc::InsecureServerCredentials(), &plaintext_port);

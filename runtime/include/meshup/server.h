@@ -42,6 +42,17 @@ struct ServerOptions {
   // memory and, once a burst has made them, spreads light load over cold
   // threads (see README, "Performance").
   int idle_handler_threads = 8;
+  // The most calls (HTTP/2 streams) one client connection may have open at
+  // once, advertised to clients in HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS
+  // (Envoy's default too); a client queues calls beyond it. At least 1.
+  int max_concurrent_streams = 100;
+  // The most threads gRPC may run for this server: handler threads, and the
+  // ones waiting for calls. A call that arrives when all are busy fails at
+  // once with RESOURCE_EXHAUSTED (a client retries it where its policy
+  // allows) instead of growing the process without bound. Non-blocking
+  // methods run on gRPC's callback threads and do not count. At least
+  // idle_handler_threads + 1.
+  int max_handler_threads = 512;
 };
 
 class Server {

@@ -123,8 +123,16 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
       v.set("image_quoted", YamlQuote(version.image));
       v.set("env", NameValues(version.env, /*quote=*/true));
       v.set("requests", NameValues(version.requests, /*quote=*/true));
-      v.set("has_limits", Bool(!version.limits.empty()));
       v.set("limits", NameValues(version.limits, /*quote=*/true));
+      v.set("run_as_user", std::to_string(version.run_as_user));
+      data writable = data::type::list;
+      for (size_t i = 0; i < version.writable_paths.size(); ++i) {
+        data item;
+        item.set("volume", absl::StrCat("writable-", i));
+        item.set("path", YamlQuote(version.writable_paths[i]));
+        writable.push_back(item);
+      }
+      v.set("writable", writable);
       const std::string path = absl::StrCat(service.name, "-", version.name, "-deployment.yaml");
       if (absl::Status s =
               Add(out, templates, "k8s/deployment.mustache", v, absl::StrCat(kBase, "/", path));

@@ -3,7 +3,8 @@
 // from the templates under templates/<target>/ (k8s/ for kubernetes).
 //
 //   kubernetes/  base/: kustomization.yaml, a Service and the
-//                ServiceAccounts, a Deployment per version, the ConfigMap
+//                ServiceAccounts, a Deployment per version (pods that pass
+//                the Pod Security "restricted" profile), the ConfigMap
 //                `meshup-config`; overlays/embedded/: the overlay for the
 //                embedded mesh (headless Services, identities, the Istio
 //                policies in the ConfigMap), on ../../base.

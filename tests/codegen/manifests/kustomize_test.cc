@@ -1,6 +1,6 @@
 // `kubectl kustomize` builds every kustomization `meshup manifests` writes,
-// and the embedded overlay changes what it says it changes. Skipped when
-// kubectl is not installed.
+// and the embedded overlay changes what it says it changes while the pods
+// stay restricted. Skipped when kubectl is not installed.
 #include <fstream>
 #include <map>
 #include <set>
@@ -10,12 +10,14 @@
 #include "command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pod_security.h"
 #include "test_output.h"
 
 namespace meshup::manifests {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::IsEmpty;
 
 class KustomizeTest : public ::testing::Test {
  protected:
@@ -71,11 +73,13 @@ TEST_F(KustomizeTest, TheEmbeddedOverlayPatchesTheBase) {
     if (document["kind"].as<std::string>() != "Deployment") continue;
     ++deployments;
     const YAML::Node pod = document["spec"]["template"]["spec"];
+    EXPECT_THAT(RestrictedViolations(pod), IsEmpty()) << name;
     std::set<std::string> mounts;
     for (const YAML::Node& mount : pod["containers"][0]["volumeMounts"]) {
       mounts.insert(mount["mountPath"].as<std::string>());
     }
-    EXPECT_EQ(mounts, (std::set<std::string>{"/etc/meshup/config", "/var/run/meshup/identity"}))
+    EXPECT_EQ(mounts,
+              (std::set<std::string>{"/etc/meshup/config", "/tmp", "/var/run/meshup/identity"}))
         << name;
   }
   EXPECT_EQ(deployments, 6);

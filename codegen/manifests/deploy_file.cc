@@ -1,6 +1,7 @@
 #include "codegen/manifests/deploy_file.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <utility>
@@ -70,6 +71,93 @@ absl::StatusOr<std::map<std::string, std::string>> ReadQuantities(const config::
   return quantities;
 }
 
+// The value of a quantity that matched ReadQuantities' pattern, in the
+// resource's base unit, to compare a request with its limit.
+long double QuantityValue(absl::string_view quantity) {
+  static const std::pair<absl::string_view, long double> kSuffixes[] = {
+      {"Ki", 1024.0L},
+      {"Mi", 1048576.0L},
+      {"Gi", 1073741824.0L},
+      {"Ti", 1099511627776.0L},
+      {"Pi", 1125899906842624.0L},
+      {"Ei", 1152921504606846976.0L},
+      {"m", 1e-3L},
+      {"k", 1e3L},
+      {"M", 1e6L},
+      {"G", 1e9L},
+      {"T", 1e12L},
+      {"P", 1e15L},
+      {"E", 1e18L}};
+  long double scale = 1.0L;
+  for (const auto& [suffix, factor] : kSuffixes) {
+    if (absl::EndsWith(quantity, suffix)) {
+      quantity.remove_suffix(suffix.size());
+      scale = factor;
+      break;
+    }
+  }
+  return std::strtold(std::string(quantity).c_str(), nullptr) * scale;
+}
+
+// The defaults of the resources a version leaves out; a limit below its
+// request is an error naming both.
+absl::Status CompleteResources(DeployVersion& version, const config::YamlNode& resources,
+                               absl::string_view path, const Document& doc) {
+  version.requests.emplace("cpu", "100m");
+  version.requests.emplace("memory", "64Mi");
+  for (const auto& [resource, fallback] :
+       std::map<std::string, std::string>{{"cpu", "1"}, {"memory", "256Mi"}}) {
+    if (version.limits.count(resource) != 0) continue;
+    const std::string& request = version.requests[resource];
+    version.limits[resource] =
+        QuantityValue(request) > QuantityValue(fallback) ? request : fallback;
+  }
+  for (const auto& [resource, limit] : version.limits) {
+    auto request = version.requests.find(resource);
+    if (request == version.requests.end()) continue;
+    if (QuantityValue(request->second) > QuantityValue(limit)) {
+      return doc.Error(resources.Find("limits").Find(resource),
+                       absl::StrCat(path, ".limits.", resource),
+                       absl::StrCat("limit ", limit, " is below the request ", request->second,
+                                    " (", path, ".requests.", resource, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Absolute, normalized paths, each once, apart from the runtime's own mounts.
+absl::Status CheckWritablePaths(const std::vector<std::string>& paths, const config::YamlNode& node,
+                                absl::string_view path, const Document& doc) {
+  static const re2::RE2 kPath(R"((/[A-Za-z0-9._@+-]+)+)");
+  static constexpr absl::string_view kRuntimeMounts[] = {"/etc/meshup/config",
+                                                         "/var/run/meshup/identity"};
+  std::set<std::string> seen;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string& value = paths[i];
+    const std::string where = absl::StrCat(path, "[", i, "]");
+    const bool dot_component = absl::StrContains(absl::StrCat(value, "/"), "/./") ||
+                               absl::StrContains(absl::StrCat(value, "/"), "/../");
+    if (!re2::RE2::FullMatch(value, kPath) || dot_component) {
+      return doc.Error(node[i], where,
+                       absl::StrCat("'", value,
+                                    "' is not an absolute path below / (like /tmp or "
+                                    "/var/cache/app; no '.', '..' or trailing '/')"));
+    }
+    for (absl::string_view mount : kRuntimeMounts) {
+      if (value == mount || absl::StartsWith(value, absl::StrCat(mount, "/")) ||
+          absl::StartsWith(mount, absl::StrCat(value, "/"))) {
+        return doc.Error(node[i], where,
+                         absl::StrCat("'", value, "' overlaps ", mount,
+                                      ", which the generated manifests mount for the runtime"));
+      }
+    }
+    if (!seen.insert(value).second) {
+      return doc.Error(node[i], where, absl::StrCat("'", value, "' is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DeployVersion> ReadVersion(const config::YamlNode& node, const std::string& path,
                                           const Document& doc) {
   Fields fields(node, path, doc);
@@ -117,8 +205,22 @@ absl::StatusOr<DeployVersion> ReadVersion(const config::YamlNode& node, const st
   MESHUP_ASSIGN_OR_RETURN(version.limits, ReadQuantities(resource_fields.Get("limits"),
                                                          resource_fields.Path("limits"), doc));
   MESHUP_RETURN_IF_ERROR(resource_fields.CheckAllRead());
-  version.requests.emplace("cpu", "100m");
-  version.requests.emplace("memory", "64Mi");
+  MESHUP_RETURN_IF_ERROR(CompleteResources(version, resources, fields.Path("resources"), doc));
+  if (YamlNode user = fields.Get("runAsUser"); user.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(version.run_as_user,
+                            ReadInt(user, fields.Path("runAsUser"), doc, 0, 2147483647));
+    if (version.run_as_user == 0) {
+      return doc.Error(user, fields.Path("runAsUser"),
+                       "0 is root; the Pod Security \"restricted\" profile the manifests meet "
+                       "runs no container as root: use a non-zero user ID");
+    }
+  }
+  if (YamlNode writable = fields.Get("writablePaths"); writable.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(version.writable_paths,
+                            ReadStringList(writable, fields.Path("writablePaths"), doc));
+    MESHUP_RETURN_IF_ERROR(
+        CheckWritablePaths(version.writable_paths, writable, fields.Path("writablePaths"), doc));
+  }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return version;
 }

@@ -16,7 +16,8 @@
 //       calls: [ratings]         # services it calls (the Envoy sidecar's outbound routes)
 //       versions:
 //       - {name: v1, replicas: 1, image: meshup/bookinfo-reviews:v1,
-//          env: {K: v}, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {...}}}
+//          env: {K: v}, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {...}},
+//          runAsUser: 65532, writablePaths: [/tmp]}
 //
 // ParseDeployFile() reads it strictly (every field known, every value
 // checked) with the runtime's YAML reader: an error names the file, line,
@@ -47,9 +48,16 @@ struct DeployVersion {
   int replicas = 1;
   std::string image;
   std::map<std::string, std::string> env;
-  // Kubernetes quantities; requests default to cpu 100m, memory 64Mi.
+  // Kubernetes quantities. Requests default to cpu 100m, memory 64Mi; limits
+  // to cpu 1, memory 256Mi, or the request when it is larger. A limit below
+  // its request is an error.
   std::map<std::string, std::string> requests;
   std::map<std::string, std::string> limits;
+  // The container runs as this user, never root (Pod Security "restricted").
+  int64_t run_as_user = 65532;
+  // The root filesystem is read-only; each of these absolute paths is a
+  // writable emptyDir volume instead.
+  std::vector<std::string> writable_paths = {"/tmp"};
   DeployLocation where;
 };
 

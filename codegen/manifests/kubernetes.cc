@@ -1,5 +1,6 @@
-// The kubernetes target: workloads, Services, ServiceAccounts, the runtime's
-// configuration, a kustomization, and the overlay for the embedded mesh.
+// The kubernetes target: the base (workloads, Services, ServiceAccounts, the
+// runtime's configuration, a kustomization) and the overlay for the embedded
+// mesh, side by side so that the overlay is not inside its own base.
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,9 @@ namespace meshup::manifests {
 namespace {
 
 using kainjow::mustache::data;
+
+constexpr absl::string_view kBase = "kubernetes/base";
+constexpr absl::string_view kEmbedded = "kubernetes/overlays/embedded";
 
 // `text` as the body of a `|` block scalar, indented four spaces.
 std::string BlockText(const std::string& text) {
@@ -105,8 +109,8 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
     }
     d.set("versions", version_names);
     const std::string service_path = absl::StrCat(service.name, "-service.yaml");
-    if (absl::Status s = Add(out, templates, "k8s/service.mustache", d,
-                             absl::StrCat("kubernetes/", service_path));
+    if (absl::Status s =
+            Add(out, templates, "k8s/service.mustache", d, absl::StrCat(kBase, "/", service_path));
         !s.ok()) {
       return s;
     }
@@ -119,11 +123,19 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
       v.set("image_quoted", YamlQuote(version.image));
       v.set("env", NameValues(version.env, /*quote=*/true));
       v.set("requests", NameValues(version.requests, /*quote=*/true));
-      v.set("has_limits", Bool(!version.limits.empty()));
       v.set("limits", NameValues(version.limits, /*quote=*/true));
+      v.set("run_as_user", std::to_string(version.run_as_user));
+      data writable = data::type::list;
+      for (size_t i = 0; i < version.writable_paths.size(); ++i) {
+        data item;
+        item.set("volume", absl::StrCat("writable-", i));
+        item.set("path", YamlQuote(version.writable_paths[i]));
+        writable.push_back(item);
+      }
+      v.set("writable", writable);
       const std::string path = absl::StrCat(service.name, "-", version.name, "-deployment.yaml");
       if (absl::Status s =
-              Add(out, templates, "k8s/deployment.mustache", v, absl::StrCat("kubernetes/", path));
+              Add(out, templates, "k8s/deployment.mustache", v, absl::StrCat(kBase, "/", path));
           !s.ok()) {
         return s;
       }
@@ -135,7 +147,7 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
   for (const std::string& account : accounts) sa_list.push_back(data("name", account));
   sa.set("service_accounts", sa_list);
   if (absl::Status s = Add(out, templates, "k8s/service_accounts.mustache", sa,
-                           "kubernetes/service-accounts.yaml");
+                           absl::StrCat(kBase, "/service-accounts.yaml"));
       !s.ok()) {
     return s;
   }
@@ -143,24 +155,24 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
 
   data mesh = Common(model, model.deploy_name);
   mesh.set("port", std::to_string(grpc_port));
-  absl::StatusOr<std::string> mesh_yaml =
-      RenderYaml(templates, "k8s/mesh.mustache", mesh, "kubernetes/meshup-config.yaml mesh.yaml");
+  absl::StatusOr<std::string> mesh_yaml = RenderYaml(
+      templates, "k8s/mesh.mustache", mesh, absl::StrCat(kBase, "/meshup-config.yaml mesh.yaml"));
   if (!mesh_yaml.ok()) return mesh_yaml.status();
   if (absl::Status s = AddConfigMap(model, templates, {{"mesh.yaml", *mesh_yaml}},
-                                    "kubernetes/meshup-config.yaml", out);
+                                    absl::StrCat(kBase, "/meshup-config.yaml"), out);
       !s.ok()) {
     return s;
   }
   resources.push_back("meshup-config.yaml");
   std::sort(resources.begin(), resources.end());
   data kustomization = Common(model, model.deploy_name);
-  kustomization.set("dir", "kubernetes");
+  kustomization.set("dir", std::string(kBase));
   kustomization.set("has_base", Bool(false));
   kustomization.set("base", "");
   kustomization.set("patches", PathList({}));
   kustomization.set("resources", PathList(resources));
   if (absl::Status s = Add(out, templates, "k8s/kustomization.mustache", kustomization,
-                           "kubernetes/kustomization.yaml");
+                           absl::StrCat(kBase, "/kustomization.yaml"));
       !s.ok()) {
     return s;
   }
@@ -175,7 +187,7 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
     d.set("secret", absl::StrCat(service.service_account, "-identity"));
     const std::string headless = absl::StrCat(service.name, "-headless.yaml");
     if (absl::Status s = Add(out, templates, "k8s/headless_patch.mustache", d,
-                             absl::StrCat("kubernetes/embedded/", headless));
+                             absl::StrCat(kEmbedded, "/", headless));
         !s.ok()) {
       return s;
     }
@@ -185,7 +197,7 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
       v.set("version", version.name);
       const std::string identity = absl::StrCat(service.name, "-", version.name, "-identity.yaml");
       if (absl::Status s = Add(out, templates, "k8s/identity_patch.mustache", v,
-                               absl::StrCat("kubernetes/embedded/", identity));
+                               absl::StrCat(kEmbedded, "/", identity));
           !s.ok()) {
         return s;
       }
@@ -196,19 +208,19 @@ absl::Status RenderKubernetes(const ManifestModel& model, const codegen::Templat
     absl::StrAppend(&policies, policies.empty() ? "" : "---\n", *istio);
   }
   if (absl::Status s = AddConfigMap(model, templates, {{"policies.yaml", policies}},
-                                    "kubernetes/embedded/meshup-config.yaml", out);
+                                    absl::StrCat(kEmbedded, "/meshup-config.yaml"), out);
       !s.ok()) {
     return s;
   }
   patches.push_back("meshup-config.yaml");
   std::sort(patches.begin(), patches.end());
-  kustomization.set("dir", "kubernetes/embedded");
+  kustomization.set("dir", std::string(kEmbedded));
   kustomization.set("has_base", Bool(true));
-  kustomization.set("base", "..");
+  kustomization.set("base", "../../base");
   kustomization.set("patches", PathList(patches));
   kustomization.set("resources", PathList({}));
   return Add(out, templates, "k8s/kustomization.mustache", kustomization,
-             "kubernetes/embedded/kustomization.yaml");
+             absl::StrCat(kEmbedded, "/kustomization.yaml"));
 }
 
 }  // namespace meshup::manifests

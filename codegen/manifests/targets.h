@@ -2,11 +2,12 @@
 // to `out` under its own directory (kubernetes/, istio/, linkerd/, envoy/)
 // from the templates under templates/<target>/ (k8s/ for kubernetes).
 //
-//   kubernetes/  kustomization.yaml, a Service and the ServiceAccounts, a
-//                Deployment per version, the ConfigMap `meshup-config`;
-//                kubernetes/embedded/: the overlay for the embedded mesh
-//                (headless Services, identities, the Istio policies in the
-//                ConfigMap).
+//   kubernetes/  base/: kustomization.yaml, a Service and the
+//                ServiceAccounts, a Deployment per version (pods that pass
+//                the Pod Security "restricted" profile), the ConfigMap
+//                `meshup-config`; overlays/embedded/: the overlay for the
+//                embedded mesh (headless Services, identities, the Istio
+//                policies in the ConfigMap), on ../../base.
 //   istio/       <service>.yaml: VirtualService, DestinationRule,
 //                PeerAuthentication, AuthorizationPolicy.
 //   linkerd/     <service>.yaml: ServiceProfile, Server + authorization.

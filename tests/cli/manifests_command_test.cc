@@ -41,7 +41,7 @@ TEST_F(ManifestsCommandTest, WritesBookinfoAndTheIstioOutputChecksClean) {
                                           (dir_ / "out").string()));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("wrote "));
-  EXPECT_TRUE(fs::exists(dir_ / "out/kubernetes/kustomization.yaml"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/kubernetes/base/kustomization.yaml"));
   EXPECT_TRUE(fs::exists(dir_ / "out/istio/reviews.yaml"));
   EXPECT_TRUE(fs::exists(dir_ / "out/linkerd/reviews.yaml"));
   // No staging directory is left behind.

@@ -2,6 +2,7 @@
 // line, column and field.
 #include "codegen/manifests/deploy_file.h"
 
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -98,6 +99,77 @@ TEST(DeployFileTest, ErrorsNameFileLineAndField) {
       {"  services: []\n", "spec.services: at least one service is required"},
       {"  services:\n  - name: cart\n    versions: [{name: v1, image: 'a b'}]\n",
        "spec.services[0].versions[0].image: 'a b' is not an image reference"},
+  };
+  for (const BadCase& bad : cases) {
+    absl::StatusOr<DeployFile> deploy = Parse(bad.spec);
+    ASSERT_FALSE(deploy.ok()) << bad.spec;
+    EXPECT_THAT(deploy.status().message(), HasSubstr(bad.expected)) << bad.spec;
+  }
+}
+
+// What the Pod Security "restricted" pods take from the deploy file, and its
+// defaults.
+TEST(DeployFileTest, ResourcesUserAndWritablePathsHaveDefaults) {
+  absl::StatusOr<DeployFile> deploy = Parse(R"(  services:
+  - name: web
+    protocol: http
+    port: 80
+    versions:
+    - {name: v1, image: web:1}
+    - name: v2
+      image: web:2
+      resources: {requests: {cpu: '2', memory: 1Gi}, limits: {cpu: 2500m}}
+      runAsUser: 1000
+      writablePaths: [/tmp, /var/cache/web]
+)");
+  ASSERT_TRUE(deploy.ok()) << deploy.status();
+  const DeployVersion& v1 = deploy->services[0].versions[0];
+  EXPECT_EQ(v1.requests, (std::map<std::string, std::string>{{"cpu", "100m"}, {"memory", "64Mi"}}));
+  EXPECT_EQ(v1.limits, (std::map<std::string, std::string>{{"cpu", "1"}, {"memory", "256Mi"}}));
+  EXPECT_EQ(v1.run_as_user, 65532);
+  EXPECT_THAT(v1.writable_paths, ::testing::ElementsAre("/tmp"));
+  const DeployVersion& v2 = deploy->services[0].versions[1];
+  // A request above the default limit raises the limit it leaves out.
+  EXPECT_EQ(v2.limits, (std::map<std::string, std::string>{{"cpu", "2500m"}, {"memory", "1Gi"}}));
+  EXPECT_EQ(v2.run_as_user, 1000);
+  EXPECT_THAT(v2.writable_paths, ::testing::ElementsAre("/tmp", "/var/cache/web"));
+}
+
+TEST(DeployFileTest, PodSecurityFieldErrorsNameTheField) {
+  const BadCase cases[] = {
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " resources: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}}]\n",
+       "deploy.yaml:7:91: Deploy prod/shop: spec.services[0].versions[0].resources.limits.memory: "
+       "limit 512Mi is below the request 1Gi"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " resources: {requests: {cpu: 1500m}, limits: {cpu: '1'}}}]\n",
+       "resources.limits.cpu: limit 1 is below the request 1500m"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, runAsUser: 0}]\n",
+       "deploy.yaml:7:48: Deploy prod/shop: spec.services[0].versions[0].runAsUser: 0 is root"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, runAsUser: -5}]\n",
+       "spec.services[0].versions[0].runAsUser: -5 is out of range"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, writablePaths: [tmp]}]\n",
+       "deploy.yaml:7:53: Deploy prod/shop: spec.services[0].versions[0].writablePaths[0]: 'tmp' "
+       "is not an absolute path"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, writablePaths: "
+       "[/tmp/]}]\n",
+       "writablePaths[0]: '/tmp/' is not an absolute path"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, writablePaths: [/]}]\n",
+       "writablePaths[0]: '/' is not an absolute path"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " writablePaths: [/var/../etc]}]\n",
+       "writablePaths[0]: '/var/../etc' is not an absolute path"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " writablePaths: [/tmp, /tmp]}]\n",
+       "writablePaths[1]: '/tmp' is listed twice"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " writablePaths: [/etc/meshup]}]\n",
+       "writablePaths[0]: '/etc/meshup' overlaps /etc/meshup/config"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a,"
+       " writablePaths: [/var/run/meshup/identity/x]}]\n",
+       "overlaps /var/run/meshup/identity"},
+      {"  services:\n  - name: cart\n    versions: [{name: v1, image: a, writablePaths: /tmp}]\n",
+       "spec.services[0].versions[0].writablePaths"},
   };
   for (const BadCase& bad : cases) {
     absl::StatusOr<DeployFile> deploy = Parse(bad.spec);

@@ -199,7 +199,7 @@ TEST_F(RoundTripTest, TheConfigMapsLoadInTheRuntime) {
   ASSERT_TRUE(files.ok()) << files.status();
   std::vector<config::ConfigFile> config;
   for (const char* path :
-       {"kubernetes/meshup-config.yaml", "kubernetes/embedded/meshup-config.yaml"}) {
+       {"kubernetes/base/meshup-config.yaml", "kubernetes/overlays/embedded/meshup-config.yaml"}) {
     const YAML::Node map = YAML::Load(files->at(path));
     ASSERT_EQ(map["kind"].as<std::string>(), "ConfigMap");
     for (const auto& entry : map["data"]) {

@@ -18,7 +18,6 @@ packages=(
   prometheus nginx haproxy chromium chromium-driver
 )
 
-"$(dirname "$0")/install-npm-deps.sh"  # npm packages of the manifest schema tests
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q "install ok installed"; then

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/install-npm-deps.sh  # the schemas the manifest tests validate against
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900
 if [ "${MESHUP_SKIP_SANITIZERS:-0}" != "1" ]; then

@@ -51,7 +51,7 @@ TEST(EtcdRoutingTest, AnEtcdOutageLosesNoCall) {
 
   auto ca = testing::TestCa::Create((root / "ca").string());
   ASSERT_TRUE(ca.ok()) << ca.status();
-  auto server_identity = ca->Issue("everything");
+  auto server_identity = ca->Issue("everything-sa");
   auto client_identity = ca->Issue("client");
   ASSERT_TRUE(server_identity.ok() && client_identity.ok());
 

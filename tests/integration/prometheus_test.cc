@@ -58,7 +58,7 @@ TEST(PrometheusTest, APrometheusServerScrapesIstioMetricsFromTheAdminPort) {
   MeshOptions options;
   options.service = "everything";
   options.registry_dir = (dir / "registry").string();
-  options.identity_dir = *ca->Issue("everything");
+  options.identity_dir = *ca->Issue("everything-sa");
   auto mesh = Mesh::Create(options);
   ASSERT_TRUE(mesh.ok()) << mesh.status();
   EchoService service;

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,6 +39,7 @@ using meshup_test::common::Echo;
 using meshup_test::everything::CountReply;
 using meshup_test::everything::CountRequest;
 using meshup_test::everything::Everything;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -103,11 +105,12 @@ class RoutingTest : public ::testing::Test {
     WriteConfig("subsets.yaml", kSubsets);
     auto ca = testing::TestCa::Create((root_ / "ca").string());
     ASSERT_TRUE(ca.ok()) << ca.status();
-    auto server_identity = ca->Issue("everything");
+    auto server_identity = ca->Issue("everything-sa");
     auto client_identity = ca->Issue("client");
     ASSERT_TRUE(server_identity.ok() && client_identity.ok());
     server_identity_ = *server_identity;
     client_identity_ = *client_identity;
+    ca_.emplace(*std::move(ca));
   }
   void TearDown() override {
     client_.reset();
@@ -126,10 +129,13 @@ class RoutingTest : public ::testing::Test {
   // Starts a server process of `version` (with test_server's `flags`);
   // returns its port.
   int StartServer(const std::string& version, int drain_ms = 200,
-                  const std::vector<std::string>& flags = {}) {
+                  const std::vector<std::string>& flags = {}, const std::string& identity = "") {
     std::vector<std::string> command = {
-        MESHUP_TEST_SERVER, "--service=everything", "--version=" + version,
-        "--registry=" + (root_ / "registry").string(), "--identity=" + server_identity_,
+        MESHUP_TEST_SERVER,
+        "--service=everything",
+        "--version=" + version,
+        "--registry=" + (root_ / "registry").string(),
+        "--identity=" + (identity.empty() ? server_identity_ : identity),
         absl::StrCat("--drain_ms=", drain_ms)};
     command.insert(command.end(), flags.begin(), flags.end());
     auto server = testing::Subprocess::Start(command);
@@ -179,6 +185,7 @@ class RoutingTest : public ::testing::Test {
   }
 
   std::filesystem::path root_;
+  std::optional<testing::TestCa> ca_;
   std::string server_identity_, client_identity_;
   std::vector<std::unique_ptr<testing::Subprocess>> servers_;
   std::unique_ptr<Mesh> mesh_;
@@ -425,6 +432,31 @@ TEST_F(RoutingTest, AServiceWithNoEndpointsSaysSo) {
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(reply.status().message(),
               HasSubstr("no healthy upstream: no endpoints for 'everything'"));
+}
+
+// Secure naming: a workload that registers as `everything` but runs as
+// another service account (its certificate is valid, from the mesh's CA)
+// gets none of the calls; the IDL says everything runs as everything-sa.
+TEST_F(RoutingTest, AnEndpointRunningAsAnotherServiceAccountGetsNoCalls) {
+  absl::StatusOr<std::string> attacker = ca_->Issue("attacker");
+  ASSERT_TRUE(attacker.ok()) << attacker.status();
+  StartServer("v1");
+  StartServer("v2", 200, {}, *attacker);
+  StartClient();  // after both registered: the client knows both at once
+  std::map<std::string, int> versions = CountVersions(40);
+  EXPECT_EQ(versions["v1"], 40);
+  EXPECT_EQ(versions.count("v2"), 0u);
+}
+
+TEST_F(RoutingTest, AServiceWithOnlyImpostorsFailsNamingThem) {
+  absl::StatusOr<std::string> attacker = ca_->Issue("attacker");
+  ASSERT_TRUE(attacker.ok()) << attacker.status();
+  StartServer("v1", 200, {}, *attacker);
+  StartClient();
+  absl::StatusOr<Echo> reply = client_->Echo(Echo());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable) << reply.status();
+  EXPECT_THAT(std::string(reply.status().message()),
+              AllOf(HasSubstr("service account 'attacker'"), HasSubstr("'everything-sa'")));
 }
 
 }  // namespace

@@ -50,6 +50,11 @@ struct MethodInfo {
   // The IDL declares the (unary) handler non-blocking: the server runs it on
   // gRPC's callback threads instead of its handler threads.
   bool non_blocking = false;
+  // The service account the IDL declares for the method's service (its
+  // mesh name when it declares none). Secure naming: a client calls only
+  // endpoints that discovery lists with this service account (see
+  // docs/security.md). Empty: no check.
+  absl::string_view service_account;
 };
 
 struct ServiceInfo {

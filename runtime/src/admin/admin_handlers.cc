@@ -116,7 +116,8 @@ HttpResponse Clusters(Router* router, Clock& clock) {
                              {"in_flight", endpoint->in_flight()},
                              {"times_ejected", endpoint->times_ejected().load()},
                              {"attempts", endpoint->attempts()},
-                             {"failed_attempts", endpoint->failed_attempts()}});
+                             {"failed_attempts", endpoint->failed_attempts()},
+                             {"refused_identity", endpoint->refused_identity()}});
       }
       json subsets = json::array();
       for (const auto& subset : state->subsets) {

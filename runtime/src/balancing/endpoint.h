@@ -34,11 +34,16 @@ struct EndpointInfo {
   // workload); empty: none.
   std::string plaintext_address;
   TlsPolicy tls = TlsPolicy::kAuto;
+  // Listed by discovery (the registry), not by the configuration: its
+  // service account is the workload's own claim, checked against the
+  // service's (secure naming) before a call goes to it.
+  bool discovered = false;
 
   bool operator==(const EndpointInfo& other) const {
     return address == other.address && labels == other.labels &&
            service_account == other.service_account && namespace_name == other.namespace_name &&
-           plaintext_address == other.plaintext_address && tls == other.tls;
+           plaintext_address == other.plaintext_address && tls == other.tls &&
+           discovered == other.discovered;
   }
 };
 
@@ -66,6 +71,10 @@ class Endpoint {
   // (IsEndpointFailure), as Envoy's rq_total and rq_error; for /clusters.
   int64_t attempts() const { return attempts_.load(std::memory_order_relaxed); }
   int64_t failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
+  // Picks refused because the endpoint's service account is not its
+  // service's (secure naming).
+  int64_t refused_identity() const { return refused_identity_.load(std::memory_order_relaxed); }
+  void CountRefusedIdentity() { refused_identity_.fetch_add(1, std::memory_order_relaxed); }
   void CountAttempt(bool failed) {
     attempts_.fetch_add(1, std::memory_order_relaxed);
     if (failed) failed_attempts_.fetch_add(1, std::memory_order_relaxed);
@@ -78,6 +87,7 @@ class Endpoint {
   std::atomic<int> times_ejected_{0};
   std::atomic<int64_t> attempts_{0};
   std::atomic<int64_t> failed_attempts_{0};
+  std::atomic<int64_t> refused_identity_{0};
   std::atomic<int64_t> ejected_until_nanos_{0};
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/attempt_policy.h"
@@ -46,6 +47,30 @@ RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& chan
     labels.destination_service_name = channel.target;
   }
   return labels;
+}
+
+// Secure naming: whether a call of `method` may go to `endpoint`. An
+// endpoint that discovery listed is reached over mTLS as the service
+// account it registered; it must be the one the IDL declares for the
+// service, or any workload that can write the registry could pose as the
+// service. Endpoints of the configuration are the operator's, and plaintext
+// ones prove no identity at all.
+bool SecurelyNamed(const MethodInfo& method, const EndpointInfo& endpoint) {
+  return !endpoint.discovered || method.service_account.empty() ||
+         endpoint.service_account == method.service_account ||
+         ChooseTransport(endpoint, /*has_identity=*/true) != Transport::kMtls;
+}
+
+absl::Status NotSecurelyNamedError(const MethodInfo& method, const CallPlan& plan,
+                                   const EndpointInfo& endpoint) {
+  return absl::UnavailableError(absl::StrCat("no healthy upstream: '", plan.host->host(),
+                                             "' has no endpoint running as its service "
+                                             "account '",
+                                             method.service_account,
+                                             "' (the IDL's option (meshup.service)."
+                                             "service_account); refused ",
+                                             endpoint.address, ", registered as service account '",
+                                             endpoint.service_account, "'"));
 }
 
 }  // namespace
@@ -162,9 +187,24 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   const absl::Time now = absl::Now();
   attempt_ = Attempt();
   if (channel_.router != nullptr) {
-    absl::StatusOr<Attempt> picked =
-        channel_.router->Pick(plan_, tried_, channel_.router->clock().Now());
+    const absl::Time pick_time = channel_.router->clock().Now();
+    absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, pick_time);
     if (!picked.ok()) return picked.status();
+    if (!SecurelyNamed(method_, picked->endpoint->info())) {
+      // Rare: pick again among the others; Pick() returns an excluded
+      // endpoint only when nothing else is left.
+      absl::InlinedVector<Endpoint*, 8> excluded(tried_.begin(), tried_.end());
+      while (picked.ok() && !SecurelyNamed(method_, picked->endpoint->info()) &&
+             !absl::c_linear_search(excluded, picked->endpoint)) {
+        picked->endpoint->CountRefusedIdentity();
+        excluded.push_back(picked->endpoint);
+        picked = channel_.router->Pick(plan_, excluded, pick_time);
+      }
+      if (!picked.ok()) return picked.status();
+      if (!SecurelyNamed(method_, picked->endpoint->info())) {
+        return NotSecurelyNamedError(method_, plan_, picked->endpoint->info());
+      }
+    }
     attempt_ = *std::move(picked);
   } else {
     attempt_.endpoint = channel_.endpoint.get();

@@ -164,6 +164,7 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool ke
   std::vector<EndpointInfo> infos;
   for (const WorkloadRecord& record : entry.registered_) {
     infos.push_back(Info(record, record.labels, record.service_account, record.namespace_name));
+    infos.back().discovered = true;
   }
   auto add_static = [&infos](const config::Workload& workload, uint32_t default_port) {
     uint32_t port = default_port;

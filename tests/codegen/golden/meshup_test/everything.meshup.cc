@@ -29,6 +29,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/true,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Count",
@@ -42,6 +43,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/true,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"CountOnce",
@@ -55,6 +57,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Slow",
@@ -68,6 +71,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Nest",
@@ -81,6 +85,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Range",
@@ -94,6 +99,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Join",
@@ -107,6 +113,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Chat",
@@ -120,6 +127,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"Missing",
@@ -133,6 +141,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"everything-sa",
     },
     {
         /*name=*/"QuickEcho",
@@ -146,6 +155,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/true,
+        /*service_account=*/"everything-sa",
     },
 };
 
@@ -476,6 +486,7 @@ constexpr ::meshup::MethodInfo kPlainMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"plain",
     },
 };
 
@@ -549,6 +560,7 @@ constexpr ::meshup::MethodInfo kGuardedMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*service_account=*/"guarded",
     },
 };
 

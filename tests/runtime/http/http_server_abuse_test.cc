@@ -52,19 +52,21 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
   return true;
 }
 
-// This process's resident set, in bytes (VmRSS); 0 when unknown.
-size_t ResidentBytes() {
+// A number from /proc/self/status ("VmRSS" in kB, "Threads"); 0 when unknown.
+size_t ProcessStatus(absl::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
     absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, "VmRSS:")) continue;
+    if (!absl::ConsumePrefix(&rest, field) || !absl::ConsumePrefix(&rest, ":")) continue;
     rest = absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB");
-    size_t kb = 0;
-    return absl::SimpleAtoi(rest, &kb) ? kb * 1024 : 0;
+    size_t value = 0;
+    return absl::SimpleAtoi(rest, &value) ? value : 0;
   }
   return 0;
 }
+
+size_t ResidentBytes() { return ProcessStatus("VmRSS") * 1024; }
 
 // A loopback socket that sends without blocking and is never read.
 class Sender {
@@ -153,6 +155,7 @@ class HttpServerAbuseTest : public ::testing::Test {
 // Bookinfo under a 7 s ratings delay: every page view holds a handler. An
 // anonymous request used to queue behind them for seconds.
 TEST_F(HttpServerAbuseTest, FiftyHeldHandlersDoNotHoldUpOtherPaths) {
+  const size_t threads_before = ProcessStatus("Threads");
   StartServer();  // default options
   constexpr int kHeld = 50;
   std::vector<RawClient> held;
@@ -162,6 +165,8 @@ TEST_F(HttpServerAbuseTest, FiftyHeldHandlersDoNotHoldUpOtherPaths) {
   }
   ASSERT_TRUE(WaitUntil([&] { return held_running_.load() == kHeld; }, kWait))
       << "only " << held_running_.load() << " of " << kHeld << " handlers run at once";
+  std::printf("%d held handlers: threads in the process %zu -> %zu\n", kHeld, threads_before,
+              ProcessStatus("Threads"));
   for (const char* path : {"/health", "/page"}) {
     RawClient fast = Connect();
     ASSERT_TRUE(fast.Send(Get(path)).ok());

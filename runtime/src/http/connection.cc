@@ -10,8 +10,6 @@
 namespace meshup::internal {
 namespace {
 
-// Answers queued in libuv beyond this stop reading until the client reads.
-constexpr size_t kMaxWriteQueueBytes = 1024 * 1024;
 // How long a closing connection discards input after its last answer, so
 // that the kernel does not reset the connection (losing the answer) over
 // unread request bytes.
@@ -51,6 +49,10 @@ Connection::Connection(uv_loop_t* loop, uint64_t id, ConnectionOwner* owner)
 void Connection::Serve() {
   uv_tcp_nodelay(&tcp_, 1);
   peer_ = PeerName(&tcp_);
+  // The first request's headers are due header_timeout after the accept:
+  // a connection that never sends a byte holds its slot no longer.
+  last_active_ms_ = Now();
+  header_deadline_ms_ = last_active_ms_ + ToMillis(owner_->options().header_timeout);
   UpdateReading();
   UpdateTimer();
 }
@@ -80,6 +82,11 @@ void Connection::Close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::OnClosed);
 }
 
+bool Connection::Idle() const {
+  return !closed_ && !lingering_ && !finishing_ && !in_flight_ && queue_.empty() &&
+         input_.empty() && pending_writes_ == 0 && parser_.state() == RequestParser::State::kIdle;
+}
+
 void Connection::OnClosed(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
   if (--self->open_handles_ > 0) return;
@@ -104,8 +111,17 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 
 void Connection::OnData(const char* data, size_t size) {
   if (closed_ || lingering_) return;  // lingering: discard
+  last_active_ms_ = Now();
+  input_.append(data, size);
+  Pump();
+}
+
+void Connection::ParseInput() {
+  const size_t max_queued = static_cast<size_t>(owner_->options().max_pipelined_requests);
+  if (input_.empty() || finishing_ || lingering_ || queue_.size() >= max_queued) return;
   std::vector<ParsedRequest> parsed;
-  parser_.Feed(absl::string_view(data, size), parsed);
+  const size_t used = parser_.Feed(input_, parsed, max_queued - queue_.size());
+  input_.erase(0, used);
   for (ParsedRequest& request : parsed) {
     Exchange exchange;
     exchange.head = request.request.method == "HEAD";
@@ -123,13 +139,15 @@ void Connection::OnData(const char* data, size_t size) {
     queue_.push_back(std::move(error));
   }
   if (parser_.requests_begun() != requests_begun_) {
+    // The first request's deadline runs from the accept (see Serve()).
+    if (requests_begun_ != 0 || parser_.requests_begun() > 1) {
+      header_deadline_ms_ = Now() + ToMillis(owner_->options().header_timeout);
+    }
     requests_begun_ = parser_.requests_begun();
-    header_deadline_ms_ = Now() + ToMillis(owner_->options().header_timeout);
   }
   if (parser_.TakeContinueRequest() && queue_.empty() && !in_flight_) {
     Write("HTTP/1.1 100 Continue\r\n\r\n");
   }
-  Pump();
 }
 
 void Connection::OnEndOfInput() {
@@ -145,25 +163,36 @@ void Connection::OnEndOfInput() {
 }
 
 void Connection::Pump() {
-  while (!closed_ && !queue_.empty() && !in_flight_) {
+  const HttpServerOptions& options = owner_->options();
+  while (!closed_) {
+    ParseInput();
+    if (queue_.empty() || in_flight_) break;
     Exchange& front = queue_.front();
     if (!front.response) {
-      in_flight_ = true;
+      // A client that does not read its answers gets no more of them made
+      // (and buffered) until it does; OnWrite() pumps again.
+      if (UnsentBytes() > options.max_unsent_response_bytes) break;
       HttpRequest request = std::move(*front.request);
       front.request.reset();
-      owner_->Dispatch(id_, std::move(request));
-      break;
+      if (owner_->Dispatch(id_, std::move(request))) {
+        in_flight_ = true;
+        break;
+      }
+      front.response = StatusResponse(503);
+      front.response->headers.Set("Retry-After", "1");
     }
     ResponseFraming framing;
     framing.head = front.head;
     framing.close = !front.keep_alive;
     framing.keep_alive_10 = front.keep_alive && front.http10;
     framing.now = absl::Now();
+    framing.max_field_bytes = options.max_response_header_bytes;
     Write(SerializeResponse(*front.response, framing));
     const bool last = !front.keep_alive;
     queue_.pop_front();
     if (last) {
       queue_.clear();
+      input_.clear();
       finishing_ = true;
     }
   }
@@ -195,9 +224,8 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     self->Close();
     return;
   }
-  self->UpdateReading();
-  self->UpdateTimer();
-  self->MaybeFinish();
+  self->last_active_ms_ = self->Now();
+  self->Pump();
 }
 
 void Connection::MaybeFinish() {
@@ -239,9 +267,9 @@ void Connection::UpdateReading() {
   if (lingering_) {
     want = true;
   } else {
-    want = !finishing_ && parser_.state() != RequestParser::State::kStopped &&
+    want = !finishing_ && parser_.state() != RequestParser::State::kStopped && input_.empty() &&
            queue_.size() < static_cast<size_t>(options.max_pipelined_requests) &&
-           uv_stream_get_write_queue_size(stream()) < kMaxWriteQueueBytes;
+           UnsentBytes() <= options.max_unsent_response_bytes;
   }
   if (want == reading_) return;
   if (want) {
@@ -257,14 +285,18 @@ void Connection::UpdateReading() {
 
 void Connection::UpdateTimer() {
   if (closed_ || lingering_) return;
-  if (in_flight_ || !queue_.empty()) {
+  if (in_flight_) {
     // A handler has the connection; it has its own deadlines.
     uv_timer_stop(&timer_);
     return;
   }
+  // Otherwise the client owes the next move: bytes of a request, or reading
+  // the answers that hold up the queue.
   const auto& options = owner_->options();
   uint64_t timeout;
-  if (parser_.state() == RequestParser::State::kHeaders) {
+  const bool awaiting_headers = !finishing_ && (parser_.state() == RequestParser::State::kHeaders ||
+                                                parser_.requests_begun() == 0);
+  if (queue_.empty() && awaiting_headers) {
     const uint64_t now = Now();
     timeout = header_deadline_ms_ > now ? header_deadline_ms_ - now : 1;
   } else {

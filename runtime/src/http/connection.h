@@ -2,6 +2,9 @@
 // requests, hands them one at a time to its owner (which runs the handler
 // elsewhere and calls OnResponse() on the loop thread), writes answers in
 // request order, and enforces the timeouts and limits of HttpServerOptions.
+// Back-pressure: it reads no more while `max_pipelined_requests` requests
+// wait or `max_unsent_response_bytes` of answers are unsent, and parses
+// what it has read only up to that many requests, keeping the rest.
 //
 // Lifetime: made by the owner, which keeps it until Forget(id) (the
 // connection is closing: no more OnResponse) and is told Released() once its
@@ -25,8 +28,10 @@ class ConnectionOwner {
   virtual ~ConnectionOwner() = default;
   virtual const HttpServerOptions& options() const = 0;
   // Runs the handler for `request`; the answer must come back through the
-  // connection's OnResponse() on the loop thread, unless Forget(id) came first.
-  virtual void Dispatch(uint64_t id, HttpRequest request) = 0;
+  // connection's OnResponse() on the loop thread, unless Forget(id) came
+  // first. False: no handler can run now (the connection answers 503); never
+  // answers from within the call.
+  virtual bool Dispatch(uint64_t id, HttpRequest request) = 0;
   virtual void Forget(uint64_t id) = 0;
   virtual void Released() = 0;
 };
@@ -46,6 +51,13 @@ class Connection {
   void OnResponse(HttpResponse response);
   // Closes at once, dropping what is unanswered. Idempotent.
   void Close();
+  // True when the connection owes nothing and has nothing begun: no request
+  // read in part, queued, with a handler or being written. Such a
+  // connection may be closed to make room for a new one.
+  bool Idle() const;
+  // When the connection was accepted, last read bytes, or last finished a
+  // write (uv_now milliseconds).
+  uint64_t last_active_ms() const { return last_active_ms_; }
 
  private:
   struct Exchange {
@@ -71,6 +83,9 @@ class Connection {
   static void OnClosed(uv_handle_t* handle);
 
   void OnData(const char* data, size_t size);
+  // Parses buffered input into the queue, up to max_pipelined_requests.
+  void ParseInput();
+  size_t UnsentBytes() { return uv_stream_get_write_queue_size(stream()); }
   void OnEndOfInput();
   void Pump();
   void Write(std::string data);
@@ -87,6 +102,7 @@ class Connection {
   uv_shutdown_t shutdown_req_;
   RequestParser parser_;
   std::string peer_;
+  std::string input_;  // read, not yet parsed (the queue was full)
   std::deque<Exchange> queue_;
   bool in_flight_ = false;     // the front exchange is with a handler
   bool finishing_ = false;     // the last answer is written or being written
@@ -99,6 +115,7 @@ class Connection {
   int open_handles_ = 2;
   uint64_t requests_begun_ = 0;
   uint64_t header_deadline_ms_ = 0;
+  uint64_t last_active_ms_ = 0;
   char buffer_[64 * 1024];
 };
 

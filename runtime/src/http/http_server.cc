@@ -31,6 +31,15 @@ absl::Status ValidateOptions(const HttpServerOptions& options) {
   if (options.worker_threads < 1) {
     return absl::InvalidArgumentError("HttpServerOptions.worker_threads must be positive");
   }
+  if (options.max_worker_threads < options.worker_threads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("HttpServerOptions.max_worker_threads (", options.max_worker_threads,
+                     ") must be at least worker_threads (", options.worker_threads, ")"));
+  }
+  if (options.max_response_header_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        "HttpServerOptions.max_response_header_bytes must be at least 1024");
+  }
   if (options.header_timeout <= absl::ZeroDuration() ||
       options.idle_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("HttpServerOptions timeouts must be positive");
@@ -51,11 +60,13 @@ struct HttpServer::Impl final : public internal::ConnectionOwner {
   void Shutdown();
 
   // ConnectionOwner, on the loop thread.
-  void Dispatch(uint64_t id, HttpRequest request) override;
+  bool Dispatch(uint64_t id, HttpRequest request) override;
   void Forget(uint64_t id) override { connections_.erase(id); }
   void Released() override { HandleClosed(); }
 
   void OnConnection(uv_stream_t* listener, int status);
+  // Closes the connection other than `keep` idle longest; false when none is.
+  bool CloseLongestIdle(uint64_t keep);
   void OnHandled(uint64_t id, HttpResponse response);
   void HandleClosed() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -113,7 +124,8 @@ absl::StatusOr<int> HttpServer::Impl::Start(const std::string& host, int port) {
 
   if (shared_loop_ == nullptr) owned_loop_ = std::make_unique<internal::EventLoop>();
   loop_ = shared_loop_ != nullptr ? shared_loop_ : owned_loop_.get();
-  pool_ = std::make_unique<internal::WorkerPool>(options_.worker_threads);
+  pool_ =
+      std::make_unique<internal::WorkerPool>(options_.worker_threads, options_.max_worker_threads);
   int error = 0;
   int bound = 0;
   loop_->RunAndWait([&](uv_loop_t* loop) {
@@ -190,15 +202,29 @@ void HttpServer::Impl::OnConnection(uv_stream_t* listener, int status) {
   connections_[id] = connection;
   if (uv_accept(listener, connection->stream()) != 0) {
     connection->Close();
-  } else if (connections_.size() > static_cast<size_t>(options_.max_connections)) {
+  } else if (connections_.size() > static_cast<size_t>(options_.max_connections) &&
+             !CloseLongestIdle(id)) {
     connection->Refuse(503);
   } else {
     connection->Serve();
   }
 }
 
-void HttpServer::Impl::Dispatch(uint64_t id, HttpRequest request) {
-  pool_->Submit([this, id, request = std::move(request)] {
+bool HttpServer::Impl::CloseLongestIdle(uint64_t keep) {
+  internal::Connection* oldest = nullptr;
+  for (const auto& [id, connection] : connections_) {
+    if (id == keep || !connection->Idle()) continue;
+    if (oldest == nullptr || connection->last_active_ms() < oldest->last_active_ms()) {
+      oldest = connection;
+    }
+  }
+  if (oldest == nullptr) return false;
+  oldest->Close();
+  return true;
+}
+
+bool HttpServer::Impl::Dispatch(uint64_t id, HttpRequest request) {
+  return pool_->Submit([this, id, request = std::move(request)] {
     HttpResponse response = table_.Dispatch(request);
     loop_->Post([this, id, response = std::move(response)](uv_loop_t*) mutable {
       OnHandled(id, std::move(response));

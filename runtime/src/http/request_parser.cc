@@ -31,8 +31,10 @@ RequestParser::RequestParser(size_t max_header_bytes, size_t max_body_bytes)
   parser_.data = this;
 }
 
-void RequestParser::Feed(absl::string_view data, std::vector<ParsedRequest>& out) {
-  if (state_ == State::kStopped || data.empty()) return;
+size_t RequestParser::Feed(absl::string_view data, std::vector<ParsedRequest>& out,
+                           size_t max_requests) {
+  if (state_ == State::kStopped) return data.size();
+  if (data.empty() || max_requests == 0) return 0;
   static const http_parser_settings settings = [] {
     http_parser_settings s = Settings();
     s.on_message_begin = &RequestParser::OnMessageBegin;
@@ -45,10 +47,14 @@ void RequestParser::Feed(absl::string_view data, std::vector<ParsedRequest>& out
     return s;
   }();
   out_ = &out;
-  http_parser_execute(&parser_, &settings, data.data(), data.size());
+  pause_at_ = max_requests > SIZE_MAX - out.size() ? SIZE_MAX : out.size() + max_requests;
+  size_t used = http_parser_execute(&parser_, &settings, data.data(), data.size());
   out_ = nullptr;
   const auto error = HTTP_PARSER_ERRNO(&parser_);
-  if (error != HPE_OK) {
+  if (error == HPE_PAUSED) {
+    http_parser_pause(&parser_, 0);
+    if (parser_.upgrade) state_ = State::kStopped;
+  } else if (error != HPE_OK) {
     // Our callbacks stop the parser on purpose after a final request or an
     // error of our own; anything else is malformed input.
     if (state_ != State::kStopped) {
@@ -59,6 +65,8 @@ void RequestParser::Feed(absl::string_view data, std::vector<ParsedRequest>& out
     // What follows an Upgrade or CONNECT request is not HTTP/1.x.
     state_ = State::kStopped;
   }
+  if (state_ == State::kStopped) used = data.size();  // the rest is ignored
+  return used;
 }
 
 bool RequestParser::TakeContinueRequest() {
@@ -113,6 +121,11 @@ int RequestParser::OnUrl(http_parser* parser, const char* data, size_t size) {
 
 int RequestParser::OnHeaderField(http_parser* parser, const char* data, size_t size) {
   auto* self = static_cast<RequestParser*>(parser->data);
+  // http-parser takes a space as part of the name; RFC 9112 section 5.1
+  // says to reject it ("Host : x").
+  if (absl::string_view(data, size).find_first_of(" \t") != absl::string_view::npos) {
+    return self->Fail(400);
+  }
   // ": " and CRLF around each field count too.
   if (!self->CountHeaderBytes(size + (self->in_value_ || self->field_.empty() ? 4 : 0))) return -1;
   if (self->in_value_) self->CommitHeader();
@@ -181,6 +194,7 @@ int RequestParser::OnMessageComplete(http_parser* parser) {
   self->out_->push_back(std::move(current));
   self->current_ = ParsedRequest();
   self->state_ = keep_alive ? State::kIdle : State::kStopped;
+  if (keep_alive && self->out_->size() >= self->pause_at_) http_parser_pause(parser, 1);
   return 0;
 }
 

@@ -3,7 +3,8 @@
 // complete requests, in order, and at most one error.
 //
 // After an error (400 malformed, 413 body too large, 431 headers too large,
-// 505 unsupported version) or after a request that ends the connection (no
+// 505 unsupported version; whitespace between a header's name and its colon
+// is malformed, RFC 9112 section 5.1) or after a request that ends the connection (no
 // keep-alive, or an Upgrade/CONNECT request, which is answered as a plain
 // request), the parser stops and ignores further bytes. Not thread-safe.
 #ifndef MESHUP_SRC_HTTP_REQUEST_PARSER_H_
@@ -41,8 +42,12 @@ class RequestParser {
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
-  // Parses `data`; appends the requests it completes to `out`.
-  void Feed(absl::string_view data, std::vector<ParsedRequest>& out);
+  // Parses `data`; appends the requests it completes to `out`, at most
+  // `max_requests` of them: it pauses after that many. Returns the bytes
+  // consumed (all of `data` unless it paused); the caller feeds the rest
+  // again later.
+  size_t Feed(absl::string_view data, std::vector<ParsedRequest>& out,
+              size_t max_requests = SIZE_MAX);
 
   State state() const { return state_; }
   // The status to answer with after an error; 0 when there was none.
@@ -84,6 +89,7 @@ class RequestParser {
   bool in_value_ = false;
   size_t header_bytes_ = 0;
   std::vector<ParsedRequest>* out_ = nullptr;
+  size_t pause_at_ = 0;  // out_->size() at which to pause
 };
 
 }  // namespace meshup::internal

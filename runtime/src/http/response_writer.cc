@@ -101,7 +101,8 @@ HttpResponse StatusResponse(int status) {
 std::string SerializeResponse(const HttpResponse& response, const ResponseFraming& framing) {
   bool valid = response.status >= 100 && response.status <= 999;
   for (const auto& [name, value] : response.headers.fields()) {
-    valid = valid && IsToken(name) && IsFieldValue(value);
+    valid = valid && IsToken(name) && IsFieldValue(value) &&
+            name.size() + value.size() <= framing.max_field_bytes;
   }
   if (!valid) return SerializeResponse(StatusResponse(500), framing);
 

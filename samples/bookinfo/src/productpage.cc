@@ -1,8 +1,10 @@
 #include "productpage.h"
 
+#include <cstddef>
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "page_renderer.h"
@@ -15,6 +17,9 @@ using meshup::HttpRequest;
 using meshup::HttpResponse;
 
 constexpr char kCookie[] = "user";
+// Longer names are refused: the name goes back in a cookie (percent-encoded,
+// up to three times as long) and to every backend call.
+constexpr size_t kMaxUsernameBytes = 256;
 constexpr char kProductsPrefix[] = "/api/v1/products/";
 
 // A backend failure as the API answers it: 404 for an unknown product, 503
@@ -65,6 +70,11 @@ HttpResponse ProductPage::Page(const HttpRequest& request) const {
 HttpResponse ProductPage::Login(const HttpRequest& request) const {
   meshup::HttpParams form = request.FormParams();
   auto username = form.find("username");
+  if (username != form.end() && username->second.size() > kMaxUsernameBytes) {
+    return HttpResponse::Text(
+        400, absl::StrCat("login: username is ", username->second.size(), " bytes long; at most ",
+                          kMaxUsernameBytes, " are allowed\n"));
+  }
   HttpResponse response = HttpResponse::Redirect("/productpage");
   if (username != form.end() && !username->second.empty()) {
     // The password is read and ignored, as in Istio's sample.

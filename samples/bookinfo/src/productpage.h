@@ -3,7 +3,8 @@
 //   GET  /                              a small index
 //   GET  /productpage                   the page (page_renderer.h)
 //   POST /login                         form fields username, passwd: any non-empty
-//                                       username logs in (cookie user=<name>), 302
+//                                       username logs in (cookie user=<name>), 302;
+//                                       one over 256 bytes is refused, 400
 //   GET|POST /logout                    clears the cookie, 302
 //   GET  /health                        200 "Product page is healthy"
 //   GET  /api/v1/products               the product list

@@ -398,11 +398,20 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
   StartServer(options);
   RawClient first = Connect();
   RawClient second = Connect();
-  // Both are accepted once they are answered.
+  // Both are accepted once they are answered; then both are busy (an idle
+  // one would make room for the third).
   ASSERT_TRUE(first.Send(Get("/page")).ok());
   ASSERT_TRUE(second.Send(Get("/page")).ok());
   ASSERT_EQ(first.Read(kWait)->status, 200);
   ASSERT_EQ(second.Read(kWait)->status, 200);
+  ASSERT_TRUE(first.Send(Get("/slow")).ok());
+  ASSERT_TRUE(slow_started_.WaitForNotificationWithTimeout(kWait));
+  // A body the server has asked for (100 Continue) and not yet had.
+  ASSERT_TRUE(second
+                  .Send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                        "Content-Length: 4\r\n\r\n")
+                  .ok());
+  ASSERT_EQ(second.Read(kWait)->status, 100);
   RawClient third = Connect();
   absl::StatusOr<RawResponse> refused = third.Read(kWait);
   ASSERT_TRUE(refused.ok()) << refused.status();

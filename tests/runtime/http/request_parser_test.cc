@@ -90,13 +90,46 @@ TEST(RequestParserTest, Errors) {
        std::vector<std::pair<std::string, int>>{{"NOT HTTP\r\n\r\n", 400},
                                                 {"GET / HTTP/1.1\r\nbad header\r\n\r\n", 400},
                                                 {"GET / HTTP/2.0\r\n\r\n", 505},
-                                                {"GET http://[bad HTTP/1.1\r\n\r\n", 400}}) {
+                                                {"GET http://[bad HTTP/1.1\r\n\r\n", 400},
+                                                // RFC 9112 section 5.1: no space before ':'.
+                                                {"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
+                                                {"GET / HTTP/1.1\r\nHost\t: h\r\n\r\n", 400}}) {
     RequestParser parser(1024, 1024);
     std::vector<ParsedRequest> out;
     parser.Feed(bytes, out);
     EXPECT_EQ(parser.error_status(), status) << bytes;
     EXPECT_EQ(parser.state(), RequestParser::State::kStopped);
   }
+}
+
+TEST(RequestParserTest, WhitespaceBeforeTheColonIs400WhateverTheSplit) {
+  const std::string bytes = "GET / HTTP/1.1\r\nX-Name : v\r\n\r\n";
+  for (size_t piece : {size_t{1}, size_t{3}, bytes.size()}) {
+    RequestParser parser(1024, 1024);
+    std::vector<ParsedRequest> out = FeedInPieces(parser, bytes, piece);
+    EXPECT_TRUE(out.empty()) << piece;
+    EXPECT_EQ(parser.error_status(), 400) << piece;
+  }
+}
+
+TEST(RequestParserTest, StopsAfterMaxRequestsAndResumesWithTheRest) {
+  std::string bytes;
+  for (int i = 0; i < 5; ++i) bytes += "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  bytes += "GET /partial HTTP/1.1\r\nHo";
+  RequestParser parser(1024, 1024);
+  std::vector<ParsedRequest> out;
+  absl::string_view rest = bytes;
+  size_t used = parser.Feed(rest, out, 2);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(used, 2 * std::string("GET /0 HTTP/1.1\r\n\r\n").size());
+  EXPECT_EQ(parser.state(), RequestParser::State::kIdle);
+  rest.remove_prefix(used);
+  EXPECT_EQ(parser.Feed(rest, out, 0), 0u);  // no room: nothing parsed
+  used = parser.Feed(rest, out, 10);
+  EXPECT_EQ(used, rest.size());
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[4].request.path, "/4");
+  EXPECT_EQ(parser.state(), RequestParser::State::kHeaders);
 }
 
 TEST(RequestParserTest, UpgradeRequestsEndTheConnection) {

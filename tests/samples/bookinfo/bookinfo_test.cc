@@ -264,6 +264,24 @@ TEST(ProductPageTest, EmptyUsernameDoesNotLogIn) {
   EXPECT_FALSE(response.headers.Has("Set-Cookie"));
 }
 
+// A 1 MB username used to come back as a 1 MB Set-Cookie header.
+TEST(ProductPageTest, AnOverlongUsernameIs400WithoutACookie) {
+  FakeBackends backends;
+  ProductPage page(backends);
+  meshup::HttpRequest login = Request("POST", "/login");
+  login.headers.Add("Content-Type", "application/x-www-form-urlencoded");
+  login.body = "username=" + std::string(1000 * 1000, 'u') + "&passwd=x";
+  meshup::HttpResponse response = page.Login(login);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(response.body, HasSubstr("username is 1000000 bytes long; at most 256"));
+  EXPECT_FALSE(response.headers.Has("Set-Cookie"));
+  // 256 bytes still log in.
+  login.body = "username=" + std::string(256, 'u');
+  response = page.Login(login);
+  EXPECT_EQ(response.status, 302);
+  EXPECT_TRUE(response.headers.Has("Set-Cookie"));
+}
+
 TEST(ProductPageTest, NamesWithOddCharactersRoundTripThroughTheCookie) {
   FakeBackends backends;
   ProductPage page(backends);

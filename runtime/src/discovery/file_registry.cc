@@ -19,6 +19,9 @@
 namespace meshup::internal {
 namespace {
 
+// A WorkloadEntry is a few hundred bytes; anything much larger is not one.
+constexpr size_t kMaxRegistryFileBytes = 64 << 10;
+
 bool IsFileSafeName(absl::string_view name) {
   if (name.empty() || name.size() > 253 || name[0] == '.' || name[0] == '-') return false;
   for (char c : name) {
@@ -176,9 +179,13 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
   std::map<std::string, WorkloadRecord> good;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory_, "/", name);
-    absl::StatusOr<std::string> text = ReadFile(path);
-    if (!text.ok()) continue;  // removed between listing and reading: deregistered
-    absl::StatusOr<WorkloadRecord> record = ParseWorkloadEntryYaml(path, *text);
+    // Only a small regular file is read: a FIFO must not hang the loop
+    // thread, nor a huge file be read at every change.
+    absl::StatusOr<std::string> text = ReadRegularFile(path, kMaxRegistryFileBytes);
+    if (absl::IsNotFound(text.status())) continue;  // removed since listed: deregistered
+    absl::StatusOr<WorkloadRecord> record = text.ok()
+                                                ? ParseWorkloadEntryYaml(path, *text)
+                                                : absl::StatusOr<WorkloadRecord>(text.status());
     if (record.ok()) {
       good[name] = *record;
       records.push_back(*std::move(record));

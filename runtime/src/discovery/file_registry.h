@@ -5,7 +5,8 @@
 // shares the directory shares the registry: this is how `meshup up` runs a
 // mesh on one machine with no server at all. A file that cannot be read is
 // skipped (its workload keeps its last known record) and reported in
-// warnings().
+// warnings(); only regular files of at most 64 KiB are read (a FIFO or a
+// device there is refused unread, and so is a larger file).
 #ifndef MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
 #define MESHUP_SRC_DISCOVERY_FILE_REGISTRY_H_
 

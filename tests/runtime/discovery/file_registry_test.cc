@@ -1,15 +1,20 @@
 #include "discovery/file_registry.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -144,6 +149,58 @@ TEST_F(FileRegistryTest, ACorruptFileKeepsItsLastGoodRecord) {
   EXPECT_EQ(all[0].port, 9001u);
   ASSERT_FALSE(registry_->warnings().empty());
   EXPECT_THAT(registry_->warnings().back(), HasSubstr("keeping its last good record"));
+}
+
+// The peak resident memory of this process since the last ResetPeak().
+int64_t PeakResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string text; std::getline(status, text);) {
+    absl::string_view line = text;
+    if (absl::ConsumePrefix(&line, "VmHWM:")) {
+      int64_t kb = 0;
+      EXPECT_TRUE(
+          absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(line), " kB"), &kb));
+      return kb * 1024;
+    }
+  }
+  ADD_FAILURE() << "no VmHWM in /proc/self/status";
+  return 0;
+}
+bool ResetPeak() { return static_cast<bool>(std::ofstream("/proc/self/clear_refs") << "5"); }
+
+TEST_F(FileRegistryTest, AFifoIsSkippedWithAWarningAndNeverWaitedOn) {
+  ASSERT_TRUE(registry_->Register(Reviews("reviews-v1-1", "v1", 9001)).ok());
+  const std::string fifo = dir_ + "/nested/pipe.yaml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  std::future<std::vector<WorkloadRecord>> read =
+      std::async(std::launch::async, [&] { return registry_->ReadAll(); });
+  if (read.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // release it
+    if (fd >= 0) close(fd);
+    read.wait();
+    FAIL() << "ReadAll blocked on a FIFO";
+  }
+  std::vector<WorkloadRecord> all = read.get();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "reviews-v1-1");
+  ASSERT_FALSE(registry_->warnings().empty());
+  EXPECT_THAT(registry_->warnings().back(), HasSubstr("pipe.yaml: a FIFO, not a regular file"));
+}
+
+TEST_F(FileRegistryTest, AnOversizedFileIsRefusedUnread) {
+  ASSERT_TRUE(registry_->Register(Reviews("reviews-v1-1", "v1", 9001)).ok());
+  const std::string huge = dir_ + "/nested/huge.yaml";
+  const int fd = open(huge.c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 96 << 20), 0);  // sparse: no disk space
+  close(fd);
+  if (!ResetPeak()) GTEST_SKIP() << "cannot reset the peak resident memory here";
+  const int64_t before = PeakResidentBytes();
+  std::vector<WorkloadRecord> all = registry_->ReadAll();
+  EXPECT_LT(PeakResidentBytes() - before, 32 << 20) << "the oversized file was read";
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_FALSE(registry_->warnings().empty());
+  EXPECT_THAT(registry_->warnings().back(), HasSubstr("huge.yaml: 100663296 bytes"));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "codegen/manifests/manifest_model.h"
 #include "config/loader.h"
+#include "discovery/file_registry.h"
 #include "discovery/http_client.h"
 #include "nlohmann/json.hpp"
 #include "processes.h"
@@ -333,6 +334,10 @@ StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace) {
   // The front end first, so that it stops calling what is about to go.
   stop(true);
   stop(false);
+  // What a workload killed before it could deregister left in the registry.
+  absl::StatusOr<int> removed = internal::FileRegistry::RemoveEntriesOfGoneProcesses(
+      (fs::path(mesh.state_dir) / "registry").string());
+  if (!removed.ok()) report.gone.push_back(std::string(removed.status().message()));
   std::error_code error;
   fs::remove(fs::path(mesh.state_dir) / "state.json", error);
   return report;

@@ -72,13 +72,14 @@ struct StopReport {
   int stopped = 0;
   // A line for each workload not signalled because its recorded process is
   // gone (exited, or its pid now another process's) or cannot be told from
-  // another.
+  // another, and for a registry entry that could not be removed.
   std::vector<std::string> gone;
 };
 
 // Stops every workload that still runs as recorded (SIGTERM, then SIGKILL
 // after `grace`; a pid that now belongs to another process is never
-// signalled) and removes state.json.
+// signalled), removes the registry entries of workloads that are gone, and
+// removes state.json.
 StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace = absl::Seconds(10));
 
 // The table `meshup up` prints: service, version, pid, ports, identity.

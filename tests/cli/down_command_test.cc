@@ -87,14 +87,48 @@ TEST_F(DownCommandTest, LeavesAProcessWhoseCommandLineDiffers) {
   EXPECT_FALSE(sleeper_->ExitStatus().has_value()) << "meshup down killed an unrelated process";
 }
 
-TEST_F(DownCommandTest, StopsTheProcessItRecorded) {
+// A registry entry as a workload writes it: naming the process that registered it.
+std::string OwnedEntry(const std::string& name, pid_t pid, uint64_t start_time) {
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  char ns[256];
+  const ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+  return absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata:\n  name: ", name,
+      "\n  annotations:\n    meshup.dev/owner-host: \"", boot, "/", std::string(ns, n > 0 ? n : 0),
+      "\"\n    meshup.dev/owner-pid: \"", pid, "\"\n    meshup.dev/owner-start-time: \"",
+      start_time, "\"\nspec:\n  address: 127.0.0.1\n  ports: {grpc: 9001}\n",
+      "  labels: {app: reviews, version: v1}\n");
+}
+
+TEST_F(DownCommandTest, StopsTheProcessItRecordedAndRemovesItsRegistryEntry) {
   WriteState(start_time_, "/bin/sleep 300");
+  std::filesystem::create_directories(dir_ / "registry");
+  std::ofstream(dir_ / "registry" / "reviews-v1-1.yaml")
+      << OwnedEntry("reviews-v1-1", sleeper_->pid(), start_time_);
+  // Another process's entry, alive: not `meshup down`'s to remove.
+  std::ofstream(dir_ / "registry" / "reviews-v1-2.yaml")
+      << OwnedEntry("reviews-v1-2", getpid(), StartTime(getpid()));
   CommandResult down = Meshup(absl::StrCat("down --state ", dir_.string()));
   EXPECT_EQ(down.exit_code, 0) << down.output;
   EXPECT_THAT(down.output, HasSubstr("stopped 1 workloads"));
   auto status = sleeper_->Stop(0, absl::Seconds(10));  // reaps it: it got SIGTERM
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << *status;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "registry" / "reviews-v1-1.yaml"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "registry" / "reviews-v1-2.yaml"));
+}
+
+TEST_F(DownCommandTest, RemovesTheRegistryEntryOfAKilledWorkload) {
+  WriteState(start_time_ + 1, "/opt/bookinfo/bookinfo_reviews");  // long gone
+  std::filesystem::create_directories(dir_ / "registry");
+  // Registered by a workload then killed with SIGKILL: the pid is reused now.
+  std::ofstream(dir_ / "registry" / "reviews-v1-1.yaml")
+      << OwnedEntry("reviews-v1-1", sleeper_->pid(), start_time_ + 1);
+  CommandResult down = Meshup(absl::StrCat("down --state ", dir_.string()));
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "registry" / "reviews-v1-1.yaml"));
+  EXPECT_FALSE(sleeper_->ExitStatus().has_value()) << "meshup down killed an unrelated process";
 }
 
 }  // namespace

@@ -546,14 +546,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::s
     // a FIFO must not hang the loop thread that reloads, nor a huge file
     // be held in memory to be refused.
     absl::StatusOr<std::string> text = internal::ReadRegularFile(path, kMaxFileBytes);
-    if (!text.ok()) {
-      if (absl::IsResourceExhausted(text.status())) {
-        return absl::InvalidArgumentError(absl::StrCat(text.status().message(),
-                                                       " (a configuration file may have at most ",
-                                                       kMaxFileBytes, " bytes)"));
-      }
-      return text.status();
-    }
+    if (!text.ok()) return text.status();
     files.push_back({path, *std::move(text)});
   }
   return LoadConfigFiles(files, cache);

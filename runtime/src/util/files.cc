@@ -77,9 +77,8 @@ absl::Status NotRegular(const std::string& path, mode_t mode) {
 }
 
 absl::Status TooLarge(const std::string& path, uint64_t size, size_t max_bytes) {
-  return absl::ResourceExhaustedError(absl::StrCat(path, ": ", size,
-                                                   " bytes; a file here may have at most ",
-                                                   max_bytes, " bytes; it was not read"));
+  return absl::ResourceExhaustedError(absl::StrCat(
+      path, ": ", size, " bytes; a file here may have at most ", max_bytes, " (it was not read)"));
 }
 
 }  // namespace

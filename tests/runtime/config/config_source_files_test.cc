@@ -146,7 +146,8 @@ TEST_F(ConfigSourceFilesTest, AnOversizedFileIsRefusedAndNotKeptInMemory) {
   WriteSparse(dir_ / "huge.yaml", 96 << 20);
   absl::Status reloaded = source_->Reload();
   EXPECT_THAT(reloaded.message(), HasSubstr("huge.yaml"));
-  EXPECT_THAT(reloaded.message(), HasSubstr("a configuration file may have at most"));
+  EXPECT_THAT(reloaded.message(),
+              HasSubstr("huge.yaml: 100663296 bytes; a file here may have at most 4194304"));
   EXPECT_LT(ResidentBytes() - before, 32 << 20) << "the refused file is held in memory";
   EXPECT_NE(source_->Current()->DestinationRuleFor("reviews"), nullptr);
 }

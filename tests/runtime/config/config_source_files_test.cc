@@ -153,6 +153,11 @@ TEST_F(ConfigSourceFilesTest, AnOversizedFileIsRefusedAndNotKeptInMemory) {
 }
 
 TEST_F(ConfigSourceFilesTest, NothingOfARejectedFileStaysInMemory) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Their allocators hold freed memory (quarantine): resident memory says
+  // nothing of what is kept.
+  GTEST_SKIP() << "resident memory is not measurable under a sanitizer";
+#endif
   source_ = Watch();
   ASSERT_NE(source_, nullptr);
   const int64_t before = ResidentBytes();

@@ -1,7 +1,7 @@
 #include "local_mesh.h"
 
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "codegen/manifests/manifest_model.h"
 #include "config/loader.h"
+#include "discovery/file_registry.h"
 #include "discovery/http_client.h"
 #include "nlohmann/json.hpp"
 #include "processes.h"
@@ -85,7 +86,7 @@ std::string Tail(const std::string& path, int lines) {
 absl::Status WaitUntilReady(LocalWorkload& workload, absl::Time deadline) {
   const std::string name = absl::StrCat(workload.service, " ", workload.version);
   while (absl::Now() < deadline) {
-    if (!IsRunning(workload.pid)) {
+    if (!IsRunning(workload.process())) {
       return absl::UnavailableError(absl::StrCat(name, " exited while starting; its log (",
                                                  workload.log, ") ends with:\n",
                                                  Tail(workload.log, 8)));
@@ -155,7 +156,9 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
   if (absl::StatusOr<LocalMesh> running = ReadLocalMesh(state.string()); running.ok()) {
     std::string pids;
     for (const LocalWorkload& workload : running->workloads) {
-      if (IsRunning(workload.pid)) absl::StrAppend(&pids, pids.empty() ? "" : " ", workload.pid);
+      if (IsRunning(workload.process())) {
+        absl::StrAppend(&pids, pids.empty() ? "" : " ", workload.pid);
+      }
     }
     if (!pids.empty()) {
       return absl::AlreadyExistsError(absl::StrCat(
@@ -233,12 +236,14 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
   // Start everything, then wait for each; on failure stop what started.
   for (auto& [spec, workload] : plan) {
     fs::remove(workload.log, error);
-    absl::StatusOr<pid_t> pid = Spawn(spec);
-    if (!pid.ok()) {
+    absl::StatusOr<StartedProcess> started = Spawn(spec);
+    if (!started.ok()) {
       StopLocalMesh(mesh);
-      return pid.status();
+      return started.status();
     }
-    workload.pid = *pid;
+    workload.pid = started->pid;
+    workload.start_time = started->start_time;
+    workload.command_line = started->command_line;
     mesh.workloads.push_back(workload);
   }
   const absl::Time deadline = absl::Now() + options.ready_timeout;
@@ -278,6 +283,8 @@ absl::StatusOr<LocalMesh> ReadLocalMesh(const std::string& state_dir) {
     workload.service = item.value("service", "");
     workload.version = item.value("version", "");
     workload.pid = item.value("pid", 0);
+    workload.start_time = item.value("start_time", uint64_t{0});
+    workload.command_line = item.value("command_line", "");
     workload.port = item.value("port", 0);
     workload.admin_port = item.value("admin_port", 0);
     workload.identity = item.value("identity", "");
@@ -294,6 +301,8 @@ absl::Status WriteLocalMesh(const LocalMesh& mesh) {
     workloads.push_back({{"service", workload.service},
                          {"version", workload.version},
                          {"pid", workload.pid},
+                         {"start_time", workload.start_time},
+                         {"command_line", workload.command_line},
                          {"port", workload.port},
                          {"admin_port", workload.admin_port},
                          {"identity", workload.identity},
@@ -305,20 +314,33 @@ absl::Status WriteLocalMesh(const LocalMesh& mesh) {
                                        json.dump(2) + "\n", 0644);
 }
 
-void StopLocalMesh(const LocalMesh& mesh, absl::Duration grace) {
-  std::vector<pid_t> pids;
+StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace) {
+  StopReport report;
+  auto stop = [&](bool http) {
+    std::vector<StartedProcess> processes;
+    for (const LocalWorkload& workload : mesh.workloads) {
+      if (workload.http == http) processes.push_back(workload.process());
+    }
+    StopResult result = Stop(processes, grace);
+    report.stopped += static_cast<int>(result.stopped.size());
+    for (const auto& [pid, why] : result.not_signalled) {
+      for (const LocalWorkload& workload : mesh.workloads) {
+        if (workload.pid != pid || workload.http != http) continue;
+        report.gone.push_back(absl::StrCat(workload.service, " ", workload.version, " (pid ", pid,
+                                           "): ", why, "; not signalled"));
+      }
+    }
+  };
   // The front end first, so that it stops calling what is about to go.
-  for (const LocalWorkload& workload : mesh.workloads) {
-    if (workload.http) pids.push_back(workload.pid);
-  }
-  Stop(pids, grace);
-  pids.clear();
-  for (const LocalWorkload& workload : mesh.workloads) {
-    if (!workload.http) pids.push_back(workload.pid);
-  }
-  Stop(pids, grace);
+  stop(true);
+  stop(false);
+  // What a workload killed before it could deregister left in the registry.
+  absl::StatusOr<int> removed = internal::FileRegistry::RemoveEntriesOfGoneProcesses(
+      (fs::path(mesh.state_dir) / "registry").string());
+  if (!removed.ok()) report.gone.push_back(std::string(removed.status().message()));
   std::error_code error;
   fs::remove(fs::path(mesh.state_dir) / "state.json", error);
+  return report;
 }
 
 std::string DescribeLocalMesh(const LocalMesh& mesh) {

@@ -9,7 +9,8 @@
 //                        mesh.yaml, and what `meshup apply` installs
 //   registry/            the file registry
 //   logs/<workload>.log  each process's stdout and stderr; access.jsonl, spans.jsonl
-//   state.json           the running workloads (pids, ports), for `meshup down`
+//   state.json           the running workloads (pids with their start times and
+//                        command lines, ports), for `meshup down`
 //
 // StartLocalMesh() checks everything it can before starting anything (the
 // deploy file, every binary, the front end's port, no mesh already running
@@ -27,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "processes.h"
 
 namespace meshup::cli {
 
@@ -43,11 +45,15 @@ struct LocalWorkload {
   std::string service;
   std::string version;
   pid_t pid = 0;
+  uint64_t start_time = 0;  // with command_line, tells the process from a later one with its pid
+  std::string command_line;
   int port = 0;
   int admin_port = 0;
   std::string identity;  // the SPIFFE ID
   std::string log;
   bool http = false;     // the front end
+
+  StartedProcess process() const { return {pid, start_time, command_line}; }
 };
 
 struct LocalMesh {
@@ -62,9 +68,19 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options);
 absl::StatusOr<LocalMesh> ReadLocalMesh(const std::string& state_dir);
 absl::Status WriteLocalMesh(const LocalMesh& mesh);
 
-// Stops every workload (SIGTERM, then SIGKILL after `grace`) and removes
-// state.json.
-void StopLocalMesh(const LocalMesh& mesh, absl::Duration grace = absl::Seconds(10));
+struct StopReport {
+  int stopped = 0;
+  // A line for each workload not signalled because its recorded process is
+  // gone (exited, or its pid now another process's) or cannot be told from
+  // another, and for a registry entry that could not be removed.
+  std::vector<std::string> gone;
+};
+
+// Stops every workload that still runs as recorded (SIGTERM, then SIGKILL
+// after `grace`; a pid that now belongs to another process is never
+// signalled), removes the registry entries of workloads that are gone, and
+// removes state.json.
+StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace = absl::Seconds(10));
 
 // The table `meshup up` prints: service, version, pid, ports, identity.
 std::string DescribeLocalMesh(const LocalMesh& mesh);

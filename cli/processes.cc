@@ -11,10 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "util/process_identity.h"
 
 namespace meshup::cli {
 
-absl::StatusOr<pid_t> Spawn(const ProcessSpec& spec) {
+absl::StatusOr<StartedProcess> Spawn(const ProcessSpec& spec) {
   if (access(spec.program.c_str(), X_OK) != 0) {
     return absl::NotFoundError(
         absl::StrCat(spec.program, ": not an executable file (", std::strerror(errno), ")"));
@@ -43,34 +44,70 @@ absl::StatusOr<pid_t> Spawn(const ProcessSpec& spec) {
     _exit(127);
   }
   close(log);
-  return pid;
+  StartedProcess started;
+  started.pid = pid;
+  // The start time is the fork's, readable at once (an unreaped child keeps
+  // its pid); the command line is what execl() gives it.
+  absl::StatusOr<internal::ProcessStatus> status = internal::ReadProcessStatus(pid);
+  if (status.ok()) started.start_time = status->start_time;
+  started.command_line = spec.program;
+  return started;
 }
 
-bool IsRunning(pid_t pid) {
-  if (pid <= 0) return false;
-  int status = 0;
-  const pid_t reaped = waitpid(pid, &status, WNOHANG);
-  if (reaped == pid) return false;                  // our child, now gone
-  if (reaped == 0) return true;                     // our child, running
-  return kill(pid, 0) == 0 || errno == EPERM;       // not our child
+absl::Status CheckRunning(const StartedProcess& process) {
+  if (process.pid <= 0) return absl::NotFoundError("no process recorded");
+  int wait_status = 0;
+  const pid_t reaped = waitpid(process.pid, &wait_status, WNOHANG);
+  if (reaped == process.pid) return absl::NotFoundError("the recorded process is gone (it exited)");
+  // A child of this process: its pid is not reused before it is reaped (and
+  // before its exec it still has this process's command line).
+  if (reaped == 0) return absl::OkStatus();
+  absl::StatusOr<internal::ProcessStatus> now = internal::ReadProcessStatus(process.pid);
+  if (!now.ok() || now->state == 'Z') {
+    return absl::NotFoundError("the recorded process is gone (it exited)");
+  }
+  const std::string command_line = now->command_line.empty() ? "?" : now->command_line;
+  if (process.start_time == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "no start time was recorded to tell whether pid ", process.pid,
+        " is still the process started (it now runs ", command_line, "); stop it yourself if so"));
+  }
+  if (now->start_time != process.start_time || now->command_line != process.command_line) {
+    return absl::NotFoundError(absl::StrCat("the recorded process is gone: pid ", process.pid,
+                                            " is now another process (", command_line, ")"));
+  }
+  return absl::OkStatus();
 }
 
-void Stop(const std::vector<pid_t>& pids, absl::Duration grace) {
-  for (pid_t pid : pids) {
-    if (IsRunning(pid)) kill(pid, SIGTERM);
+StopResult Stop(const std::vector<StartedProcess>& processes, absl::Duration grace) {
+  StopResult result;
+  std::vector<const StartedProcess*> signalled;
+  for (const StartedProcess& process : processes) {
+    absl::Status running = CheckRunning(process);
+    if (!running.ok()) {
+      result.not_signalled.emplace_back(process.pid, std::string(running.message()));
+      continue;
+    }
+    kill(process.pid, SIGTERM);
+    signalled.push_back(&process);
   }
   const absl::Time deadline = absl::Now() + grace;
   for (bool any = true; any && absl::Now() < deadline;) {
     any = false;
-    for (pid_t pid : pids) any = any || IsRunning(pid);
+    for (const StartedProcess* process : signalled) any = any || IsRunning(*process);
     if (any) absl::SleepFor(absl::Milliseconds(20));
   }
-  for (pid_t pid : pids) {
-    if (IsRunning(pid)) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
+  for (const StartedProcess* process : signalled) {
+    if (IsRunning(*process)) {
+      kill(process->pid, SIGKILL);
+      // A child is reaped here; another process's parent reaps it.
+      if (waitpid(process->pid, nullptr, 0) != process->pid) {
+        for (int i = 0; i < 250 && IsRunning(*process); ++i) absl::SleepFor(absl::Milliseconds(20));
+      }
     }
+    result.stopped.push_back(process->pid);
   }
+  return result;
 }
 
 }  // namespace meshup::cli

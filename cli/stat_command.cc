@@ -27,8 +27,9 @@ absl::StatusOr<std::vector<internal::WorkloadRecord>> Workloads(const std::strin
   std::vector<internal::WorkloadRecord> workloads;
   for (const auto& entry : fs::directory_iterator(registry, error)) {
     if (entry.path().extension() != ".yaml") continue;
-    absl::StatusOr<std::string> text = internal::ReadFile(entry.path().string());
-    if (!text.ok()) continue;  // deregistered meanwhile
+    // Never a FIFO or a huge file: only what a workload writes there.
+    absl::StatusOr<std::string> text = internal::ReadRegularFile(entry.path().string(), 64 << 10);
+    if (!text.ok()) continue;  // deregistered meanwhile, or not a registry file
     absl::StatusOr<internal::WorkloadRecord> record =
         internal::ParseWorkloadEntryYaml(entry.path().string(), *text);
     if (record.ok() && record->admin_port != 0) workloads.push_back(*std::move(record));

@@ -64,7 +64,7 @@ int RunUp(UpFlags& flags) {
     siginfo_t info;
     if (sigtimedwait(&stop_signals, &info, &tick) > 0) break;
     for (LocalWorkload& workload : mesh->workloads) {
-      if (workload.pid != 0 && !IsRunning(workload.pid)) {
+      if (workload.pid != 0 && !IsRunning(workload.process())) {
         std::fprintf(stderr, "meshup up: %s %s (pid %d) exited; see %s\n",
                      workload.service.c_str(), workload.version.c_str(), workload.pid,
                      workload.log.c_str());
@@ -85,8 +85,11 @@ int RunDown(const std::string& state_dir) {
     std::fprintf(stderr, "meshup down: %s\n", std::string(mesh.status().message()).c_str());
     return 1;
   }
-  StopLocalMesh(*mesh);
-  std::printf("stopped %zu workloads\n", mesh->workloads.size());
+  const StopReport report = StopLocalMesh(*mesh);
+  for (const std::string& gone : report.gone) {
+    std::fprintf(stderr, "meshup down: %s\n", gone.c_str());
+  }
+  std::printf("stopped %d workloads\n", report.stopped);
   return 0;
 }
 

@@ -40,7 +40,7 @@ class ConfigSource {
 
   // Loads the directory again now; the watcher calls this on changes. Every
   // file is read, and only those whose text changed since the last reload
-  // are parsed again.
+  // (or that were refused then) are parsed again.
   absl::Status Reload();
   // Stops watching; no reload and no listener runs after it returns.
   void StopWatching() { watcher_.reset(); }

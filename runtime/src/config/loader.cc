@@ -28,7 +28,7 @@ namespace meshup::config {
 
 // One file read on its own, with every check that concerns one document.
 struct ParsedFile {
-  std::string text;     // what was parsed (kept only in a cache)
+  std::string text;     // what was parsed (kept only in a cache, and only when good)
   Snapshot objects;     // its documents in order, up to the first error; no indexes
   absl::Status status;  // the file's first error
   YamlMark mesh_mark;   // where its Mesh document starts
@@ -240,8 +240,10 @@ absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh
 
 std::shared_ptr<ParsedFile> ParseFile(const ConfigFile& file, bool keep_text) {
   auto parsed = std::make_shared<ParsedFile>();
-  if (keep_text) parsed->text = file.text;
   parsed->status = LoadFile(file, parsed->objects, &parsed->mesh_mark);
+  // A rejected file's text is not kept: it may be huge, and it is parsed
+  // again (failing fast) at each load until it changes.
+  if (keep_text && parsed->status.ok()) parsed->text = file.text;
   return parsed;
 }
 
@@ -485,7 +487,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
   for (size_t i = 0; i < files.size(); ++i) {
     if (cache != nullptr) {
       auto it = cache->files_.find(files[i].name);
-      if (it != cache->files_.end() && it->second->text == files[i].text) {
+      if (it != cache->files_.end() && it->second->status.ok() &&
+          it->second->text == files[i].text) {
         cached[i] = it->second;
         continue;
       }
@@ -498,11 +501,12 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
   std::vector<const ParsedFile*> all(files.size());
   for (size_t i = 0; i < files.size(); ++i) all[i] = cached[i] ? cached[i].get() : parsed[i].get();
   if (cache != nullptr) {
-    // The files of this load only, good or bad: a file's parse depends on
-    // its name and text alone.
+    // The good files of this load only: a file's parse depends on its name
+    // and text alone. Of a rejected file nothing is kept (its error is in
+    // what this load returns).
     std::map<std::string, std::shared_ptr<const ParsedFile>, std::less<>> next;
     for (size_t i = 0; i < files.size(); ++i) {
-      next[files[i].name] = cached[i] ? cached[i] : parsed[i];
+      if (all[i]->status.ok()) next[files[i].name] = cached[i] ? cached[i] : parsed[i];
     }
     cache->files_ = std::move(next);
     cache->last_parsed_ = to_parse.size();
@@ -538,7 +542,10 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigDirectory(const std::s
   std::vector<ConfigFile> files;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory, "/", name);
-    absl::StatusOr<std::string> text = internal::ReadFile(path);
+    // Only regular files, and an oversized one is refused from its size:
+    // a FIFO must not hang the loop thread that reloads, nor a huge file
+    // be held in memory to be refused.
+    absl::StatusOr<std::string> text = internal::ReadRegularFile(path, kMaxFileBytes);
     if (!text.ok()) return text.status();
     files.push_back({path, *std::move(text)});
   }

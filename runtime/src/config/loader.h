@@ -9,6 +9,11 @@
 // is an error naming the file, line, column and field; a few fields that
 // cannot matter to MeshUp (exportTo, metadata of `kubectl get` output, ...)
 // only warn. Loading is all or nothing: one error and no snapshot.
+//
+// LoadConfigDirectory() reads only regular files (or links to them): a
+// FIFO, device, socket or directory named *.yaml is an error naming it, and
+// is never read, so a load cannot block on one. A file over 4 MiB is refused
+// from its size, unread.
 #ifndef MESHUP_SRC_CONFIG_LOADER_H_
 #define MESHUP_SRC_CONFIG_LOADER_H_
 
@@ -58,9 +63,10 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file);
 
 struct ParsedFile;
 
-// The files of the last load through it, as parsed: a load through the same
-// cache reparses only the files whose name or text changed, and reuses the
-// others' objects (and warnings, and errors). What a load returns does not
+// The good files of the last load through it, as parsed: a load through the
+// same cache reparses only the files whose name or text changed, and reuses
+// the others' objects (and warnings). Of a file that was refused nothing is
+// kept, not even its text: it is parsed again at the next load. What a load returns does not
 // depend on the cache: the same snapshot, or the same first error, as a load
 // without one. Not thread-safe: one load at a time per cache.
 class ParsedFileCache {

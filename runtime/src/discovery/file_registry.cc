@@ -10,14 +10,26 @@
 #include <cstring>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "config/loader.h"
+#include "config/yaml_tree.h"
 #include "loop/directory_watcher.h"
 #include "util/files.h"
+#include "util/process_identity.h"
 #include "yaml-cpp/yaml.h"
 
 namespace meshup::internal {
 namespace {
+
+// A WorkloadEntry is a few hundred bytes; anything much larger is not one.
+constexpr size_t kMaxRegistryFileBytes = 64 << 10;
+
+// Who registered an entry: readers on the same host (HostKey()) ignore the
+// entry once that process is gone.
+constexpr char kOwnerHostAnnotation[] = "meshup.dev/owner-host";
+constexpr char kOwnerPidAnnotation[] = "meshup.dev/owner-pid";
+constexpr char kOwnerStartTimeAnnotation[] = "meshup.dev/owner-start-time";
 
 bool IsFileSafeName(absl::string_view name) {
   if (name.empty() || name.size() > 253 || name[0] == '.' || name[0] == '-') return false;
@@ -57,9 +69,34 @@ class FileWatch final : public Registry::Watch {
   std::unique_ptr<DirectoryWatcher> watcher_;  // last: stops before the rest goes
 };
 
+// The owner recorded in a registry file's annotations, if any.
+void ReadOwner(const std::string& file, const std::string& text, FileRegistry::Entry& entry) {
+  absl::StatusOr<config::YamlStream> stream = config::ParseYaml(text, file);
+  if (!stream.ok()) return;
+  for (size_t i = 0; i < stream->size(); ++i) {
+    const config::YamlNode annotations = stream->document(i).Find("metadata").Find("annotations");
+    const config::YamlNode host = annotations.Find(kOwnerHostAnnotation);
+    const config::YamlNode pid = annotations.Find(kOwnerPidAnnotation);
+    const config::YamlNode start = annotations.Find(kOwnerStartTimeAnnotation);
+    ProcessIdentity owner;
+    if (!host.IsScalar() || !absl::SimpleAtoi(pid.text(), &owner.pid) ||
+        !absl::SimpleAtoi(start.text(), &owner.start_time)) {
+      continue;
+    }
+    entry.owner_host = std::string(host.text());
+    entry.owner = owner;
+    return;
+  }
+}
+
+bool OwnerIsGone(const FileRegistry::Entry& entry) {
+  return !entry.owner_host.empty() && entry.owner_host == HostKey() && !IsAlive(entry.owner);
+}
+
 }  // namespace
 
-std::string WorkloadEntryYaml(const WorkloadRecord& workload) {
+std::string WorkloadEntryYaml(const WorkloadRecord& workload, const std::string& owner_host,
+                              const ProcessIdentity& owner) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "apiVersion" << YAML::Value << "networking.istio.io/v1";
@@ -67,6 +104,15 @@ std::string WorkloadEntryYaml(const WorkloadRecord& workload) {
   out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << workload.name;
   out << YAML::Key << "namespace" << YAML::Value << workload.namespace_name;
+  if (!owner_host.empty()) {
+    out << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << kOwnerHostAnnotation << YAML::Value << owner_host;
+    out << YAML::Key << kOwnerPidAnnotation << YAML::Value << YAML::DoubleQuoted
+        << std::to_string(owner.pid);
+    out << YAML::Key << kOwnerStartTimeAnnotation << YAML::Value << YAML::DoubleQuoted
+        << std::to_string(owner.start_time);
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "address" << YAML::Value << workload.address;
@@ -88,6 +134,10 @@ std::string WorkloadEntryYaml(const WorkloadRecord& workload) {
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+std::string WorkloadEntryYaml(const WorkloadRecord& workload) {
+  return WorkloadEntryYaml(workload, "", ProcessIdentity());
 }
 
 absl::StatusOr<WorkloadRecord> ParseWorkloadEntryYaml(const std::string& file_name,
@@ -140,8 +190,10 @@ absl::Status FileRegistry::Register(const WorkloadRecord& workload) {
     return absl::InvalidArgumentError(
         absl::StrCat("workload ", workload.name, " has no app label: its service is unknown"));
   }
+  // The entry names this process, so that readers on this host can tell
+  // when it is gone without deregistering (killed).
   return WriteFileAtomically(absl::StrCat(directory_, "/", workload.name, ".yaml"),
-                             WorkloadEntryYaml(workload), 0644);
+                             WorkloadEntryYaml(workload, HostKey(), SelfIdentity()), 0644);
 }
 
 absl::Status FileRegistry::Deregister(absl::string_view name) {
@@ -162,8 +214,16 @@ std::unique_ptr<Registry::Watch> FileRegistry::WatchService(absl::string_view se
 }
 
 std::vector<WorkloadRecord> FileRegistry::ReadAll() {
+  std::vector<WorkloadRecord> records;
+  for (Entry& entry : ReadEntries()) records.push_back(std::move(entry.record));
+  return records;
+}
+
+namespace {
+
+std::vector<std::string> RegistryFileNames(const std::string& directory) {
   std::vector<std::string> names;
-  if (DIR* dir = opendir(directory_.c_str())) {
+  if (DIR* dir = opendir(directory.c_str())) {
     while (dirent* entry = readdir(dir)) {
       const std::string name = entry->d_name;
       if (!name.empty() && name[0] != '.' && absl::EndsWith(name, ".yaml")) names.push_back(name);
@@ -171,29 +231,66 @@ std::vector<WorkloadRecord> FileRegistry::ReadAll() {
     closedir(dir);
   }
   std::sort(names.begin(), names.end());
-  std::vector<WorkloadRecord> records;
+  return names;
+}
+
+}  // namespace
+
+std::vector<FileRegistry::Entry> FileRegistry::ReadEntries() {
+  const std::vector<std::string> names = RegistryFileNames(directory_);
+  std::vector<Entry> entries;
   std::lock_guard<std::mutex> lock(mu_);
-  std::map<std::string, WorkloadRecord> good;
+  std::map<std::string, Entry> good;
   for (const std::string& name : names) {
     const std::string path = absl::StrCat(directory_, "/", name);
-    absl::StatusOr<std::string> text = ReadFile(path);
-    if (!text.ok()) continue;  // removed between listing and reading: deregistered
-    absl::StatusOr<WorkloadRecord> record = ParseWorkloadEntryYaml(path, *text);
+    // Only a small regular file is read: a FIFO must not hang the loop
+    // thread, nor a huge file be read at every change.
+    absl::StatusOr<std::string> text = ReadRegularFile(path, kMaxRegistryFileBytes);
+    if (absl::IsNotFound(text.status())) continue;  // removed since listed: deregistered
+    absl::StatusOr<WorkloadRecord> record = text.ok()
+                                                ? ParseWorkloadEntryYaml(path, *text)
+                                                : absl::StatusOr<WorkloadRecord>(text.status());
     if (record.ok()) {
-      good[name] = *record;
-      records.push_back(*std::move(record));
-    } else if (auto last = last_good_.find(name); last != last_good_.end()) {
+      Entry entry;
+      entry.record = *std::move(record);
+      ReadOwner(path, *text, entry);
+      if (OwnerIsGone(entry)) {
+        warnings_.push_back(absl::StrCat(path, ": its workload's process (pid ", entry.owner.pid,
+                                         ") is gone; ignored"));
+      } else {
+        good[name] = entry;
+        entries.push_back(std::move(entry));
+      }
+    } else if (auto last = last_good_.find(name);
+               last != last_good_.end() && !OwnerIsGone(last->second)) {
       warnings_.push_back(
           absl::StrCat(record.status().message(), " (keeping its last good record)"));
       good[name] = last->second;
-      records.push_back(last->second);
+      entries.push_back(last->second);
     } else {
       warnings_.push_back(std::string(record.status().message()));
     }
     if (warnings_.size() > 100) warnings_.erase(warnings_.begin());
   }
   last_good_ = std::move(good);
-  return records;
+  return entries;
+}
+
+absl::StatusOr<int> FileRegistry::RemoveEntriesOfGoneProcesses(const std::string& directory) {
+  int removed = 0;
+  for (const std::string& name : RegistryFileNames(directory)) {
+    const std::string path = absl::StrCat(directory, "/", name);
+    absl::StatusOr<std::string> text = ReadRegularFile(path, kMaxRegistryFileBytes);
+    if (!text.ok()) continue;
+    Entry entry;
+    ReadOwner(path, *text, entry);
+    if (!OwnerIsGone(entry)) continue;
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return absl::UnavailableError(absl::StrCat("cannot remove ", path, ": ", strerror(errno)));
+    }
+    ++removed;
+  }
+  return removed;
 }
 
 std::vector<std::string> FileRegistry::warnings() const {

@@ -30,7 +30,11 @@ std::string DirectoryFingerprint(const std::string& directory) {
     const std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
     struct stat info;
-    if (stat(absl::StrCat(directory, "/", name).c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    if (stat(absl::StrCat(directory, "/", name).c_str(), &info) != 0) continue;
+    if (!S_ISREG(info.st_mode)) {
+      // Only its name and type: a FIFO, device or socket that appears is a
+      // change (a reader refuses it), but its times mean nothing.
+      entries.push_back(absl::StrCat(name, "|type ", info.st_mode & S_IFMT, "|", info.st_ino));
       continue;
     }
     entries.push_back(absl::StrCat(name, "|", info.st_size, "|", info.st_mtim.tv_sec, ".",

@@ -27,8 +27,10 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http_get.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "nlohmann/json.hpp"
 #include "subprocess.h"
 #include "test_ca.h"
 
@@ -282,6 +284,49 @@ TEST_F(RoutingTest, AKilledEndpointIsEjectedAndIdempotentCallsStillSucceed) {
   load.Stop();
   EXPECT_GT(load.succeeded(), at_kill + 10) << "calls stopped after the kill";
   EXPECT_EQ(load.failed(), 0);
+}
+
+// What Istio gives with no retries and no outlierDetection configured: a
+// connection failure is retried on another endpoint, even for a method that
+// is not idempotent (the request never left), and an endpoint whose
+// connection fails is skipped while others are up.
+TEST_F(RoutingTest, AKilledReplicaCostsNoCallWithoutRetriesOrOutlierDetection) {
+  const int dead_port = StartServer("v1");
+  StartServer("v1");
+  StartServer("v1");
+  StartClient();
+  WaitForServers(3);
+  // A crash: no deregistration, the registry still lists the workload.
+  ASSERT_TRUE(servers_[0]->Stop(SIGKILL, absl::Seconds(10)).ok());
+  // Idempotent calls are retried even when the dead connection took them.
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(client_->Echo(Echo()).ok());
+  // In steady state, calls that cannot be resent lose nothing either: a
+  // non-idempotent call in flight on the dying connection could have.
+  int failed = 0;
+  for (int i = 0; i < 100; ++i) {
+    CountRequest request;
+    request.set_key(absl::StrCat("call-", i));
+    absl::StatusOr<CountReply> reply = client_->CountOnce(request);  // not idempotent
+    if (!reply.ok()) ++failed;
+  }
+  EXPECT_EQ(failed, 0);
+  // The dead endpoint was tried at most a few times (once per reconnection
+  // gRPC makes), not a third of the calls.
+  absl::StatusOr<testing::HttpAnswer> clusters =
+      testing::HttpGet(absl::StrCat("http://127.0.0.1:", mesh_->admin_port(), "/clusters"));
+  ASSERT_TRUE(clusters.ok()) << clusters.status();
+  int dead_failures = -1;
+  const nlohmann::json parsed = nlohmann::json::parse(clusters->body);
+  for (const auto& host : parsed["clusters"]) {
+    for (const auto& endpoint : host["endpoints"]) {
+      if (absl::EndsWith(endpoint["address"].get<std::string>(), absl::StrCat(":", dead_port))) {
+        dead_failures = endpoint["failed_attempts"].get<int>();
+      }
+    }
+  }
+  EXPECT_GE(dead_failures, 0) << "the killed endpoint (port " << dead_port
+                              << ") is not in /clusters: " << clusters->body;
+  EXPECT_LE(dead_failures, 10);
 }
 
 TEST_F(RoutingTest, AGracefulStopLosesNoCall) {

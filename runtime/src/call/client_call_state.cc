@@ -97,7 +97,7 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
     plan_ = channel_.router->Plan(channel_.host, method, options, now);
   } else {
     plan_.deadline = CallDeadline(now, method, options);
-    plan_.tries = std::max(1, method.retry.attempts);
+    plan_.tries = IdlTries(method);
     plan_.per_try_timeout = method.retry.per_try_timeout;
     plan_.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "routing/route_matcher.h"
@@ -85,8 +86,7 @@ HostState::SubsetState MakeSubset(std::string name, std::map<std::string, std::s
 // does not matter).
 bool SameRule(const config::DestinationRule* a, const std::optional<config::DestinationRule>& b) {
   if (a == nullptr || !b.has_value()) return a == nullptr && !b.has_value();
-  return a->host == b->host && a->traffic_policy == b->traffic_policy &&
-         a->subsets == b->subsets;
+  return a->host == b->host && a->traffic_policy == b->traffic_policy && a->subsets == b->subsets;
 }
 
 }  // namespace
@@ -178,8 +178,8 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool ke
         plaintext != workload.ports.end()) {
       record.plaintext_port = plaintext->second;
     }
-    infos.push_back(Info(record, workload.labels, workload.service_account,
-                         workload.origin.namespace_name));
+    infos.push_back(
+        Info(record, workload.labels, workload.service_account, workload.origin.namespace_name));
   };
   // From the snapshot's indexes: a rebuild costs what the host has, not
   // what the whole configuration has.
@@ -225,7 +225,8 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool ke
     for (const config::Subset& subset : rule->subsets) {
       EndpointList members;
       for (const auto& endpoint : state->endpoints) {
-        if (config::SelectorMatches(subset.labels, endpoint->info().labels)) members.push_back(endpoint);
+        if (config::SelectorMatches(subset.labels, endpoint->info().labels))
+          members.push_back(endpoint);
       }
       state->subsets.push_back(
           MakeSubset(subset.name, subset.labels, std::move(members), host_policy,
@@ -276,7 +277,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
       plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
     }
   } else {
-    plan.tries = std::max(1, method.retry.attempts);
+    plan.tries = IdlTries(method);
     plan.per_try_timeout = method.retry.per_try_timeout;
     plan.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
     if (plan.retry_on.empty()) plan.retry_on.push_back(absl::StatusCode::kUnavailable);
@@ -336,8 +337,30 @@ absl::StatusOr<Attempt> Router::Pick(const CallPlan& plan, absl::Span<Endpoint* 
   if (endpoint == nullptr) {
     return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
   }
+  if (Unreachable(*static_cast<RoutedEndpoint*>(endpoint))) {
+    // Its connection failed lately (a crashed workload whose entry the
+    // registry still lists): another one, unless all others are down too.
+    absl::InlinedVector<Endpoint*, 8> excluded(tried.begin(), tried.end());
+    Endpoint* candidate = endpoint;
+    for (size_t i = 0; i < attempt.subset->endpoints.size(); ++i) {
+      excluded.push_back(candidate);
+      context.exclude = excluded;
+      candidate = attempt.subset->balancer->Pick(context);
+      if (candidate == nullptr || absl::c_linear_search(excluded, candidate)) break;
+      if (!Unreachable(*static_cast<RoutedEndpoint*>(candidate))) {
+        endpoint = candidate;
+        break;
+      }
+    }
+  }
   attempt.endpoint = static_cast<RoutedEndpoint*>(endpoint);
   return attempt;
+}
+
+bool Router::Unreachable(const RoutedEndpoint& endpoint) {
+  grpc::Channel* channel = endpoint.channel();
+  return channel != nullptr &&
+         channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
 }
 
 void Router::Report(const Attempt& attempt, absl::StatusCode code) {

@@ -113,6 +113,17 @@ class HostEntry {
   std::unique_ptr<Registry::Watch> watch_;
 };
 
+// The tries of a call whose route and IDL declare no retries: Istio's
+// default of 2 retries. A retry still needs an idempotent method, or an
+// attempt whose request surely never left (a connection that failed), so a
+// crashed endpoint costs such calls nothing while others are up.
+constexpr int kDefaultTries = 3;
+
+// The tries the IDL's retry policy gives `method`.
+inline int IdlTries(const MethodInfo& method) {
+  return method.retry.attempts > 0 ? method.retry.attempts : kDefaultTries;
+}
+
 // A call's decisions, made once at its start.
 struct CallPlan {
   std::shared_ptr<const config::Snapshot> snapshot;  // keeps the route alive
@@ -122,9 +133,9 @@ struct CallPlan {
   int tries = 1;
   absl::Duration per_try_timeout = absl::ZeroDuration();
   absl::InlinedVector<absl::StatusCode, 4> retry_on;  // no allocation per call
-  absl::Duration delay = absl::ZeroDuration();  // injected fault
-  std::optional<absl::Status> abort;            // injected fault
-  std::shared_ptr<HostEntry> mirror_host;       // set when this call is mirrored
+  absl::Duration delay = absl::ZeroDuration();        // injected fault
+  std::optional<absl::Status> abort;                  // injected fault
+  std::shared_ptr<HostEntry> mirror_host;             // set when this call is mirrored
   std::string mirror_subset;
   std::string hash_key;
   bool has_hash_key = false;
@@ -166,6 +177,10 @@ class Router {
 
   // Records how an attempt ended, for outlier detection.
   void Report(const Attempt& attempt, absl::StatusCode code);
+
+  // Whether the endpoint's connection is known to be failing (gRPC's
+  // TRANSIENT_FAILURE): Pick() avoids it while another endpoint is not.
+  static bool Unreachable(const RoutedEndpoint& endpoint);
 
   Clock& clock() { return clock_; }
 

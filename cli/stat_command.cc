@@ -11,7 +11,9 @@
 #include "absl/time/clock.h"
 #include "discovery/file_registry.h"
 #include "discovery/http_client.h"
+#include "local_mesh.h"
 #include "nlohmann/json.hpp"
+#include "processes.h"
 #include "util/files.h"
 
 namespace meshup::cli {
@@ -19,12 +21,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using Key = std::pair<std::string, std::string>;  // app, version
-
 // The workloads of a registry directory with an admin port.
-absl::StatusOr<std::vector<internal::WorkloadRecord>> Workloads(const std::string& registry) {
+absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& registry) {
   std::error_code error;
-  std::vector<internal::WorkloadRecord> workloads;
+  std::vector<StatTarget> workloads;
   for (const auto& entry : fs::directory_iterator(registry, error)) {
     if (entry.path().extension() != ".yaml") continue;
     // Never a FIFO or a huge file: only what a workload writes there.
@@ -32,7 +32,16 @@ absl::StatusOr<std::vector<internal::WorkloadRecord>> Workloads(const std::strin
     if (!text.ok()) continue;  // deregistered meanwhile, or not a registry file
     absl::StatusOr<internal::WorkloadRecord> record =
         internal::ParseWorkloadEntryYaml(entry.path().string(), *text);
-    if (record.ok() && record->admin_port != 0) workloads.push_back(*std::move(record));
+    if (record.ok() && record->admin_port != 0) {
+      auto label = [&record](const char* name) {
+        auto it = record->labels.find(name);
+        return it == record->labels.end() ? std::string() : it->second;
+      };
+      const bool ipv6 = record->address.find(':') != std::string::npos;
+      workloads.push_back({label("app"), label("version"),
+                           absl::StrCat(ipv6 ? "[" : "", record->address, ipv6 ? "]" : "", ":",
+                                        record->admin_port)});
+    }
   }
   if (error) {
     return absl::NotFoundError(
@@ -41,36 +50,99 @@ absl::StatusOr<std::vector<internal::WorkloadRecord>> Workloads(const std::strin
   return workloads;
 }
 
-// Each served (destination) app and version's totals, summed over workloads.
-std::map<Key, StatSample> Scrape(const std::vector<internal::WorkloadRecord>& workloads) {
-  std::map<Key, StatSample> samples;
-  for (const internal::WorkloadRecord& workload : workloads) {
-    auto answer = internal::HttpGet(
-        absl::StrCat("http://", workload.address, ":", workload.admin_port, "/stats/json"),
-        absl::Seconds(2));
-    if (!answer.ok() || answer->status != 200) continue;
-    nlohmann::json stats = nlohmann::json::parse(answer->body, nullptr, false);
-    if (!stats.is_object() || !stats["requests"].is_array()) continue;
-    for (const auto& row : stats["requests"]) {
-      if (row.value("reporter", "") != "destination") continue;
-      StatSample& sample = samples[{row.value("app", ""), row.value("version", "")}];
-      sample.requests += row.value("requests", 0.0);
-      sample.successes += row.value("successes", 0.0);
-      std::vector<double> bounds = row.value("duration_bucket_bounds_ms", std::vector<double>{});
-      std::vector<double> counts = row.value("duration_buckets_cumulative", std::vector<double>{});
-      if (sample.cumulative.empty()) {
-        sample.bounds_ms = bounds;
-        sample.cumulative.assign(counts.size(), 0);
-      }
-      for (size_t i = 0; i < counts.size() && i < sample.cumulative.size(); ++i) {
-        sample.cumulative[i] += counts[i];
-      }
+// Each destination app and version's totals as `reporter` saw them, summed
+// over workloads. A workload that does not answer is named on stderr.
+std::map<StatKey, StatSample> Scrape(const std::vector<StatTarget>& targets,
+                                     const std::string& reporter) {
+  std::map<StatKey, StatSample> samples;
+  for (const StatTarget& target : targets) {
+    auto answer =
+        internal::HttpGet(absl::StrCat("http://", target.admin, "/stats/json"), absl::Seconds(2));
+    if (!answer.ok() || answer->status != 200) {
+      std::fprintf(stderr, "meshup stat: %s %s at %s did not answer\n", target.app.c_str(),
+                   target.version.c_str(), target.admin.c_str());
+      continue;
     }
+    AddStats(answer->body, reporter, samples);
   }
   return samples;
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_dir) {
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
+  if (!mesh.ok()) {
+    if (mesh.status().code() != absl::StatusCode::kNotFound) return mesh.status();
+    return absl::NotFoundError(absl::StrCat(
+        "no mesh runs from ", state_dir, ": start one with `meshup up --state ", state_dir, "`"));
+  }
+  std::vector<StatTarget> targets;
+  bool running = false;
+  for (const LocalWorkload& workload : mesh->workloads) {
+    if (!IsRunning(workload.pid)) continue;
+    running = true;
+    if (workload.admin_port == 0) continue;
+    targets.push_back(
+        {workload.service, workload.version, absl::StrCat("127.0.0.1:", workload.admin_port)});
+  }
+  if (!running) {
+    return absl::NotFoundError(absl::StrCat("no mesh runs from ", state_dir,
+                                            ": none of its workloads runs (stopped without "
+                                            "`meshup down`?); start one with `meshup up --state ",
+                                            state_dir, "`"));
+  }
+  return targets;
+}
+
+void AddStats(const std::string& stats_json, const std::string& reporter,
+              std::map<StatKey, StatSample>& samples) {
+  nlohmann::json stats = nlohmann::json::parse(stats_json, nullptr, false);
+  if (!stats.is_object() || !stats["requests"].is_array()) return;
+  for (const auto& row : stats["requests"]) {
+    if (!row.is_object() || row.value("reporter", "") != reporter) continue;
+    StatSample& sample = samples[{row.value("app", ""), row.value("version", "")}];
+    sample.requests += row.value("requests", 0.0);
+    sample.successes += row.value("successes", 0.0);
+    std::vector<double> bounds = row.value("duration_bucket_bounds_ms", std::vector<double>{});
+    std::vector<double> counts = row.value("duration_buckets_cumulative", std::vector<double>{});
+    if (sample.cumulative.empty()) {
+      sample.bounds_ms = bounds;
+      sample.cumulative.assign(counts.size(), 0);
+    }
+    for (size_t i = 0; i < counts.size() && i < sample.cumulative.size(); ++i) {
+      sample.cumulative[i] += counts[i];
+    }
+  }
+}
+
+std::vector<StatRow> BuildRows(const std::vector<StatTarget>& targets,
+                               const std::map<StatKey, StatSample>& before,
+                               const std::map<StatKey, StatSample>& after, absl::Duration window) {
+  std::map<StatKey, int> counts;
+  for (const StatTarget& target : targets) {
+    if (!target.app.empty()) ++counts[{target.app, target.version}];
+  }
+  for (const auto& [key, sample] : after) {
+    auto earlier = before.find(key);
+    const double requests =
+        sample.requests - (earlier == before.end() ? 0 : earlier->second.requests);
+    if (requests > 0 && !key.first.empty()) counts.emplace(key, 0);
+  }
+  std::vector<StatRow> rows;
+  const StatSample none;
+  for (const auto& [key, count] : counts) {
+    auto earlier = before.find(key);
+    auto later = after.find(key);
+    StatRow row = Diff(earlier == before.end() ? none : earlier->second,
+                       later == after.end() ? none : later->second, window);
+    row.app = key.first;
+    row.version = key.second;
+    row.workloads = count;
+    rows.push_back(row);
+  }
+  return rows;
+}
 
 double Quantile(const std::vector<double>& bounds, const std::vector<double>& cumulative,
                 double quantile) {
@@ -125,6 +197,7 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
   struct Flags {
     std::string state_dir = ".meshup";
     std::string registry;
+    std::string reporter = "source";
     double window_seconds = 2;
   };
   auto flags = std::make_shared<Flags>();
@@ -133,41 +206,29 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
   stat->add_option("--state", flags->state_dir, "The state directory of `meshup up`")
       ->capture_default_str();
   stat->add_option("--registry", flags->registry,
-                   "A file registry directory (default: the state directory's registry/)");
+                   "Read the workloads of this file registry directory instead of those "
+                   "`meshup up` runs");
+  stat->add_option("--reporter", flags->reporter,
+                   "Whose view: source (the callers': what they got, mesh failures "
+                   "included) or destination (the servers')")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"source", "destination"}));
   stat->add_option("--window", flags->window_seconds, "Seconds between the two readings")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
   stat->callback([flags, &exit_code] {
-    const std::string registry = flags->registry.empty()
-                                     ? (fs::path(flags->state_dir) / "registry").string()
-                                     : flags->registry;
-    absl::StatusOr<std::vector<internal::WorkloadRecord>> workloads = Workloads(registry);
-    if (!workloads.ok()) {
-      std::fprintf(stderr, "meshup stat: %s\n", std::string(workloads.status().message()).c_str());
+    absl::StatusOr<std::vector<StatTarget>> targets =
+        flags->registry.empty() ? LocalTargets(flags->state_dir) : RegistryTargets(flags->registry);
+    if (!targets.ok()) {
+      std::fprintf(stderr, "meshup stat: %s\n", std::string(targets.status().message()).c_str());
       exit_code = 1;
       return;
     }
     const absl::Duration window = absl::Seconds(flags->window_seconds);
-    std::map<Key, StatSample> before = Scrape(*workloads);
+    std::map<StatKey, StatSample> before = Scrape(*targets, flags->reporter);
     absl::SleepFor(window);
-    std::map<Key, StatSample> after = Scrape(*workloads);
-    std::map<Key, int> counts;
-    for (const auto& workload : *workloads) {
-      auto app = workload.labels.find("app");
-      auto version = workload.labels.find("version");
-      if (app != workload.labels.end() && version != workload.labels.end()) {
-        ++counts[{app->second, version->second}];
-      }
-    }
-    std::vector<StatRow> rows;
-    for (const auto& [key, count] : counts) {
-      StatRow row = Diff(before[key], after[key], window);
-      row.app = key.first;
-      row.version = key.second;
-      row.workloads = count;
-      rows.push_back(row);
-    }
-    std::printf("%s", FormatStatTable(rows).c_str());
+    std::map<StatKey, StatSample> after = Scrape(*targets, flags->reporter);
+    std::printf("%s", FormatStatTable(BuildRows(*targets, before, after, window)).c_str());
   });
 }
 

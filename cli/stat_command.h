@@ -1,15 +1,22 @@
 // `meshup stat`: what `linkerd viz stat` shows, for MeshUp workloads. Finds
-// the workloads in the registry (their admin ports), reads each one's
-// /stats/json twice, `window` apart, and prints per service and version the
-// requests per second, success rate and p50/p95/p99 latency of the calls
-// they served in between.
+// the workloads (those `meshup up` runs from its state directory, or those
+// of a registry with an admin port), reads each one's /stats/json twice,
+// `window` apart, and prints per service and version the requests per
+// second, success rate and p50/p95/p99 latency of the calls to it in
+// between, as one reporter saw them: the callers (`source`, the default:
+// failures the mesh answered for them, such as injected faults, count) or
+// the servers (`destination`). Every workload has a row, the ones nobody
+// called included.
 #ifndef MESHUP_CLI_STAT_COMMAND_H_
 #define MESHUP_CLI_STAT_COMMAND_H_
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace meshup::cli {
@@ -29,6 +36,29 @@ struct StatRow {
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
   double requests = 0;
 };
+
+using StatKey = std::pair<std::string, std::string>;  // app, version
+
+// A workload to read: its service, version and admin port's address.
+struct StatTarget {
+  std::string app, version;
+  std::string admin;  // "127.0.0.1:15000"
+};
+
+// The workloads a running `meshup up` of `state_dir` started; an error
+// saying that no mesh runs from it when none of them runs.
+absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_dir);
+
+// Adds the rows of `reporter` ("source" or "destination") of one workload's
+// /stats/json to `samples`, by destination app and version.
+void AddStats(const std::string& stats_json, const std::string& reporter,
+              std::map<StatKey, StatSample>& samples);
+
+// One row per app and version of `targets` (with how many workloads), and
+// one for any other destination called in the window.
+std::vector<StatRow> BuildRows(const std::vector<StatTarget>& targets,
+                               const std::map<StatKey, StatSample>& before,
+                               const std::map<StatKey, StatSample>& after, absl::Duration window);
 
 // The row for the calls between `before` and `after`.
 StatRow Diff(const StatSample& before, const StatSample& after, absl::Duration window);

@@ -233,6 +233,9 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   telemetry.otlp_endpoint = mesh_config.telemetry.otlp_endpoint;
   telemetry.trace_file = mesh_config.telemetry.trace_file;
   telemetry.access_log_file = mesh_config.telemetry.access_log_file;
+  telemetry.rotation.max_bytes = static_cast<uint64_t>(mesh_config.telemetry.rotation_max_bytes);
+  telemetry.rotation.max_files = mesh_config.telemetry.rotation_max_files;
+  telemetry.max_series = static_cast<size_t>(mesh_config.telemetry.max_series);
   impl->telemetry =
       std::make_unique<internal::Telemetry>(std::move(telemetry), internal::Random::Real());
   impl->telemetry->metrics().AddCounter(

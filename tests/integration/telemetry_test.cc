@@ -34,6 +34,7 @@ namespace {
 using meshup_test::common::Echo;
 using meshup_test::everything::Everything;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Answers with its name, after asking the next workload of the chain (if
 // any) through a generated client: no trace code at all.
@@ -362,9 +363,122 @@ TEST_F(TelemetryTest, AccessLogHasOneLinePerCallAndSide) {
     } else {
       source = true;
       EXPECT_EQ(line["workload"], "client-v1");
+      // The server's identity, which the client's handshake verified.
+      EXPECT_EQ(line["peer_principal"], "spiffe://cluster.local/ns/default/sa/a");
     }
   }
   EXPECT_TRUE(source && destination);
+}
+
+// The line of `exposition` that has every one of `parts`, or "".
+std::string LineWith(const std::string& exposition, const std::vector<std::string>& parts) {
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    bool all = true;
+    for (const std::string& part : parts) all = all && absl::StrContains(line, part);
+    if (all) return std::string(line);
+  }
+  return "";
+}
+
+TEST_F(TelemetryTest, InjectedFaultsAreRecordedAsEnvoyRecordsThem) {
+  Start("a", "");
+  auto client = NewMesh("client");
+  ASSERT_TRUE(CallChain(*client, "a").ok());  // discovery knows a's endpoint
+  std::ofstream(dir_ / "config" / "faults.yaml")
+      << "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\n"
+      << "spec:\n  hosts: [a]\n  http:\n  - fault:\n"
+      << "      delay: {percentage: {value: 100}, fixedDelay: 1ms}\n"
+      << "      abort: {percentage: {value: 100}, httpStatus: 500}\n"
+      << "    route:\n    - destination: {host: a}\n";
+  auto channel = client->Connect("a");
+  ASSERT_TRUE(channel.ok());
+  absl::Status status;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  do {  // until the configuration reloads: then one aborted call
+    status = Everything::Client(*channel).Echo(Echo()).status();
+  } while (status.ok() && absl::Now() < deadline);
+  ASSERT_EQ(status.message(), "fault filter abort");
+
+  const std::string metrics = Get(client->admin_port(), "/metrics");
+  const std::string ok = LineWith(metrics, {"istio_requests_total{", "response_code=\"200\""});
+  const std::string aborted = LineWith(metrics, {"istio_requests_total{", "response_code=\"500\""});
+  ASSERT_FALSE(aborted.empty()) << metrics;
+  EXPECT_THAT(aborted, HasSubstr("grpc_response_status=\"2\",response_flags=\"DI,FI\","
+                                 "connection_security_policy=\"mutual_tls\"} 1"));
+  // Every label but the outcome's is that of the calls a answered.
+  auto without_outcome = [](const std::string& line) {
+    return line.substr(0, line.find(",response_code="));
+  };
+  EXPECT_EQ(without_outcome(aborted), without_outcome(ok));
+  EXPECT_THAT(aborted, HasSubstr("destination_workload=\"a-v1\""));
+  EXPECT_THAT(aborted, HasSubstr("destination_service=\"a.default.svc.cluster.local\""));
+
+  client.reset();  // writes the access log out
+  bool logged = false;
+  for (const auto& line : ReadJsonLines((dir_ / "access.jsonl").string())) {
+    if (line["reporter"] != "source" || line["grpc_status"] == "OK") continue;
+    logged = true;
+    EXPECT_EQ(line["response_code"], 500);
+    EXPECT_EQ(line["response_flags"], "DI,FI");
+  }
+  EXPECT_TRUE(logged);
+}
+
+// x-meshup-peer is the caller's word: it labels series only within bounds.
+TEST_F(TelemetryTest, ACallerCannotMakeSeriesWithoutBound) {
+  Workload& a = Start("a", "");
+  auto client = NewMesh("client");
+  ASSERT_TRUE(CallChain(*client, "a").ok());
+  auto channel = client->Connect("a");
+  ASSERT_TRUE(channel.ok());
+  for (int i = 0; i < 200; ++i) {
+    CallOptions options;
+    options.headers = {{"x-meshup-peer", absl::StrCat("w", i, ",default,app", i, ",v1")}};
+    ASSERT_TRUE(Everything::Client(*channel).Echo(Echo(), options).ok());
+  }
+  CallOptions other_namespace;  // not the certificate's namespace
+  other_namespace.headers = {{"x-meshup-peer", "x,elsewhere,x,v1"}};
+  ASSERT_TRUE(Everything::Client(*channel).Echo(Echo(), other_namespace).ok());
+
+  const std::string metrics = Get(a.mesh->admin_port(), "/metrics");
+  int series = 0;
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (absl::StartsWith(line, "istio_requests_total{reporter=\"destination\"")) ++series;
+  }
+  EXPECT_LE(series, 10) << "the header made a series per value";
+  // The caller's principal and namespace are its certificate's.
+  EXPECT_THAT(metrics, HasSubstr("source_workload=\"unknown\",source_workload_namespace=\""
+                                 "default\",source_principal=\"spiffe://cluster.local/ns/"
+                                 "default/sa/client\""));
+  EXPECT_THAT(metrics, Not(HasSubstr("elsewhere")));
+}
+
+TEST_F(TelemetryTest, AccessLogAndSpansRotateBySize) {
+  std::ofstream(dir_ / "config" / "mesh.yaml")
+      << "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\nspec:\n"
+      << "  registry: {type: file, directory: " << (dir_ / "registry").string() << "}\n"
+      << "  telemetry:\n    tracing: {file: " << Spans() << "}\n"
+      << "    accessLog: {file: " << (dir_ / "access.jsonl").string() << "}\n"
+      << "    rotation: {maxBytes: 4096, maxFiles: 2}\n";
+  auto client = NewMesh("client");  // reads the rotation settings
+  ASSERT_TRUE(client != nullptr);
+  Start("a", "");
+  ASSERT_TRUE(CallChain(*client, "a").ok());
+  auto channel = client->Connect("a");
+  ASSERT_TRUE(channel.ok());
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Everything::Client(*channel).Echo(Echo()).ok());
+  // Two Meshes, each writing at least one batch of more than 4 KiB to each
+  // file: the second batch rotates.
+  client.reset();
+  workloads_.clear();
+  for (const std::string& file : {(dir_ / "access.jsonl").string(), Spans()}) {
+    EXPECT_TRUE(std::filesystem::exists(file)) << file;
+    EXPECT_TRUE(std::filesystem::exists(file + ".1")) << file;
+    EXPECT_FALSE(std::filesystem::exists(file + ".2")) << file;
+    for (const std::string& path : {file, file + ".1"}) {
+      for (const auto& line : ReadJsonLines(path)) EXPECT_TRUE(line.is_object()) << path;
+    }
+  }
 }
 
 TEST_F(TelemetryTest, AdminEndpointsAnswerEvenWithASlowClientConnected) {

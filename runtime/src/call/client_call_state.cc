@@ -16,11 +16,10 @@ namespace {
 
 // The destination's labels as the client knows them: from discovery.
 RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& channel,
-                           const CallPlan& plan, const RoutedEndpoint& endpoint) {
+                           const CallPlan& plan, const EndpointInfo& info) {
   RequestLabels labels;
   labels.reporter = RequestLabels::Reporter::kSource;
   labels.source = telemetry.self();
-  const EndpointInfo& info = endpoint.info();
   auto label = [&info](const char* name) {
     auto it = info.labels.find(name);
     return it == info.labels.end() ? std::string() : it->second;
@@ -45,6 +44,32 @@ RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& chan
   } else {
     labels.destination_service = channel.target;
     labels.destination_service_name = channel.target;
+  }
+  return labels;
+}
+
+// The labels of a call that reached no endpoint (a fault, a full pool, none
+// available): those every endpoint of its subset shares, so that the call
+// counts with the others to the same destination.
+RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& channel,
+                               const CallPlan& plan) {
+  RequestLabels labels = SourceLabels(telemetry, channel, plan, EndpointInfo());
+  labels.mutual_tls = false;
+  if (plan.host == nullptr) return labels;
+  std::shared_ptr<const HostState> state = plan.host->state();
+  const HostState::SubsetState* subset = state->Find(plan.subset);
+  if (subset == nullptr || subset->endpoints.empty()) return labels;
+  labels = SourceLabels(telemetry, channel, plan, subset->endpoints.front()->info());
+  for (const auto& endpoint : subset->endpoints) {
+    const RequestLabels other = SourceLabels(telemetry, channel, plan, endpoint->info());
+    PeerLabels& mine = labels.destination;
+    const PeerLabels& theirs = other.destination;
+    if (mine.app != theirs.app) mine.app.clear();
+    if (mine.version != theirs.version) mine.version.clear();
+    if (mine.workload != theirs.workload) mine.workload.clear();
+    if (mine.namespace_name != theirs.namespace_name) mine.namespace_name.clear();
+    if (mine.principal != theirs.principal) mine.principal.clear();
+    labels.mutual_tls = labels.mutual_tls && other.mutual_tls;
   }
   return labels;
 }
@@ -122,17 +147,11 @@ void ClientCallState::Report() {
   if (endpoint != nullptr) {
     series = endpoint->source_series().load(std::memory_order_acquire);
     if (series == nullptr) {
-      series = telemetry.metrics().Find(SourceLabels(telemetry, channel_, plan_, *endpoint));
+      series = telemetry.metrics().Find(SourceLabels(telemetry, channel_, plan_, endpoint->info()));
       endpoint->source_series().store(series, std::memory_order_release);
     }
   } else {
-    // No endpoint was reached (a fault, a full pool, none available): the
-    // destination is the service alone.
-    RequestLabels labels;
-    labels.source = telemetry.self();
-    labels.destination_service = plan_.host != nullptr ? plan_.host->host() : channel_.target;
-    labels.destination_service_name = labels.destination_service;
-    series = telemetry.metrics().Find(labels);
+    series = telemetry.metrics().Find(NoEndpointLabels(telemetry, channel_, plan_));
   }
   CallRecord record;
   record.reporter = RequestLabels::Reporter::kSource;
@@ -143,10 +162,22 @@ void ClientCallState::Report() {
   record.duration = absl::Now() - start_;
   record.grpc_code = static_cast<int>(status.code());
   record.answered_by_mesh = answered_by_mesh_ || endpoint == nullptr;
+  // Injected faults, flagged as Envoy flags them; an abort answers with its
+  // httpStatus (a gRPC-status abort: 200, as Envoy's gRPC local reply).
+  if (plan_.delay > absl::ZeroDuration()) record.response_flags |= kFaultDelayInjected;
+  if (plan_.abort && result_ == plan_.abort) {
+    record.response_flags |= kFaultAbortInjected;
+    record.response_code = plan_.abort_http_status != 0 ? plan_.abort_http_status : 200;
+  }
   record.status_message = std::string(status.message());
   record.request_bytes = request_bytes_;
   record.response_bytes = response_bytes_;
-  if (endpoint != nullptr) record.peer_address = endpoint->address();
+  if (endpoint != nullptr) {
+    record.peer_address = endpoint->address();
+    // The server's SPIFFE ID, which the mTLS handshake verified ("" in
+    // plaintext).
+    record.peer_principal = series->labels().destination.principal;
+  }
   telemetry.Report(*series, record);
 }
 

@@ -119,9 +119,12 @@ std::optional<TraceContext> IncomingTraceContext(const ServerContext& context) {
 }
 
 // The server-side series of calls from one caller, found once per thread:
-// the common case takes no lock shared with other threads.
+// the common case takes no lock shared with other threads. The cache is
+// keyed by what the caller sends, so it is bounded: past kMaxCached
+// entries it starts over.
 SeriesSet& DestinationSeries(Telemetry& telemetry, const ServerRuntime& runtime,
                              absl::string_view peer_header, absl::string_view principal) {
+  constexpr size_t kMaxCached = 256;
   thread_local std::unordered_map<std::string, SeriesSet*> cache;
   thread_local std::string key;
   key.clear();
@@ -130,8 +133,7 @@ SeriesSet& DestinationSeries(Telemetry& telemetry, const ServerRuntime& runtime,
   if (found != cache.end()) return *found->second;
   RequestLabels labels;
   labels.reporter = RequestLabels::Reporter::kDestination;
-  labels.source = ParsePeerHeader(peer_header);
-  labels.source.principal = std::string(principal);
+  labels.source = telemetry.callers().Source(peer_header, principal);
   labels.destination = telemetry.self();
   const std::string& app = telemetry.self().app;
   labels.destination_service_name = app;
@@ -140,6 +142,7 @@ SeriesSet& DestinationSeries(Telemetry& telemetry, const ServerRuntime& runtime,
   labels.mutual_tls = !principal.empty();
   if (!labels.mutual_tls) labels.destination.principal.clear();
   SeriesSet* series = telemetry.metrics().Find(labels);
+  if (cache.size() >= kMaxCached) cache.clear();
   cache.emplace(key, series);
   return *series;
 }
@@ -204,10 +207,11 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
       peer_address = grpc_context.peer();
       record.peer_address = peer_address;
     }
-    const absl::string_view peer_header = context.header(kPeerHeader).value_or("");
-    record.peer_workload = peer_header.substr(0, peer_header.find(','));
-    telemetry->Report(DestinationSeries(*telemetry, *runtime, peer_header, context.peer_identity()),
-                      record);
+    SeriesSet& series = DestinationSeries(
+        *telemetry, *runtime, context.header(kPeerHeader).value_or(""), context.peer_identity());
+    // As the metrics label it: what the caller's header says within bounds.
+    record.peer_workload = series.labels().source.workload;
+    telemetry->Report(series, record);
   }
   // To whoever stops the server: once gRPC's Shutdown() or Wait() returns,
   // the service is theirs to destroy.

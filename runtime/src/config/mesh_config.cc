@@ -94,6 +94,28 @@ absl::StatusOr<MeshConfig> ParseMeshConfig(const YamlNode& spec, const Origin& o
                               ReadString(al.Get("file"), al.Path("file"), doc));
       MESHUP_RETURN_IF_ERROR(al.CheckAllRead());
     }
+    if (YamlNode rotation = tel.Get("rotation"); rotation.IsDefined()) {
+      Fields rot(rotation, tel.Path("rotation"), doc);
+      MESHUP_RETURN_IF_ERROR(rot.status());
+      if (YamlNode bytes = rot.Get("maxBytes"); bytes.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.rotation_max_bytes,
+                                ReadInt(bytes, rot.Path("maxBytes"), doc, 4096, int64_t{1} << 40));
+      }
+      if (YamlNode files = rot.Get("maxFiles"); files.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(int64_t count, ReadInt(files, rot.Path("maxFiles"), doc, 1, 100));
+        mesh.telemetry.rotation_max_files = static_cast<int>(count);
+      }
+      MESHUP_RETURN_IF_ERROR(rot.CheckAllRead());
+    }
+    if (YamlNode metrics = tel.Get("metrics"); metrics.IsDefined()) {
+      Fields met(metrics, tel.Path("metrics"), doc);
+      MESHUP_RETURN_IF_ERROR(met.status());
+      if (YamlNode series = met.Get("maxSeries"); series.IsDefined()) {
+        MESHUP_ASSIGN_OR_RETURN(mesh.telemetry.max_series,
+                                ReadInt(series, met.Path("maxSeries"), doc, 1, 10000000));
+      }
+      MESHUP_RETURN_IF_ERROR(met.CheckAllRead());
+    }
     MESHUP_RETURN_IF_ERROR(tel.CheckAllRead());
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());

@@ -285,6 +285,10 @@ struct MeshConfig {
     std::string otlp_endpoint;      // tracing.otlpEndpoint: an OTLP/HTTP collector
     std::string trace_file;         // tracing.file: spans as JSON lines
     std::string access_log_file;    // accessLog.file: JSON lines; "-" for stderr
+    // rotation: of the two files above, by size.
+    int64_t rotation_max_bytes = int64_t{10} << 20;  // rotation.maxBytes
+    int rotation_max_files = 3;                      // rotation.maxFiles, the current one included
+    int64_t max_series = 10000;                      // metrics.maxSeries
   };
   Telemetry telemetry;
 };

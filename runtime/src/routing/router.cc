@@ -289,6 +289,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
     }
     if (route->abort && random_.Percent() < route->abort->percentage) {
       plan.abort = absl::Status(route->abort->code, "fault filter abort");
+      plan.abort_http_status = route->abort->http_status;
     }
     if (route->mirror && random_.Percent() < route->mirror_percentage) {
       plan.mirror_host = Host(route->mirror->host);

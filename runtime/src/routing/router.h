@@ -133,9 +133,10 @@ struct CallPlan {
   int tries = 1;
   absl::Duration per_try_timeout = absl::ZeroDuration();
   absl::InlinedVector<absl::StatusCode, 4> retry_on;  // no allocation per call
-  absl::Duration delay = absl::ZeroDuration();        // injected fault
-  std::optional<absl::Status> abort;                  // injected fault
-  std::shared_ptr<HostEntry> mirror_host;             // set when this call is mirrored
+  absl::Duration delay = absl::ZeroDuration();  // injected fault
+  std::optional<absl::Status> abort;            // injected fault
+  int abort_http_status = 0;                    // its httpStatus, when given so
+  std::shared_ptr<HostEntry> mirror_host;       // set when this call is mirrored
   std::string mirror_subset;
   std::string hash_key;
   bool has_hash_key = false;

@@ -1,13 +1,7 @@
 #include "telemetry/async_batcher.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "util/sync.h"
 
 namespace meshup::internal {
@@ -75,25 +69,6 @@ void AsyncBatcher::Run() {
     }
     if (stop) return;
   }
-}
-
-AsyncBatcher::Sink FileLineSink(std::string path) {
-  return [path = std::move(path)](const std::vector<std::string>& lines) -> absl::Status {
-    std::string text;
-    for (const std::string& line : lines) absl::StrAppend(&text, line, "\n");
-    // One write() with O_APPEND: several processes may share the file, and
-    // their batches never interleave within a line.
-    const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-    }
-    const ssize_t written = write(fd, text.data(), text.size());
-    close(fd);
-    if (written != static_cast<ssize_t>(text.size())) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
-    }
-    return absl::OkStatus();
-  };
 }
 
 }  // namespace meshup::internal

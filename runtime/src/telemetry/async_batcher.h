@@ -57,9 +57,6 @@ class AsyncBatcher {
   std::thread thread_;
 };
 
-// A sink appending each line and a newline to `path` (created if missing).
-AsyncBatcher::Sink FileLineSink(std::string path);
-
 }  // namespace meshup::internal
 
 #endif  // MESHUP_SRC_TELEMETRY_ASYNC_BATCHER_H_

@@ -66,6 +66,10 @@ std::string SpanJson(const PeerLabels& self, const CallRecord& call) {
   return span.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Outcome OutcomeOf(const CallRecord& call) {
+  return Outcome{call.grpc_code, call.answered_by_mesh, call.response_code, call.response_flags};
+}
+
 std::string AccessLogJson(const PeerLabels& self, const CallRecord& call) {
   nlohmann::json line = {
       {"start_time", absl::FormatTime(absl::RFC3339_full, call.start, absl::UTCTimeZone())},
@@ -77,7 +81,8 @@ std::string AccessLogJson(const PeerLabels& self, const CallRecord& call) {
       {"peer_principal", std::string(call.peer_principal)},
       {"peer_address", std::string(call.peer_address)},
       {"grpc_status", CodeName(call.grpc_code)},
-      {"response_code", ResponseCodeFor(call.grpc_code, call.answered_by_mesh)},
+      {"response_code", OutcomeOf(call).ResponseCode()},
+      {"response_flags", ResponseFlagsText(call.response_flags)},
       {"duration_ms", absl::ToDoubleMilliseconds(call.duration)},
       {"request_bytes", call.request_bytes},
       {"response_bytes", call.response_bytes}};
@@ -126,12 +131,15 @@ Telemetry::Telemetry(TelemetryOptions options, Random& random)
       self_header_(absl::StrCat(options_.self.workload, ",", options_.self.namespace_name, ",",
                                 options_.self.app, ",", options_.self.version)),
       id_(NextId()),
-      random_(random) {
+      random_(random),
+      metrics_(options_.max_series) {
   std::vector<AsyncBatcher::Sink> sinks;
   if (!options_.otlp_endpoint.empty()) {
     sinks.push_back(OtlpSink(options_.otlp_endpoint, options_.self.app));
   }
-  if (!options_.trace_file.empty()) sinks.push_back(FileLineSink(options_.trace_file));
+  if (!options_.trace_file.empty()) {
+    sinks.push_back(FileLineSink(options_.trace_file, options_.rotation));
+  }
   if (!sinks.empty()) {
     spans_ = std::make_unique<AsyncBatcher>(
         [sinks = std::move(sinks)](const std::vector<std::string>& lines) {
@@ -142,8 +150,9 @@ Telemetry::Telemetry(TelemetryOptions options, Random& random)
   }
   if (!options_.access_log_file.empty()) {
     access_log_ = std::make_unique<AsyncBatcher>(
-        options_.access_log_file == "-" ? FileLineSink("/dev/stderr")
-                                        : FileLineSink(options_.access_log_file));
+        options_.access_log_file == "-"
+            ? FileLineSink("/dev/stderr", FileRotation{0, 1})
+            : FileLineSink(options_.access_log_file, options_.rotation));
   }
 }
 
@@ -169,8 +178,7 @@ TraceContext Telemetry::NewSpan(const TraceContext* parent) {
 }
 
 void Telemetry::Report(SeriesSet& series, const CallRecord& call) {
-  series.Record(call.grpc_code, call.answered_by_mesh, call.duration, call.request_bytes,
-                call.response_bytes);
+  series.Record(OutcomeOf(call), call.duration, call.request_bytes, call.response_bytes);
   if (spans_ != nullptr && call.span.sampled) spans_->Add(SpanJson(options_.self, call));
   if (access_log_ != nullptr) access_log_->Add(AccessLogJson(options_.self, call));
 }

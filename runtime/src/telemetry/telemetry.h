@@ -16,6 +16,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "telemetry/async_batcher.h"
+#include "telemetry/caller_labels.h"
+#include "telemetry/file_sink.h"
 #include "telemetry/metrics.h"
 #include "telemetry/trace_context.h"
 #include "util/clock.h"
@@ -24,7 +26,8 @@ namespace meshup::internal {
 
 // The request header that tells a server who calls: the caller's workload,
 // namespace, app and version, comma-separated (its principal comes from its
-// certificate, not from here). For metrics labels only, never for policy.
+// certificate, not from here). For metrics labels only, never for policy,
+// and only within the bounds CallerLabels (caller_labels.h) sets.
 inline constexpr char kPeerHeader[] = "x-meshup-peer";
 
 struct TelemetryOptions {
@@ -34,6 +37,8 @@ struct TelemetryOptions {
   std::string otlp_endpoint;        // "http://127.0.0.1:4318": POSTs to <it>/v1/traces
   std::string trace_file;           // spans as JSON lines
   std::string access_log_file;      // one JSON line per call; "-": stderr
+  FileRotation rotation;            // of trace_file and access_log_file
+  size_t max_series = MetricsRegistry::kDefaultMaxSeries;
 };
 
 // One finished call, as one side saw it.
@@ -46,9 +51,13 @@ struct CallRecord {
   absl::Duration duration;
   int grpc_code = 0;
   bool answered_by_mesh = false;  // the mesh answered (no endpoint, denied, timeout)
+  int response_code = 0;          // 0: derived (ResponseCodeFor); else e.g. a fault's httpStatus
+  uint32_t response_flags = 0;    // ResponseFlag bits
   std::string status_message;
   uint64_t request_bytes = 0, response_bytes = 0;
-  absl::string_view peer_principal;  // the other side's SPIFFE ID, when known
+  // The other side's SPIFFE ID: the client's from its verified certificate
+  // (server side); the server's that the handshake verified (client side).
+  absl::string_view peer_principal;
   absl::string_view peer_address;    // "127.0.0.1:9081"
   absl::string_view peer_workload;   // the other side's workload name, when known
 };
@@ -59,6 +68,7 @@ class Telemetry {
   ~Telemetry();
 
   MetricsRegistry& metrics() { return metrics_; }
+  CallerLabels& callers() { return callers_; }
   const PeerLabels& self() const { return options_.self; }
   const std::string& trust_domain() const { return options_.trust_domain; }
   // This workload's kPeerHeader value.
@@ -90,6 +100,7 @@ class Telemetry {
   const uint64_t id_;
   Random& random_;
   MetricsRegistry metrics_;
+  CallerLabels callers_;
   std::unique_ptr<AsyncBatcher> spans_;       // null: tracing off
   std::unique_ptr<AsyncBatcher> access_log_;  // null: no access log
 };

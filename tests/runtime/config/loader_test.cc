@@ -604,5 +604,27 @@ TEST(LoaderErrorTest, EtcdRegistryWithoutEndpoints) {
               HasSubstr("spec.registry.endpoints: the etcd registry needs endpoints"));
 }
 
+TEST(LoaderTest, MeshTelemetryRotationAndSeriesCap) {
+  constexpr char kHead[] = "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: m}\n";
+  auto defaults = LoadOk(std::string(kHead) + "spec: {}\n");
+  EXPECT_EQ(defaults->mesh.telemetry.rotation_max_bytes, 10 << 20);
+  EXPECT_EQ(defaults->mesh.telemetry.rotation_max_files, 3);
+  EXPECT_EQ(defaults->mesh.telemetry.max_series, 10000);
+  auto snapshot = LoadOk(std::string(kHead) +
+                         "spec:\n  telemetry:\n    rotation: {maxBytes: 1048576, maxFiles: 5}\n"
+                         "    metrics: {maxSeries: 500}\n");
+  EXPECT_EQ(snapshot->mesh.telemetry.rotation_max_bytes, 1048576);
+  EXPECT_EQ(snapshot->mesh.telemetry.rotation_max_files, 5);
+  EXPECT_EQ(snapshot->mesh.telemetry.max_series, 500);
+  EXPECT_THAT(Error(std::string(kHead) + "spec:\n  telemetry:\n    rotation: {maxFiles: 0}\n"),
+              HasSubstr("spec.telemetry.rotation.maxFiles"));
+  EXPECT_THAT(Error(std::string(kHead) + "spec:\n  telemetry:\n    rotation: {maxBytes: 10}\n"),
+              HasSubstr("spec.telemetry.rotation.maxBytes"));
+  EXPECT_THAT(Error(std::string(kHead) + "spec:\n  telemetry:\n    metrics: {maxSeries: -1}\n"),
+              HasSubstr("spec.telemetry.metrics.maxSeries"));
+  EXPECT_THAT(Error(std::string(kHead) + "spec:\n  telemetry:\n    rotation: {maxSize: 1}\n"),
+              HasSubstr("spec.telemetry.rotation"));
+}
+
 }  // namespace
 }  // namespace meshup::config

@@ -132,5 +132,48 @@ TEST(AsyncBatcherTest, DropsAndCountsWhenFullInsteadOfBlocking) {
   EXPECT_GE(batcher.failed_batches(), 1);
 }
 
+TEST(MetricsTest, FaultsHaveTheirResponseCodeAndFlags) {
+  MetricsRegistry registry;
+  SeriesSet* set = registry.Find(Labels());
+  set->Record(Outcome{2, true, 500, kFaultAbortInjected | kFaultDelayInjected},
+              absl::Milliseconds(1), 0, 0);
+  set->Record(Outcome{0, false, 0, kFaultDelayInjected}, absl::Milliseconds(1), 0, 0);
+  const std::string text = registry.PrometheusText();
+  EXPECT_THAT(text,
+              HasSubstr("response_code=\"500\",grpc_response_status=\"2\","
+                        "response_flags=\"DI,FI\",connection_security_policy=\"mutual_tls\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("response_code=\"200\",grpc_response_status=\"0\","
+                        "response_flags=\"DI\",connection_security_policy=\"mutual_tls\"} 1\n"));
+  EXPECT_EQ(ResponseFlagsText(0), "-");
+  EXPECT_EQ(ResponseFlagsText(kFaultAbortInjected), "FI");
+}
+
+TEST(MetricsTest, PastTheCapCallsFoldIntoTheOverflowSeries) {
+  MetricsRegistry registry(/*max_series=*/3);
+  for (int i = 0; i < 10; ++i) {
+    RequestLabels labels = Labels();
+    labels.source.workload = "caller-" + std::to_string(i);
+    registry.Find(labels)->Record(0, false, absl::Milliseconds(1), 1, 1);
+  }
+  // Three outcomes of one set: the third and fourth go over the cap too.
+  RequestLabels labels = Labels();
+  labels.source.workload = "caller-0";
+  registry.Find(labels)->Record(13, false, absl::Milliseconds(1), 1, 1);
+  const std::string text = registry.PrometheusText();
+  int series = 0;
+  for (size_t at = text.find("\nistio_requests_total{"); at != std::string::npos;
+       at = text.find("\nistio_requests_total{", at + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, 3 + 2) << text;  // the cap, and the overflow series of two outcomes
+  EXPECT_THAT(text, HasSubstr("istio_requests_total{reporter=\"destination\","
+                              "source_workload=\"overflow\""));
+  EXPECT_THAT(text, HasSubstr("connection_security_policy=\"overflow\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("\nmeshup_metric_series_overflow_total 8\n"));
+  EXPECT_EQ(registry.overflowed(), 8);
+  EXPECT_THAT(registry.StatsJson(), HasSubstr("\"app\":\"overflow\""));
+}
+
 }  // namespace
 }  // namespace meshup::internal

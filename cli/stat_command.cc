@@ -130,6 +130,7 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
   CLI::App* stat = app.add_subcommand(
       "stat", "Requests per second, success rate and latency per service and version");
   stat->add_option("--state", flags->state_dir, "The state directory of `meshup up`")
+      ->envname("MESHUP_STATE")
       ->capture_default_str();
   stat->add_option("--registry", flags->registry,
                    "A file registry directory (default: the state directory's registry/)");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "config_check.h"
 #include "config_store.h"
 #include "get_command.h"
@@ -22,15 +23,40 @@ struct ApplyFlags {
   bool ignore_not_found = false;
 };
 
+// The workloads a running mesh runs (state.json), as the checks know them:
+// the HTTP front end does not register, yet serves its host.
+std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
+  std::vector<KnownWorkload> workloads;
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
+  if (!mesh.ok()) return workloads;
+  for (const LocalWorkload& workload : mesh->workloads) {
+    // spiffe://<trust domain>/ns/<namespace>/sa/<service account>
+    std::vector<std::string> parts = absl::StrSplit(workload.identity, '/');
+    KnownWorkload known;
+    known.labels = {{"app", workload.service}, {"version", workload.version}};
+    if (parts.size() == 7 && parts[3] == "ns" && parts[5] == "sa") {
+      known.namespace_name = parts[4];
+      known.service_account = parts[6];
+    } else {
+      known.namespace_name = "default";
+    }
+    workloads.push_back(std::move(known));
+  }
+  return workloads;
+}
+
 // Prints `meshup check`'s findings on the configuration after a change,
-// when the workloads they are checked against are known.
-void PrintFindings(const config::Snapshot& snapshot, const std::string& registry_dir) {
+// when the workloads they are checked against are known (a running mesh).
+void PrintFindings(const config::Snapshot& snapshot, const std::string& registry_dir,
+                   const std::string& state_dir) {
   if (registry_dir.empty()) return;
   absl::StatusOr<std::vector<KnownWorkload>> workloads = RegistryWorkloads(registry_dir);
   if (!workloads.ok()) {
     std::fprintf(stderr, "meshup check: %s\n", std::string(workloads.status().message()).c_str());
     return;
   }
+  for (KnownWorkload& workload : MeshWorkloads(state_dir))
+    workloads->push_back(std::move(workload));
   for (const Finding& finding : CheckSnapshot(snapshot, *workloads)) {
     std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
   }
@@ -56,7 +82,7 @@ int Run(const ApplyFlags& flags, bool apply) {
   }
   for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
   std::fflush(stdout);
-  PrintFindings(*result->snapshot, registry_dir);
+  PrintFindings(*result->snapshot, registry_dir, flags.target.state_dir);
   return 0;
 }
 

@@ -161,4 +161,16 @@ spec:
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
 }
 
+TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
+  // Every host is served, the front end's too (it does not register).
+  const std::string task =
+      absl::StrCat(MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/virtual-service-all-v1.yaml");
+  CommandResult applied = Meshup("apply " + task);
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, HasSubstr("virtualservice.networking.istio.io/productpage created"));
+  EXPECT_THAT(applied.output, Not(HasSubstr("Warning")));
+  CommandResult deleted = Meshup("delete " + task);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+}
+
 }  // namespace

@@ -141,7 +141,12 @@ absl::Status WriteConfig(const UpOptions& options, const fs::path& state) {
   ConfigStore store((state / "config").string());
   absl::StatusOr<ChangeResult> installed = store.Reset({{"<meshup up>", mesh}}, "meshup up");
   if (installed.ok() && !files.empty()) installed = store.Apply(files);
-  return installed.status();
+  if (!installed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the sample's configuration (", sample_config.string(),
+                     ") does not install: ", installed.status().message()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -79,8 +79,6 @@ std::string FileText(const std::string& source, const std::vector<std::string>& 
   return out;
 }
 
-using Files = std::map<std::string, std::string>;  // file name in the directory -> text
-
 // The store's files and objects, as read.
 struct Contents {
   Files files;
@@ -206,10 +204,34 @@ std::vector<config::ConfigFile> AsConfigFiles(const std::string& directory, cons
   return out;
 }
 
-// Writes the difference between `before` and `after`, ordering the steps so
-// that each leaves a directory that loads when some order does so step by
-// step (greedily); otherwise in name order, writes before removals.
-absl::Status WriteDifference(const std::string& directory, Files before, const Files& after) {
+// Writes the difference between `before` and `after` in ChangeOrder().
+absl::Status WriteDifference(const std::string& directory, const Files& before,
+                             const Files& after) {
+  const std::vector<std::string> order = ChangeOrder(before, after);
+  for (size_t done = 0; done < order.size(); ++done) {
+    const fs::path path = fs::path(directory) / order[done];
+    auto it = after.find(order[done]);
+    absl::Status status;
+    if (it == after.end()) {
+      std::error_code error;
+      fs::remove(path, error);
+      if (error) {
+        status = absl::UnavailableError(absl::StrCat(path.string(), ": ", error.message()));
+      }
+    } else {
+      status = internal::WriteFileAtomically(path.string(), it->second, 0644);
+    }
+    if (!status.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(status.message(), " (after ", done, " of ", order.size(), " file changes)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::string> ChangeOrder(Files before, const Files& after) {
   std::vector<std::string> pending;  // file names to write or remove
   for (const auto& [name, text] : after) {
     auto it = before.find(name);
@@ -218,8 +240,8 @@ absl::Status WriteDifference(const std::string& directory, Files before, const F
   for (const auto& [name, text] : before) {
     if (!after.count(name)) pending.push_back(name);
   }
+  std::vector<std::string> order;
   config::ParsedFileCache cache;
-  size_t done = 0;
   while (!pending.empty()) {
     size_t pick = 0;
     for (size_t i = 0; i < pending.size() && pending.size() > 1; ++i) {
@@ -230,36 +252,22 @@ absl::Status WriteDifference(const std::string& directory, Files before, const F
       } else {
         trial[pending[i]] = it->second;
       }
-      if (config::LoadConfigFiles(AsConfigFiles(directory, trial), &cache).ok()) {
+      if (config::LoadConfigFiles(AsConfigFiles("", trial), &cache).ok()) {
         pick = i;
         break;
       }
     }
-    const std::string name = pending[pick];
-    const fs::path path = fs::path(directory) / name;
-    auto it = after.find(name);
-    absl::Status status;
+    auto it = after.find(pending[pick]);
     if (it == after.end()) {
-      std::error_code error;
-      fs::remove(path, error);
-      if (error)
-        status = absl::UnavailableError(absl::StrCat(path.string(), ": ", error.message()));
-      before.erase(name);
+      before.erase(pending[pick]);
     } else {
-      status = internal::WriteFileAtomically(path.string(), it->second, 0644);
-      before[name] = it->second;
+      before[pending[pick]] = it->second;
     }
-    if (!status.ok()) {
-      return absl::UnavailableError(absl::StrCat(status.message(), " (after ", done, " of ",
-                                                 done + pending.size(), " file changes)"));
-    }
-    ++done;
+    order.push_back(pending[pick]);
     pending.erase(pending.begin() + pick);
   }
-  return absl::OkStatus();
+  return order;
 }
-
-}  // namespace
 
 std::string ResourceName(const std::string& kind, const std::string& name) {
   for (const KindInfo& info : Kinds()) {

@@ -20,6 +20,7 @@
 #ifndef MESHUP_CLI_CONFIG_STORE_H_
 #define MESHUP_CLI_CONFIG_STORE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,15 @@ class ConfigStore {
  private:
   std::string directory_;
 };
+
+// A directory's files by name, each with its text.
+using Files = std::map<std::string, std::string>;
+
+// The order in which Apply() and Delete() write (or remove, when not in
+// `after`) the files that differ between `before` and `after`: at each step
+// the first one, in name order (writes before removals), after which the
+// directory loads; the first if none does.
+std::vector<std::string> ChangeOrder(Files before, const Files& after);
 
 // Reads `paths` for Apply()/Delete(): a file as is ("-" is stdin); a
 // directory's *.yaml and *.yml files in name order (not its subdirectories),

@@ -234,6 +234,26 @@ TEST_F(ConfigStoreTest, NamesThatAreNoKubernetesNamesAreRefused) {
   EXPECT_EQ(ConfigFiles(), 0u);
 }
 
+// Workloads reload on every file change: each step of a change should load.
+TEST(ChangeOrderTest, ARouteChangesBeforeTheSubsetItUsedGoes) {
+  const std::string rule_v1 = absl::StrCat(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\n",
+      "spec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n");
+  const Files before = {{"destinationrule.default.reviews.yaml", kRules},
+                        {"virtualservice.default.reviews.yaml", Route("v2")}};
+  // The route leaves v2 and the rule drops it: the route first.
+  EXPECT_THAT(ChangeOrder(before, {{"destinationrule.default.reviews.yaml", rule_v1},
+                                   {"virtualservice.default.reviews.yaml", Route("v1")}}),
+              ElementsAre("virtualservice.default.reviews.yaml",
+                          "destinationrule.default.reviews.yaml"));
+  // Deleting both: the route first.
+  EXPECT_THAT(ChangeOrder(before, {}), ElementsAre("virtualservice.default.reviews.yaml",
+                                                   "destinationrule.default.reviews.yaml"));
+  // Adding both: the rule first.
+  EXPECT_THAT(ChangeOrder({}, {{"a-route.yaml", Route("v2")}, {"b-rule.yaml", kRules}}),
+              ElementsAre("b-rule.yaml", "a-route.yaml"));
+}
+
 TEST(KindTest, KindsAsKubectlSpellsThem) {
   for (const char* word :
        {"vs", "VirtualService", "virtualservices", "virtualservice.networking.istio.io"}) {

@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
                    usage.c_str());
       return kUsageError;
     }
-    std::printf("%s", topic->help().c_str());
+    std::printf("%s", topic->help("meshup").c_str());
     return 0;
   }
   return exit_code;

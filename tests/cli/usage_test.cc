@@ -41,6 +41,7 @@ TEST(UsageTest, HelpPrintsTheUsage) {
   }
   CommandResult apply = Meshup("help apply");
   EXPECT_EQ(apply.exit_code, 0) << apply.output;
+  EXPECT_THAT(apply.output, HasSubstr("Usage: meshup apply [OPTIONS] file..."));
   EXPECT_THAT(apply.output, HasSubstr("--filename"));
 }
 

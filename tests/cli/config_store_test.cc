@@ -242,10 +242,10 @@ TEST(ChangeOrderTest, ARouteChangesBeforeTheSubsetItUsedGoes) {
   const Files before = {{"destinationrule.default.reviews.yaml", kRules},
                         {"virtualservice.default.reviews.yaml", Route("v2")}};
   // The route leaves v2 and the rule drops it: the route first.
-  EXPECT_THAT(ChangeOrder(before, {{"destinationrule.default.reviews.yaml", rule_v1},
-                                   {"virtualservice.default.reviews.yaml", Route("v1")}}),
-              ElementsAre("virtualservice.default.reviews.yaml",
-                          "destinationrule.default.reviews.yaml"));
+  EXPECT_THAT(
+      ChangeOrder(before, {{"destinationrule.default.reviews.yaml", rule_v1},
+                           {"virtualservice.default.reviews.yaml", Route("v1")}}),
+      ElementsAre("virtualservice.default.reviews.yaml", "destinationrule.default.reviews.yaml"));
   // Deleting both: the route first.
   EXPECT_THAT(ChangeOrder(before, {}), ElementsAre("virtualservice.default.reviews.yaml",
                                                    "destinationrule.default.reviews.yaml"));

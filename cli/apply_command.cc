@@ -2,153 +2,135 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <optional>
+#include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "config/loader.h"
-#include "util/files.h"
+#include "absl/strings/str_split.h"
+#include "config_check.h"
+#include "config_store.h"
+#include "get_command.h"
+#include "local_mesh.h"
 
 namespace meshup::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-// One document of the applied file, and the object file that holds it.
-struct ObjectDocument {
-  std::string kind, namespace_name, name;
-  std::string file_name;  // "virtualservice-default-reviews.yaml"
-  std::string text;
+struct ApplyFlags {
+  LiveTarget target;
+  std::vector<std::string> files;
+  bool ignore_not_found = false;
 };
 
-// Loads the directory's files without `removed`, plus `extra` (FILE as the
-// user wrote it, so that errors name its lines).
-absl::Status CheckDirectoryWith(const std::string& config_dir,
-                                const std::vector<std::string>& removed,
-                                const std::optional<config::ConfigFile>& extra) {
-  std::map<std::string, std::string> files;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(config_dir, error)) {
-    const std::string extension = entry.path().extension().string();
-    if (extension != ".yaml" && extension != ".yml") continue;
-    absl::StatusOr<std::string> text = internal::ReadFile(entry.path().string());
-    if (!text.ok()) return text.status();
-    files[entry.path().filename().string()] = *text;
+// The workloads a running mesh runs (state.json), as the checks know them:
+// the HTTP front end does not register, yet serves its host.
+std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
+  std::vector<KnownWorkload> workloads;
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
+  if (!mesh.ok()) return workloads;
+  for (const LocalWorkload& workload : mesh->workloads) {
+    // spiffe://<trust domain>/ns/<namespace>/sa/<service account>
+    std::vector<std::string> parts = absl::StrSplit(workload.identity, '/');
+    KnownWorkload known;
+    known.labels = {{"app", workload.service}, {"version", workload.version}};
+    if (parts.size() == 7 && parts[3] == "ns" && parts[5] == "sa") {
+      known.namespace_name = parts[4];
+      known.service_account = parts[6];
+    } else {
+      known.namespace_name = "default";
+    }
+    workloads.push_back(std::move(known));
   }
-  if (error) {
-    return absl::NotFoundError(absl::StrCat(config_dir, ": ", error.message(),
-                                            " (is a mesh running? see `meshup up`)"));
-  }
-  for (const std::string& name : removed) files.erase(name);
-  std::vector<config::ConfigFile> all;
-  for (const auto& [name, text] : files) all.push_back({(fs::path(config_dir) / name).string(), text});
-  if (extra) all.push_back(*extra);
-  return config::LoadConfigFiles(all).status();
+  return workloads;
 }
 
-// FILE's objects, once FILE loads together with the directory without the
-// objects it replaces (apply) or removes (delete).
-absl::StatusOr<std::vector<ObjectDocument>> ReadObjects(const std::string& file,
-                                                        const std::string& config_dir,
-                                                        bool apply) {
-  absl::StatusOr<std::string> text = internal::ReadFile(file);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<std::vector<config::ObjectText>> read = config::ReadObjects({file, *text});
-  if (!read.ok()) return read.status();
-  if (read->empty()) return absl::InvalidArgumentError(absl::StrCat(file, ": no documents"));
-  std::vector<ObjectDocument> objects;
-  std::vector<std::string> names;
-  for (const config::ObjectText& object : *read) {
-    ObjectDocument document;
-    document.kind = object.kind;
-    document.namespace_name = object.namespace_name;
-    document.name = object.name;
-    document.file_name = absl::StrCat(absl::AsciiStrToLower(object.kind), "-",
-                                      object.namespace_name, "-", object.name, ".yaml");
-    document.text = absl::StrCat("# ", object.kind, " ", object.namespace_name, "/", object.name,
-                                 ", applied from ", file, " by `meshup apply`\n", object.text);
-    names.push_back(document.file_name);
-    objects.push_back(std::move(document));
+// Prints `meshup check`'s findings on the configuration after a change,
+// when the workloads they are checked against are known (a running mesh).
+void PrintFindings(const config::Snapshot& snapshot, const std::string& registry_dir,
+                   const std::string& state_dir) {
+  if (registry_dir.empty()) return;
+  absl::StatusOr<std::vector<KnownWorkload>> workloads = RegistryWorkloads(registry_dir);
+  if (!workloads.ok()) {
+    std::fprintf(stderr, "meshup check: %s\n", std::string(workloads.status().message()).c_str());
+    return;
   }
-  absl::Status whole = CheckDirectoryWith(
-      config_dir, names, apply ? std::optional<config::ConfigFile>({file, *text}) : std::nullopt);
-  if (!whole.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(apply ? "not applied: " : "not deleted: ", whole.message()));
+  for (KnownWorkload& workload : MeshWorkloads(state_dir))
+    workloads->push_back(std::move(workload));
+  for (const Finding& finding : CheckSnapshot(snapshot, *workloads)) {
+    std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
   }
-  return objects;
 }
 
-std::string Describe(const ObjectDocument& object, const char* what) {
-  return absl::StrCat(absl::AsciiStrToLower(object.kind), " ", object.namespace_name, "/",
-                      object.name, " ", what);
+int Run(const ApplyFlags& flags, bool apply) {
+  const char* command = apply ? "apply" : "delete";
+  std::string registry_dir;
+  absl::StatusOr<ChangeResult> result = absl::UnknownError("");
+  absl::StatusOr<std::string> config_dir = LiveConfigDir(flags.target, &registry_dir);
+  absl::StatusOr<std::vector<config::ConfigFile>> files =
+      config_dir.ok() ? ReadConfigPaths(flags.files) : config_dir.status();
+  if (!files.ok()) {
+    result = files.status();
+  } else {
+    ConfigStore store(*config_dir);
+    result = apply ? store.Apply(*files) : store.Delete(*files, flags.ignore_not_found);
+  }
+  if (!result.ok()) {
+    std::fprintf(stderr, "meshup %s: %s\n", command,
+                 std::string(result.status().message()).c_str());
+    return 1;
+  }
+  for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
+  std::fflush(stdout);
+  PrintFindings(*result->snapshot, registry_dir, flags.target.state_dir);
+  return 0;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> ApplyConfigFile(const std::string& file,
-                                                         const std::string& config_dir) {
-  absl::StatusOr<std::vector<ObjectDocument>> objects = ReadObjects(file, config_dir, true);
-  if (!objects.ok()) return objects.status();
-  std::vector<std::string> done;
-  for (const ObjectDocument& object : *objects) {
-    const std::string path = (fs::path(config_dir) / object.file_name).string();
-    const bool existed = fs::exists(path);
-    absl::Status written = internal::WriteFileAtomically(path, object.text, 0644);
-    if (!written.ok()) return written;
-    done.push_back(Describe(object, existed ? "configured" : "created"));
-  }
-  return done;
+void LiveTarget::AddOptions(CLI::App& command) {
+  command.add_option("--state", state_dir, "The state directory of `meshup up`")
+      ->envname("MESHUP_STATE")
+      ->capture_default_str();
+  command.add_option("--config-dir", config_dir,
+                     "A configuration directory to use instead of a running mesh's");
 }
 
-absl::StatusOr<std::vector<std::string>> DeleteConfigFile(const std::string& file,
-                                                          const std::string& config_dir) {
-  absl::StatusOr<std::vector<ObjectDocument>> objects = ReadObjects(file, config_dir, false);
-  if (!objects.ok()) return objects.status();
-  std::vector<std::string> done;
-  for (const ObjectDocument& object : *objects) {
-    std::error_code error;
-    const bool removed = fs::remove(fs::path(config_dir) / object.file_name, error);
-    done.push_back(Describe(object, removed ? "deleted" : "not found"));
+absl::StatusOr<std::string> LiveConfigDir(const LiveTarget& target, std::string* registry_dir) {
+  registry_dir->clear();
+  if (!target.config_dir.empty()) return target.config_dir;
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(target.state_dir);
+  if (!mesh.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no mesh runs from state directory ", target.state_dir,
+        " (no state.json): start one with `meshup up DIR --state ", target.state_dir,
+        "`, pick another with --state or MESHUP_STATE, or name a configuration directory with "
+        "--config-dir"));
   }
-  return done;
+  *registry_dir = (fs::path(target.state_dir) / "registry").string();
+  return (fs::path(target.state_dir) / "config").string();
 }
 
 void AddApplyCommands(CLI::App& app, int& exit_code) {
-  struct Flags {
-    std::string file;
-    std::string state_dir = ".meshup";
-    std::string config_dir;
-  };
   for (const bool apply : {true, false}) {
-    auto flags = std::make_shared<Flags>();
+    auto flags = std::make_shared<ApplyFlags>();
     CLI::App* command = app.add_subcommand(
         apply ? "apply" : "delete",
-        apply ? "Validate a YAML file and install its objects into a running mesh's configuration"
-              : "Remove a YAML file's objects from a running mesh's configuration");
-    command->add_option("-f,--filename,file", flags->file, "The YAML file")->required();
-    command->add_option("--state", flags->state_dir, "The state directory of `meshup up`")
-        ->capture_default_str();
-    command->add_option("--config-dir", flags->config_dir,
-                        "The configuration directory (default: the state directory's config/)");
-    command->callback([flags, apply, &exit_code] {
-      const std::string config_dir = flags->config_dir.empty()
-                                         ? (fs::path(flags->state_dir) / "config").string()
-                                         : flags->config_dir;
-      absl::StatusOr<std::vector<std::string>> done =
-          apply ? ApplyConfigFile(flags->file, config_dir)
-                : DeleteConfigFile(flags->file, config_dir);
-      if (!done.ok()) {
-        std::fprintf(stderr, "meshup %s: %s\n", apply ? "apply" : "delete",
-                     std::string(done.status().message()).c_str());
-        exit_code = 1;
-        return;
-      }
-      for (const std::string& line : *done) std::printf("%s\n", line.c_str());
-    });
+        apply ? "Create or replace a YAML file's objects in a running mesh's configuration"
+              : "Remove the objects a YAML file names from a running mesh's configuration");
+    command
+        ->add_option("-f,--filename,file", flags->files,
+                     "YAML files or directories of them (their *.yaml, *.yml); - is stdin")
+        ->required()
+        ->default_str("");
+    flags->target.AddOptions(*command);
+    if (!apply) {
+      command->add_flag("--ignore-not-found", flags->ignore_not_found,
+                        "Delete the objects that are live; the others are no error");
+    }
+    command->callback([flags, apply, &exit_code] { exit_code = Run(*flags, apply); });
   }
+  AddGetCommand(app, exit_code);
 }
 
 }  // namespace meshup::cli

@@ -1,30 +1,42 @@
-// `meshup apply FILE` and `meshup delete FILE`: change a running mesh's
-// configuration the way `kubectl apply -f` / `kubectl delete -f` change a
-// cluster's. Each document of FILE is an object (kind, namespace, name); the
-// configuration directory keeps one file per object, so applying a document
-// replaces the object of the same kind and name (a VirtualService `reviews`)
-// rather than adding a second one.
+// `meshup apply`, `meshup delete` and `meshup get`: a running mesh's live
+// configuration as kubectl shows a cluster's (see config_store.h).
 //
-// Nothing is half-applied: FILE must load on its own (errors name FILE's
-// lines), and the directory with the change must load as a whole (a route
-// to a subset nobody defines is refused), before any file is written or
-// removed. Workloads watch the directory and switch within a second.
+//   meshup apply -f FILE|DIR ...   create or replace the objects; per object
+//                                  "created", "configured" or "unchanged";
+//                                  then `meshup check`'s findings on the result
+//   meshup delete -f FILE|DIR ...  remove the objects the files name; one that
+//                                  is not live is an error (--ignore-not-found)
+//   meshup get [KIND [NAME]]       what is live and where it came from
+//
+// Files may also be given without -f. The mesh is the one `meshup up` runs
+// from --state (env MESHUP_STATE, default .meshup): with no mesh running the
+// commands fail and name the state directory, since the next `meshup up`
+// would replace the configuration anyway. --config-dir names a configuration
+// directory instead (workloads started by hand), with no mesh needed.
 #ifndef MESHUP_CLI_APPLY_COMMAND_H_
 #define MESHUP_CLI_APPLY_COMMAND_H_
 
 #include <string>
-#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 
 namespace meshup::cli {
 
-// What changed, one line per object ("virtualservice default/reviews configured").
-absl::StatusOr<std::vector<std::string>> ApplyConfigFile(const std::string& file,
-                                                         const std::string& config_dir);
-absl::StatusOr<std::vector<std::string>> DeleteConfigFile(const std::string& file,
-                                                          const std::string& config_dir);
+// Where `meshup apply`, `delete` and `get` work.
+struct LiveTarget {
+  std::string state_dir = ".meshup";
+  std::string config_dir;  // when set, used as is and no mesh is needed
+
+  // Adds --state and --config-dir to `command`.
+  void AddOptions(CLI::App& command);
+};
+
+// The configuration directory of the target: `config_dir` if set, else the
+// state directory's config/ when a mesh runs from it (an error naming the
+// state directory otherwise). `registry_dir` gets the mesh's registry, or
+// empty with --config-dir.
+absl::StatusOr<std::string> LiveConfigDir(const LiveTarget& target, std::string* registry_dir);
 
 void AddApplyCommands(CLI::App& app, int& exit_code);
 

@@ -226,19 +226,26 @@ std::vector<Finding> CheckSnapshot(const Snapshot& snapshot,
   return findings;
 }
 
+absl::StatusOr<std::vector<KnownWorkload>> RegistryWorkloads(const std::string& registry_dir) {
+  std::vector<KnownWorkload> workloads;
+  absl::StatusOr<std::shared_ptr<const Snapshot>> registry =
+      config::LoadConfigDirectory(registry_dir);
+  if (!registry.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("registry ", registry_dir, ": ", registry.status().message()));
+  }
+  for (const config::Workload& workload : (*registry)->workload_entries) {
+    workloads.push_back({workload.origin.namespace_name, workload.labels, workload.service_account});
+  }
+  return workloads;
+}
+
 absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
   std::vector<KnownWorkload> workloads;
   if (!options.registry_dir.empty()) {
-    absl::StatusOr<std::shared_ptr<const Snapshot>> registry =
-        config::LoadConfigDirectory(options.registry_dir);
-    if (!registry.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("registry ", options.registry_dir, ": ", registry.status().message()));
-    }
-    for (const config::Workload& workload : (*registry)->workload_entries) {
-      workloads.push_back(
-          {workload.origin.namespace_name, workload.labels, workload.service_account});
-    }
+    absl::StatusOr<std::vector<KnownWorkload>> registry = RegistryWorkloads(options.registry_dir);
+    if (!registry.ok()) return registry.status();
+    workloads = *std::move(registry);
   }
   if (!options.deploy_file.empty()) {
     absl::StatusOr<manifests::ManifestModel> model =

@@ -58,6 +58,9 @@ struct CheckOptions {
 std::vector<Finding> CheckSnapshot(const config::Snapshot& snapshot,
                                    const std::vector<KnownWorkload>& workloads);
 
+// The workloads of a file registry directory (its WorkloadEntry files).
+absl::StatusOr<std::vector<KnownWorkload>> RegistryWorkloads(const std::string& registry_dir);
+
 // Loads what `options` names and checks it. An error status only for what
 // keeps the check from running (an unreadable registry or deploy file); a
 // config directory that does not load is the finding MU0001.

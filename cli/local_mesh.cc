@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "codegen/manifests/manifest_model.h"
 #include "config/loader.h"
+#include "config_store.h"
 #include "discovery/file_registry.h"
 #include "discovery/http_client.h"
 #include "nlohmann/json.hpp"
@@ -114,24 +115,22 @@ absl::Status WaitUntilReady(LocalWorkload& workload, absl::Time deadline) {
                                                   Tail(workload.log, 8)));
 }
 
-// config/: the sample's configuration and the Mesh document, validated
-// together before anything starts.
+// config/: the sample's configuration and the Mesh document, installed
+// through the configuration store (one file per object, as `meshup apply`
+// writes them) and validated together before anything starts.
 absl::Status WriteConfig(const UpOptions& options, const fs::path& state) {
-  const fs::path config = state / "config";
-  std::error_code error;
-  fs::remove_all(config, error);
-  fs::create_directories(config, error);
   const fs::path sample_config = fs::path(options.sample_dir) / "config";
-  if (fs::is_directory(sample_config)) {
-    for (const auto& entry : fs::directory_iterator(sample_config)) {
-      if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") continue;
-      fs::copy_file(entry.path(), config / entry.path().filename(),
-                    fs::copy_options::overwrite_existing, error);
-      if (error) {
-        return absl::UnavailableError(
-            absl::StrCat("cannot copy ", entry.path().string(), ": ", error.message()));
-      }
-    }
+  std::vector<config::ConfigFile> files;
+  std::error_code error;
+  bool any = false;
+  for (const auto& entry : fs::directory_iterator(sample_config, error)) {
+    any |= entry.path().extension() == ".yaml" || entry.path().extension() == ".yml";
+  }
+  if (any) {
+    absl::StatusOr<std::vector<config::ConfigFile>> read =
+        ReadConfigPaths({sample_config.string()});
+    if (!read.ok()) return read.status();
+    files = *std::move(read);
   }
   const std::string mesh = absl::StrCat(
       "# Written by `meshup up`: where the workloads register and what they log.\n"
@@ -140,9 +139,15 @@ absl::Status WriteConfig(const UpOptions& options, const fs::path& state) {
       (state / "registry").string(), "\n  telemetry:\n    tracing:\n      file: ",
       (state / "logs" / "spans.jsonl").string(), "\n    accessLog:\n      file: ",
       (state / "logs" / "access.jsonl").string(), "\n");
-  absl::Status written = internal::WriteFileAtomically((config / "mesh.yaml").string(), mesh, 0644);
-  if (!written.ok()) return written;
-  return config::LoadConfigDirectory(config.string()).status();
+  ConfigStore store((state / "config").string());
+  absl::StatusOr<ChangeResult> installed = store.Reset({{"<meshup up>", mesh}}, "meshup up");
+  if (installed.ok() && !files.empty()) installed = store.Apply(files);
+  if (!installed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the sample's configuration (", sample_config.string(),
+                     ") does not install: ", installed.status().message()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 //
 //   ca/                  the CA (made once, kept across runs)
 //   certs/<ns>/<sa>/     each service account's identity, issued at each start
-//   config/              the live configuration: the sample's config/*.yaml,
-//                        mesh.yaml, and what `meshup apply` installs
+//   config/              the live configuration, one file per object
+//                        (config_store.h): the sample's config/*.yaml, the
+//                        Mesh document, and what `meshup apply` installs
 //   registry/            the file registry
 //   logs/<workload>.log  each process's stdout and stderr; access.jsonl, spans.jsonl
 //   state.json           the running workloads (pids with their start times and

@@ -80,7 +80,7 @@ absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_di
   std::vector<StatTarget> targets;
   bool running = false;
   for (const LocalWorkload& workload : mesh->workloads) {
-    if (!IsRunning(workload.pid)) continue;
+    if (!IsRunning(workload.process())) continue;
     running = true;
     if (workload.admin_port == 0) continue;
     targets.push_back(
@@ -204,6 +204,7 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
   CLI::App* stat = app.add_subcommand(
       "stat", "Requests per second, success rate and latency per service and version");
   stat->add_option("--state", flags->state_dir, "The state directory of `meshup up`")
+      ->envname("MESHUP_STATE")
       ->capture_default_str();
   stat->add_option("--registry", flags->registry,
                    "Read the workloads of this file registry directory instead of those "

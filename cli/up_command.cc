@@ -102,6 +102,7 @@ void AddUpCommands(CLI::App& app, int& exit_code) {
   up->add_option("dir", flags->options.sample_dir, "The sample: its deploy.yaml and config/")
       ->required();
   up->add_option("--state", flags->options.state_dir, "The state directory")
+      ->envname("MESHUP_STATE")
       ->capture_default_str();
   up->add_option("--bin-dir", flags->options.bin_dir,
                  "Where the sample's binaries are (default: the build's samples/<dir name>)");
@@ -113,7 +114,9 @@ void AddUpCommands(CLI::App& app, int& exit_code) {
 
   auto state_dir = std::make_shared<std::string>(".meshup");
   CLI::App* down = app.add_subcommand("down", "Stop a mesh started by `meshup up --detach`");
-  down->add_option("--state", *state_dir, "The state directory")->capture_default_str();
+  down->add_option("--state", *state_dir, "The state directory")
+      ->envname("MESHUP_STATE")
+      ->capture_default_str();
   down->callback([state_dir, &exit_code] { exit_code = RunDown(*state_dir); });
 }
 

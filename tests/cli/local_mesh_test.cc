@@ -1,17 +1,14 @@
-// meshup apply/delete, the arithmetic of meshup stat, and meshup up's
-// refusals, which must leave nothing running.
+// The arithmetic of meshup stat, and meshup up's refusals, which must leave
+// nothing running (apply and delete: config_store_test.cc).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "apply_command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "local_mesh.h"
@@ -22,85 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-constexpr char kRule[] = R"(apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews}
-spec:
-  host: reviews
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-)";
-
-std::string Route(const std::string& subset) {
-  return absl::StrCat("apiVersion: networking.istio.io/v1\nkind: VirtualService\n",
-                      "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n",
-                      "  - route:\n    - destination: {host: reviews, subset: ", subset, "}\n");
-}
-
-class ApplyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("meshup-apply-", getpid(), "-",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "config");
-    ASSERT_TRUE(ApplyConfigFile(Write("rule.yaml", kRule), Config()).ok());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return (dir_ / name).string();
-  }
-  std::string Config() const { return (dir_ / "config").string(); }
-  std::string Installed() const {
-    std::ifstream in(dir_ / "config" / "virtualservice-default-reviews.yaml");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  fs::path dir_;
-};
-
-TEST_F(ApplyTest, ApplyingAnObjectAgainReplacesIt) {
-  auto first = ApplyConfigFile(Write("v1.yaml", Route("v1")), Config());
-  ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_THAT(*first, ::testing::ElementsAre("virtualservice default/reviews created"));
-  auto second = ApplyConfigFile(Write("v2.yaml", Route("v2")), Config());
-  ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_THAT(*second, ::testing::ElementsAre("virtualservice default/reviews configured"));
-  EXPECT_THAT(Installed(), HasSubstr("subset: v2"));
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "config"), fs::directory_iterator()), 2);
-}
-
-TEST_F(ApplyTest, AFileThatWouldNotLoadChangesNothing) {
-  ASSERT_TRUE(ApplyConfigFile(Write("v1.yaml", Route("v1")), Config()).ok());
-  auto bad = ApplyConfigFile(Write("v9.yaml", Route("v9")), Config());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("v9.yaml:7"));
-  EXPECT_THAT(bad.status().message(), HasSubstr("unknown subset 'v9'"));
-  EXPECT_THAT(Installed(), HasSubstr("subset: v1"));
-  auto unknown_field = ApplyConfigFile(Write("field.yaml", Route("v1") + "  bogus: 1\n"), Config());
-  ASSERT_FALSE(unknown_field.ok());
-  EXPECT_THAT(unknown_field.status().message(), HasSubstr("field.yaml:"));
-  EXPECT_THAT(unknown_field.status().message(), HasSubstr("bogus"));
-}
-
-TEST_F(ApplyTest, DeleteRemovesTheObjectsButNotWhatOthersNeed) {
-  const std::string route = Write("v1.yaml", Route("v1"));
-  ASSERT_TRUE(ApplyConfigFile(route, Config()).ok());
-  // The rule's subsets are used by the route: deleting the rule is refused.
-  auto refused = DeleteConfigFile((dir_ / "rule.yaml").string(), Config());
-  ASSERT_FALSE(refused.ok());
-  EXPECT_THAT(refused.status().message(), HasSubstr("not deleted"));
-  EXPECT_TRUE(fs::exists(dir_ / "config" / "destinationrule-default-reviews.yaml"));
-  auto deleted = DeleteConfigFile(route, Config());
-  ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_THAT(*deleted, ::testing::ElementsAre("virtualservice default/reviews deleted"));
-  EXPECT_FALSE(fs::exists(dir_ / "config" / "virtualservice-default-reviews.yaml"));
-}
 
 TEST(StatTest, QuantilesInterpolateWithinBuckets) {
   const std::vector<double> bounds = {1, 5, 10};

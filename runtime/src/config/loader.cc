@@ -139,7 +139,6 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
 // YAML allows no C0 control characters but tab, line feed and carriage
 // return, and configuration files are small. Both are refused before
 // parsing, with the position of the first such character.
-constexpr size_t kMaxFileBytes = 4 << 20;
 
 bool IsControl(char c) {
   return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';

@@ -17,6 +17,7 @@
 #ifndef MESHUP_SRC_CONFIG_LOADER_H_
 #define MESHUP_SRC_CONFIG_LOADER_H_
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@
 #include "config/snapshot.h"
 
 namespace meshup::config {
+
+// The largest configuration file read; a larger one is refused unread.
+inline constexpr size_t kMaxFileBytes = 4 << 20;
 
 struct ConfigFile {
   std::string name;  // for messages: the path as the user knows it

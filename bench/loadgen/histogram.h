@@ -1,5 +1,5 @@
 // A log-linear latency histogram in the manner of HdrHistogram, written by
-// hand (see README, "Written by hand"): values in nanoseconds, exact below
+// hand (see docs/architecture.md, "Written by hand"): values in nanoseconds, exact below
 // 128 ns, above that 128 linear sub-buckets per power of two, so any
 // reported value is within 1/128 (0.8%) of the recorded one. Recording is a
 // few relaxed atomic adds: many threads may record at once, with no lock.

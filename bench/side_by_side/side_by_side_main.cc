@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   LoadSpec closed;
   // Fixed-rate windows are longer than closed-loop ones: per-call CPU and
   // latency at a low rate vary within seconds, and the targets on them are
-  // a few microseconds (README, "Performance").
+  // a few microseconds (docs/performance.md).
   std::string warmup_text = "500ms", duration_text = "2s", rate_duration_text = "6s";
   std::string arms_text, out_dir, prepare_dir;
   double rate = 0;

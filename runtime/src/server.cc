@@ -70,7 +70,7 @@ void TakeBackServices(const Server::Impl& impl) {
 // methods (run on gRPC's callback threads) and others (run on its handler
 // threads); empty when they do not mix. Measured with the benchmark's echo
 // server, a blocking method served beside a non-blocking one served about
-// 18% fewer calls per second than alone (README, Performance).
+// 18% fewer calls per second than alone (docs/performance.md).
 std::string MixedMethodsWarning(const std::vector<Service*>& services, const std::string& address) {
   absl::string_view non_blocking, blocking;
   for (const Service* service : services) {

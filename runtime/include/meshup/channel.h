@@ -2,8 +2,9 @@
 //
 // A Channel is made by Mesh::Connect() and shared by any number of generated
 // clients (`Svc::Client`) and threads. It is safe to use from several threads
-// at once. Today a channel reaches one static address ("host:port"); the call
-// pipeline behind it is where discovery, routing and security plug in.
+// at once. It reaches a service of the mesh, routed per call, or one static
+// address ("host:port"); see Mesh::Connect(). Asynchronous calls and streams
+// keep the channel alive until they end.
 #ifndef MESHUP_CHANNEL_H_
 #define MESHUP_CHANNEL_H_
 

@@ -76,8 +76,8 @@ struct MeshOptions {
   // locked (gRPC's included) when it is built without NDEBUG, as Debian's
   // is: each lock then looks the mutex up in a process-wide lock graph under
   // a global lock. Release builds of Abseil leave this off. false: Create()
-  // turns it off too (absl::SetMutexDeadlockDetectionMode(kIgnore)); the
-  // README's "Performance" section measures what that saves. true: leave the
+  // turns it off too (absl::SetMutexDeadlockDetectionMode(kIgnore));
+  // docs/performance.md measures what that saves. true: leave the
   // process's setting alone, to catch lock-order bugs in a debug build.
   bool keep_mutex_deadlock_detection = false;
   // glibc gives each thread that allocates its own malloc arena, up to eight
@@ -85,8 +85,8 @@ struct MeshOptions {
   // memory then grows with its thread count. false: Create() caps the arenas
   // at one per CPU (at least two; mallopt(M_ARENA_MAX)) unless the
   // environment set MALLOC_ARENA_MAX, for the arenas made after it, so call
-  // it before starting threads that allocate; the README's "Performance"
-  // section measures what that saves. true: leave the process's malloc alone.
+  // it before starting threads that allocate; docs/performance.md
+  // measures what that saves. true: leave the process's malloc alone.
   bool keep_malloc_arenas = false;
 };
 

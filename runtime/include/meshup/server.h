@@ -40,7 +40,7 @@ struct ServerOptions {
   // after. Keeping a few saves that churn under concurrent load (with gRPC's
   // 2, one thread is created and joined every few calls); keeping many costs
   // memory and, once a burst has made them, spreads light load over cold
-  // threads (see README, "Performance").
+  // threads (see docs/performance.md).
   int idle_handler_threads = 8;
   // The most calls (HTTP/2 streams) one client connection may have open at
   // once, advertised to clients in HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS

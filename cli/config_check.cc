@@ -241,9 +241,22 @@ absl::StatusOr<std::vector<KnownWorkload>> RegistryWorkloads(const std::string& 
 }
 
 absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      config::LoadConfigDirectory(options.config_dir);
+  if (!snapshot.ok()) {
+    return std::vector<Finding>{
+        Make("MU0001", Finding::Severity::kError, "", 0, std::string(snapshot.status().message()))};
+  }
+  // The registry the workloads of this configuration use: the one named, or
+  // the file registry its Mesh document names, as Mesh::Create() finds it.
+  std::string registry_dir = options.registry_dir;
+  const config::MeshConfig::Registry& mesh_registry = (*snapshot)->mesh.registry;
+  if (registry_dir.empty() && mesh_registry.type == config::MeshConfig::Registry::Type::kFile) {
+    registry_dir = mesh_registry.directory;
+  }
   std::vector<KnownWorkload> workloads;
-  if (!options.registry_dir.empty()) {
-    absl::StatusOr<std::vector<KnownWorkload>> registry = RegistryWorkloads(options.registry_dir);
+  if (!registry_dir.empty()) {
+    absl::StatusOr<std::vector<KnownWorkload>> registry = RegistryWorkloads(registry_dir);
     if (!registry.ok()) return registry.status();
     workloads = *std::move(registry);
   }
@@ -258,12 +271,6 @@ absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
                              service.service_account});
       }
     }
-  }
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      config::LoadConfigDirectory(options.config_dir);
-  if (!snapshot.ok()) {
-    return std::vector<Finding>{
-        Make("MU0001", Finding::Severity::kError, "", 0, std::string(snapshot.status().message()))};
   }
   return CheckSnapshot(**snapshot, workloads);
 }

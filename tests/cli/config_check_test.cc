@@ -2,9 +2,14 @@
 // and one that does not.
 #include "config_check.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "config/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -190,6 +195,33 @@ TEST(ConfigCheckTest, MU0106PolicyNamingAnUnusedServiceAccount) {
   EXPECT_THAT(Check(policy("cluster.local/ns/ops/sa/auditor"), {{"ops", {}, "auditor"}}),
               IsEmpty());
   EXPECT_THAT(Check(policy("cluster.local/ns/default/sa/*")), IsEmpty());
+}
+
+// `meshup check DIR` of a running mesh's live configuration: the workloads
+// of the registry its Mesh document names count, as the workloads find it.
+TEST(ConfigCheckTest, TheRegistryTheMeshDocumentNamesCounts) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() /
+      absl::StrCat("meshup-check-", ::testing::UnitTest::GetInstance()->random_seed(), "-",
+                   ::getpid());
+  std::filesystem::create_directories(root / "config");
+  std::filesystem::create_directories(root / "registry");
+  std::ofstream(root / "config" / "mesh.yaml")
+      << "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: mesh}\nspec:\n"
+      << "  registry: {type: file, directory: " << (root / "registry").string() << "}\n";
+  std::ofstream(root / "config" / "rules.yaml")
+      << "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ratings}\n"
+      << "spec:\n  host: ratings\n  subsets: [{name: v1, labels: {version: v1}}]\n";
+  std::ofstream(root / "registry" / "ratings-v1.yaml")
+      << "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+      << "metadata: {name: ratings-v1}\nspec: {address: 127.0.0.1, ports: {grpc: 9083}, "
+      << "labels: {app: ratings, version: v1}, serviceAccount: bookinfo-ratings}\n";
+  CheckOptions options;
+  options.config_dir = (root / "config").string();
+  absl::StatusOr<std::vector<Finding>> findings = CheckConfig(options);
+  std::filesystem::remove_all(root);
+  ASSERT_TRUE(findings.ok()) << findings.status();
+  EXPECT_THAT(Codes(*findings), IsEmpty());
 }
 
 TEST(ConfigCheckTest, MU0001ADirectoryThatDoesNotLoad) {

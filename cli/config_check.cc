@@ -80,16 +80,16 @@ void CheckRoutes(
     const Snapshot& snapshot,
     const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
     std::set<std::pair<std::string, std::string>>& routed_subsets, std::vector<Finding>& findings) {
-  std::map<std::string, const config::VirtualService*> first_for_host;
   for (const config::VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
-      auto [it, inserted] = first_for_host.emplace(host, &vs);
-      if (!inserted) {
+      // The host's VirtualService is its oldest (the loader decides).
+      const config::VirtualService* routing = snapshot.VirtualServiceFor(host);
+      if (routing != nullptr && routing != &vs) {
         findings.push_back(
             Make("MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
                  absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
-                              Name(it->second->origin), " (", it->second->origin.file, ":",
-                              it->second->origin.line,
+                              Name(routing->origin), " (", routing->origin.file, ":",
+                              routing->origin.line,
                               "); this one is ignored for it. Merge the routes into one "
                               "VirtualService")));
       }

@@ -76,9 +76,14 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
   if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
   metadata.Get("labels");  // Kubernetes metadata: meaningful to tools, not to routing
   metadata.Get("annotations");
+  if (YamlNode created = metadata.Get("creationTimestamp");
+      created.IsDefined() && !created.IsNull()) {
+    MESHUP_ASSIGN_OR_RETURN(origin.created,
+                            ReadTimestamp(created, "metadata.creationTimestamp", doc));
+  }
   MESHUP_RETURN_IF_ERROR(
-      metadata.CheckAllRead({"uid", "resourceVersion", "creationTimestamp", "generation",
-                             "managedFields", "selfLink", "finalizers", "ownerReferences"}));
+      metadata.CheckAllRead({"uid", "resourceVersion", "generation", "managedFields", "selfLink",
+                             "finalizers", "ownerReferences"}));
 
   const YamlNode spec = top.Get("spec");
   if (!spec.IsDefined()) return doc.Error(root, "spec", "spec is required");
@@ -337,6 +342,20 @@ std::string SubsetNames(const DestinationRule& rule) {
   return names.empty() ? "none" : absl::StrJoin(names, ", ");
 }
 
+// "DestinationRule default/r (r.yaml) defines: ", or with a merged rule
+// "DestinationRules default/a (a.yaml), default/b (b.yaml) define: ".
+std::string RuleNames(const DestinationRule& rule) {
+  auto name = [](const Origin& origin) {
+    return absl::StrCat(origin.namespace_name, "/", origin.name, " (", origin.file, ")");
+  };
+  if (rule.merged_from.empty()) {
+    return absl::StrCat("DestinationRule ", name(rule.origin), " defines: ");
+  }
+  std::vector<std::string> names;
+  for (const Origin& origin : rule.merged_from) names.push_back(name(origin));
+  return absl::StrCat("DestinationRules ", absl::StrJoin(names, ", "), " define: ");
+}
+
 // A route's destination must name a subset its host's DestinationRule defines.
 absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, const HttpRoute& route,
                          const Destination& destination) {
@@ -352,13 +371,9 @@ absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, con
         absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
                      "': no DestinationRule defines subsets for host '", destination.host, "'"));
   }
-  if (rule->FindSubset(destination.subset) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, "unknown subset '", destination.subset, "' of host '", destination.host,
-                     "'; DestinationRule ", rule->origin.namespace_name, "/", rule->origin.name,
-                     " (", rule->origin.file, ") defines: ", SubsetNames(*rule)));
-  }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(where, "unknown subset '", destination.subset,
+                                                 "' of host '", destination.host, "'; ",
+                                                 RuleNames(*rule), SubsetNames(*rule)));
 }
 
 absl::Status Validate(Snapshot& snapshot) {
@@ -386,32 +401,19 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const auto& pa : snapshot.peer_authentications) MESHUP_RETURN_IF_ERROR(check(pa.origin));
   for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
 
-  // One DestinationRule per host: two would leave the subsets ambiguous.
-  absl::flat_hash_map<absl::string_view, const DestinationRule*> rule_for_host;
-  for (const DestinationRule& rule : snapshot.destination_rules) {
-    auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
-    if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          rule.origin.file, ":", rule.origin.line, ": DestinationRule ", rule.origin.namespace_name,
-          "/", rule.origin.name, ": host '", rule.host, "' already has DestinationRule ",
-          it->second->origin.namespace_name, "/", it->second->origin.name, " at ",
-          it->second->origin.file, ":", it->second->origin.line));
-    }
-  }
-
+  // A host's DestinationRules merge, and its oldest VirtualService routes it
+  // (merge.h), as in Istio.
   snapshot.BuildIndexes();
-  absl::flat_hash_map<absl::string_view, const VirtualService*> first_for_host;
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
-      auto [it, inserted] = first_for_host.emplace(host, &vs);
-      if (!inserted) {
-        snapshot.warnings.push_back(absl::StrCat(
-            vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
-            vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
-            it->second->origin.namespace_name, "/", it->second->origin.name, " (",
-            it->second->origin.file, ":", it->second->origin.line,
-            "); this one is ignored for it, as Istio ignores all but the first"));
-      }
+      const VirtualService* routing = snapshot.VirtualServiceFor(host);
+      if (routing == &vs) continue;
+      snapshot.warnings.push_back(absl::StrCat(
+          vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
+          vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
+          routing->origin.namespace_name, "/", routing->origin.name, " (", routing->origin.file,
+          ":", routing->origin.line,
+          "); this one is ignored for it, as Istio ignores all but the oldest"));
     }
   }
   for (const VirtualService& vs : snapshot.virtual_services) {

@@ -32,10 +32,21 @@ struct Origin {
   std::string kind;
   std::string namespace_name;
   std::string name;
+  // metadata.creationTimestamp, when written. Where Istio lets the oldest
+  // of several documents win (a host's VirtualService, a merged
+  // DestinationRule's traffic policy), the oldest is the earliest of these,
+  // then, for documents without one, the first read.
+  std::optional<absl::Time> created;
 
   // "reviews.yaml:3 (VirtualService default/reviews)"
   std::string ToString() const;
 };
+
+// Whether `a` is older than `b` in the sense above: by creationTimestamp
+// (equal ones by name, then namespace, as Istio breaks ties); a document
+// with a timestamp before one without; otherwise neither (read order
+// decides, with a stable sort).
+bool OlderThan(const Origin& a, const Origin& b);
 
 // Istio's StringMatch: exactly one of exact, prefix or regex (RE2, matched
 // against the whole value, as Envoy does).
@@ -184,10 +195,14 @@ inline bool operator==(const Subset& a, const Subset& b) {
 }
 
 struct DestinationRule {
-  Origin origin;
+  Origin origin;     // of a merged rule: the oldest of those merged
   std::string host;  // mesh name
   std::optional<TrafficPolicy> traffic_policy;
   std::vector<Subset> subsets;
+  // A host's rule as routing uses it merges every DestinationRule of the
+  // host, as Istio merges them: these, oldest first. Empty for a rule as
+  // read from its file.
+  std::vector<Origin> merged_from;
 
   const Subset* FindSubset(absl::string_view name) const;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "config/merge.h"
 
 namespace meshup::config {
 
@@ -38,7 +39,7 @@ const VirtualService* Snapshot::VirtualServiceFor(absl::string_view host) const 
 
 const DestinationRule* Snapshot::DestinationRuleFor(absl::string_view host) const {
   auto it = destination_rule_by_host_.find(host);
-  return it == destination_rule_by_host_.end() ? nullptr : &destination_rules[it->second];
+  return it == destination_rule_by_host_.end() ? nullptr : &merged_rules_[it->second];
 }
 
 std::vector<const ServiceEntry*> Snapshot::ServiceEntriesFor(absl::string_view host) const {
@@ -84,13 +85,16 @@ void Snapshot::BuildIndexes() {
   destination_rule_by_host_.clear();
   service_entries_by_host_.clear();
   workload_entries_by_app_.clear();
-  for (size_t i = 0; i < virtual_services.size(); ++i) {
+  std::vector<const Origin*> origins;
+  for (const VirtualService& vs : virtual_services) origins.push_back(&vs.origin);
+  for (size_t i : OldestFirst(origins)) {
     for (const std::string& host : virtual_services[i].hosts) {
-      virtual_service_by_host_.emplace(host, i);  // the first one wins
+      virtual_service_by_host_.emplace(host, i);  // the oldest one wins
     }
   }
-  for (size_t i = 0; i < destination_rules.size(); ++i) {
-    destination_rule_by_host_.emplace(destination_rules[i].host, i);
+  merged_rules_ = MergeDestinationRules(destination_rules, warnings);
+  for (size_t i = 0; i < merged_rules_.size(); ++i) {
+    destination_rule_by_host_.emplace(merged_rules_[i].host, i);
   }
   for (size_t i = 0; i < service_entries.size(); ++i) {
     for (const std::string& host : service_entries[i].hosts) {

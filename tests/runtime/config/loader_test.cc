@@ -578,19 +578,6 @@ TEST(LoaderErrorTest, TheSameNameTwiceAcrossFiles) {
                         "a.yaml:1"));
 }
 
-TEST(LoaderErrorTest, TwoDestinationRulesForOneHost) {
-  auto snapshot = LoadConfigFiles(
-      {{"a.yaml",
-        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\n"
-        "spec: {host: reviews}\n"},
-       {"b.yaml",
-        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: b}\n"
-        "spec: {host: reviews.default.svc.cluster.local}\n"}});
-  ASSERT_FALSE(snapshot.ok());
-  EXPECT_THAT(snapshot.status().message(),
-              HasSubstr("host 'reviews' already has DestinationRule default/a at a.yaml:1"));
-}
-
 TEST(LoaderErrorTest, TwoMeshDocuments) {
   const std::string mesh =
       "apiVersion: meshup.dev/v1alpha1\nkind: Mesh\nmetadata: {name: m}\n"

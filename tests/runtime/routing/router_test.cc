@@ -253,5 +253,30 @@ TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
   EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
 }
 
+// A second DestinationRule of reviews adds a subset; the router picks from it.
+TEST_F(RouterTest, RoutesToASubsetOfASecondDestinationRuleOfTheHost) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-canary}
+spec:
+  host: reviews.default.svc.cluster.local
+  subsets: [{name: canary, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: canary}}]
+)");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "canary");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9001");
+}
+
 }  // namespace
 }  // namespace meshup::internal

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -81,9 +82,27 @@ struct Destination {
   uint32_t port = 0;   // 0: the service's only port
 };
 
+// Istio's HeaderOperations: what a route does to headers. Names are
+// lowercase; values are sent as written.
+struct HeaderOperations {
+  std::vector<std::pair<std::string, std::string>> set;  // replace, or add when absent
+  std::vector<std::pair<std::string, std::string>> add;  // add a value, keeping those there
+  std::vector<std::string> remove;
+
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+};
+
+// Istio's Headers: operations on the request sent to the destination and on
+// the response it returns.
+struct HeaderRules {
+  HeaderOperations request;
+  HeaderOperations response;
+};
+
 struct WeightedDestination {
   Destination destination;
   int weight = 100;
+  std::optional<HeaderRules> headers;  // for calls routed to this destination
 };
 
 struct RouteRetry {
@@ -113,7 +132,8 @@ struct HttpRoute {
   std::optional<FaultAbort> abort;
   std::optional<Destination> mirror;
   double mirror_percentage = 100;
-  int line = 0;  // where the route starts in its file
+  std::optional<HeaderRules> headers;  // for every call the route takes
+  int line = 0;                        // where the route starts in its file
 };
 
 // Which routes of a VirtualService can match a given path, so that a call

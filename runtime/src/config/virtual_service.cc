@@ -2,9 +2,13 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "config/parse_common.h"
 #include "config/parsers.h"
+#include "names.h"
 #include "status_macros.h"
 
 namespace meshup::config {
@@ -90,6 +94,123 @@ absl::StatusOr<Destination> ReadDestination(const YamlNode& node, const std::str
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return destination;
+}
+
+// A header name of a header operation, lowercase (HTTP/2 and gRPC
+// metadata names are).
+absl::StatusOr<std::string> ReadHeaderName(const YamlNode& node, absl::string_view path,
+                                           const Document& doc) {
+  MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(node, path, doc));
+  name = absl::AsciiStrToLower(name);
+  if (name == "host" || name == ":authority") {
+    return doc.Error(node, path,
+                     absl::StrCat("header '", name,
+                                  "': rewriting the authority is not supported (a MeshUp call's "
+                                  "authority is its service)"));
+  }
+  if (absl::StartsWith(name, ":") || name == "content-type" || name == "te") {
+    return doc.Error(node, path,
+                     absl::StrCat("header '", name, "' is gRPC's own and cannot be changed"));
+  }
+  if (absl::Status valid = internal::ValidateHeader(name, ""); !valid.ok()) {
+    return doc.Error(node, path, valid.message());
+  }
+  return name;
+}
+
+// The value of a set or add operation as gRPC sends it. "%%" is a literal
+// "%", as in Envoy; Envoy's %VARIABLE% substitutions are refused. A
+// "-bin" header's value is base64, as on the wire.
+absl::StatusOr<std::string> ReadHeaderValue(const YamlNode& node, absl::string_view path,
+                                            const Document& doc, absl::string_view name) {
+  MESHUP_ASSIGN_OR_RETURN(std::string value, ReadString(node, path, doc));
+  if (absl::StrContains(value, '%')) {
+    const std::string literal = absl::StrReplaceAll(value, {{"%%", ""}});
+    if (absl::StrContains(literal, '%')) {
+      return doc.Error(node, path,
+                       absl::StrCat("'", value,
+                                    "': substitutions (%VARIABLE%) are not supported; write %% "
+                                    "for a literal %"));
+    }
+    value = absl::StrReplaceAll(value, {{"%%", "%"}});
+  }
+  if (absl::EndsWith(name, "-bin")) {
+    std::string bytes;
+    if (!absl::Base64Unescape(value, &bytes)) {
+      return doc.Error(node, path,
+                       absl::StrCat("the value of binary header '", name, "' must be base64"));
+    }
+    return bytes;
+  }
+  if (absl::Status valid = internal::ValidateHeader(name, value); !valid.ok()) {
+    return doc.Error(node, path, valid.message());
+  }
+  return value;
+}
+
+// Istio's HeaderOperations {set, add, remove}.
+absl::StatusOr<HeaderOperations> ReadHeaderOperations(const YamlNode& node, const std::string& path,
+                                                      const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  HeaderOperations ops;
+  for (auto [key, into] : {std::pair{"set", &ops.set}, std::pair{"add", &ops.add}}) {
+    const YamlNode map = fields.Get(key);
+    if (!map.IsDefined() || map.IsNull()) continue;
+    const std::string map_path = fields.Path(key);
+    if (!map.IsMap()) return doc.Error(map, map_path, "expected a mapping of header name to value");
+    MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(map, map_path, doc));
+    for (size_t i = 0; i < map.size(); ++i) {
+      const std::string header_path = absl::StrCat(map_path, ".", map.key(i).text());
+      MESHUP_ASSIGN_OR_RETURN(std::string name, ReadHeaderName(map.key(i), header_path, doc));
+      for (const auto& earlier : *into) {
+        if (earlier.first == name) {
+          return doc.Error(map.key(i), header_path,
+                           "header written twice in one mapping (names ignore case)");
+        }
+      }
+      MESHUP_ASSIGN_OR_RETURN(std::string value,
+                              ReadHeaderValue(map.value(i), header_path, doc, name));
+      into->emplace_back(std::move(name), std::move(value));
+    }
+  }
+  const YamlNode remove = fields.Get("remove");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(remove, fields.Path("remove"), doc));
+  for (size_t i = 0; remove.IsSequence() && i < remove.size(); ++i) {
+    MESHUP_ASSIGN_OR_RETURN(std::string name,
+                            ReadHeaderName(remove[i], Index(fields.Path("remove"), i), doc));
+    ops.remove.push_back(std::move(name));
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return ops;
+}
+
+// Istio's Headers {request, response}. A MeshUp client gives its caller no
+// response metadata, so response operations change nothing anyone sees:
+// they warn.
+absl::StatusOr<std::optional<HeaderRules>> ReadHeaderRules(const YamlNode& node,
+                                                           const std::string& path,
+                                                           const Document& doc) {
+  if (!node.IsDefined() || node.IsNull()) return std::nullopt;
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  HeaderRules rules;
+  if (YamlNode request = fields.Get("request"); request.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(rules.request,
+                            ReadHeaderOperations(request, fields.Path("request"), doc));
+  }
+  if (YamlNode response = fields.Get("response"); response.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(rules.response,
+                            ReadHeaderOperations(response, fields.Path("response"), doc));
+    if (!rules.response.empty()) {
+      doc.Warn(response, fields.Path("response"),
+               "has no effect in MeshUp: a MeshUp client gives the calling code no response "
+               "metadata, so there is nothing for these operations to change");
+    }
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  if (rules.request.empty() && rules.response.empty()) return std::nullopt;
+  return rules;
 }
 
 absl::StatusOr<RouteRetry> ReadRetry(const YamlNode& node, const std::string& path,
@@ -213,6 +334,8 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string&
       return doc.Error(destinations[i], item.Path("weight"),
                        "a weight is required when a route has several destinations");
     }
+    MESHUP_ASSIGN_OR_RETURN(weighted.headers,
+                            ReadHeaderRules(item.Get("headers"), item.Path("headers"), doc));
     MESHUP_RETURN_IF_ERROR(item.CheckAllRead());
     total_weight += weighted.weight;
     route.route.push_back(std::move(weighted));
@@ -242,6 +365,8 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string&
       return doc.Error(percentage, fields.Path("mirrorPercentage"), "set only with mirror");
     }
   }
+  MESHUP_ASSIGN_OR_RETURN(route.headers,
+                          ReadHeaderRules(fields.Get("headers"), fields.Path("headers"), doc));
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return route;
 }

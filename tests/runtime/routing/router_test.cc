@@ -278,5 +278,31 @@ spec:
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9001");
 }
 
+TEST_F(RouterTest, ThePlanCarriesTheRoutesRequestHeaders) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    headers: {request: {set: {x-canary: "true"}, remove: [end-user]}}
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+)");
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  EXPECT_EQ(plan.subset, "v2");  // the route matched the caller's headers
+  EXPECT_THAT(plan.RequestHeaders(jason),
+              ::testing::ElementsAre(::testing::Pair("x-canary", "true")));
+  CallOptions other;
+  other.headers.emplace_back("end-user", "bob");
+  CallPlan plain = router_->Plan(router_->Host("reviews"), Method(), other, absl::Now());
+  EXPECT_FALSE(plain.request_headers.has_value());
+  EXPECT_EQ(&plain.RequestHeaders(other), &other.headers);
+}
+
 }  // namespace
 }  // namespace meshup::internal

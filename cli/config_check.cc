@@ -84,7 +84,7 @@ void CheckRoutes(
     for (const std::string& host : vs.hosts) {
       // The host's VirtualService is its oldest (the loader decides).
       const config::VirtualService* routing = snapshot.VirtualServiceFor(host);
-      if (routing != nullptr && routing != &vs) {
+      if (vs.routes_mesh && routing != nullptr && routing != &vs) {
         findings.push_back(
             Make("MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
                  absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
@@ -126,7 +126,16 @@ void CheckRoutes(
         routed_subsets.emplace(destination->host, destination->subset);
         const config::DestinationRule* rule = snapshot.DestinationRuleFor(destination->host);
         const config::Subset* subset = rule ? rule->FindSubset(destination->subset) : nullptr;
-        if (subset == nullptr) continue;  // the loader refuses these
+        if (subset == nullptr) {  // the loader warns; calls there fail
+          findings.push_back(Make(
+              "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
+              absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                           mirror ? "mirrors" : "routes", " to subset '", destination->subset,
+                           "' of host '", destination->host,
+                           "', which no DestinationRule defines: its calls fail with "
+                           "UNAVAILABLE")));
+          continue;
+        }
         const bool matched =
             std::any_of(served->second.begin(), served->second.end(),
                         [&](const auto& labels) { return config::SelectorMatches(subset->labels, labels); });

@@ -126,9 +126,9 @@ absl::StatusOr<data> RouteData(const ManifestModel& model, const config::Snapsho
       route.headers.has_value() ||
       std::any_of(route.route.begin(), route.route.end(),
                   [](const config::WeightedDestination& d) { return d.headers.has_value(); });
-  if (header_operations) {
-    return absl::UnimplementedError(
-        absl::StrCat(where, ": the envoy target does not render header operations yet"));
+  if (header_operations || !route.in_mesh || (match != nullptr && !match->in_mesh)) {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the envoy target does not render header operations or gateway-bound routes yet"));
   }
   data d;
   d.set("origin", absl::StrCat(where, route.name.empty() ? "" : ", route " + route.name));

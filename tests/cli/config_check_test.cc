@@ -111,6 +111,18 @@ spec:
               IsEmpty());
 }
 
+// The loader accepts a route to a subset no DestinationRule defines, as
+// Istio does; the check says its calls fail.
+TEST(ConfigCheckTest, MU0102RouteToASubsetNoDestinationRuleDefines) {
+  std::vector<Finding> findings = Check(VirtualService(
+      "reviews", "reviews", "  - route: [{destination: {host: reviews, subset: v9}}]\n"));
+  ASSERT_THAT(Codes(findings), ::testing::ElementsAre("MU0102"));
+  EXPECT_EQ(findings[0].severity, Finding::Severity::kError);
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("routes to subset 'v9' of host 'reviews', which no DestinationRule "
+                        "defines: its calls fail with UNAVAILABLE"));
+}
+
 TEST(ConfigCheckTest, MU0103SubsetNoWorkloadMatches) {
   const std::string rule = R"(
 apiVersion: networking.istio.io/v1

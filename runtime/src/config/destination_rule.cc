@@ -135,6 +135,11 @@ absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YamlNode& node, const std:
     MESHUP_ASSIGN_OR_RETURN(policy.outlier_detection,
                             ReadOutlierDetection(od, fields.Path("outlierDetection"), doc));
   }
+  if (YamlNode ports = fields.Get("portLevelSettings"); ports.IsDefined()) {
+    return doc.Error(ports, fields.Path("portLevelSettings"),
+                     "not supported: a MeshUp service serves gRPC on one port, so its policy is "
+                     "the one set at this level");
+  }
   if (YamlNode tls = fields.Get("tls"); tls.IsDefined()) {
     Fields tls_fields(tls, fields.Path("tls"), doc);
     MESHUP_RETURN_IF_ERROR(tls_fields.status());
@@ -205,6 +210,11 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
     }
     MESHUP_RETURN_IF_ERROR(subset_fields.CheckAllRead());
     rule.subsets.push_back(std::move(subset));
+  }
+  if (YamlNode selector = fields.Get("workloadSelector"); selector.IsDefined()) {
+    return doc.Error(selector, fields.Path("workloadSelector"),
+                     "not supported: a rule for some calling workloads only; in MeshUp a host's "
+                     "DestinationRules apply to every caller");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
   return rule;

@@ -356,24 +356,27 @@ std::string RuleNames(const DestinationRule& rule) {
   return absl::StrCat("DestinationRules ", absl::StrJoin(names, ", "), " define: ");
 }
 
-// A route's destination must name a subset its host's DestinationRule defines.
-absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, const HttpRoute& route,
-                         const Destination& destination) {
-  if (destination.subset.empty()) return absl::OkStatus();
+// A route's destination names a subset its host's DestinationRule does not
+// define: Istio accepts this, and calls routed there fail (no such
+// cluster). MeshUp does the same (UNAVAILABLE, "no healthy upstream"), and
+// warns, naming the subsets that exist.
+std::optional<std::string> UndefinedSubset(const Snapshot& snapshot, const VirtualService& vs,
+                                           const HttpRoute& route, const Destination& destination) {
+  if (destination.subset.empty()) return std::nullopt;
   const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
   if (rule != nullptr && rule->FindSubset(destination.subset) != nullptr) {
-    return absl::OkStatus();  // the common case formats nothing
+    return std::nullopt;  // the common case formats nothing
   }
   const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
                                          vs.origin.namespace_name, "/", vs.origin.name, ": ");
+  constexpr absl::string_view kFails = "; calls routed there fail with UNAVAILABLE, as in Istio";
   if (rule == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
-                     "': no DestinationRule defines subsets for host '", destination.host, "'"));
+    return absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
+                        "': no DestinationRule defines subsets for host '", destination.host, "'",
+                        kFails);
   }
-  return absl::InvalidArgumentError(absl::StrCat(where, "unknown subset '", destination.subset,
-                                                 "' of host '", destination.host, "'; ",
-                                                 RuleNames(*rule), SubsetNames(*rule)));
+  return absl::StrCat(where, "unknown subset '", destination.subset, "' of host '",
+                      destination.host, "'; ", RuleNames(*rule), SubsetNames(*rule), kFails);
 }
 
 absl::Status Validate(Snapshot& snapshot) {
@@ -405,6 +408,7 @@ absl::Status Validate(Snapshot& snapshot) {
   // (merge.h), as in Istio.
   snapshot.BuildIndexes();
   for (const VirtualService& vs : snapshot.virtual_services) {
+    if (!vs.routes_mesh) continue;
     for (const std::string& host : vs.hosts) {
       const VirtualService* routing = snapshot.VirtualServiceFor(host);
       if (routing == &vs) continue;
@@ -419,9 +423,15 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const HttpRoute& route : vs.http) {
       for (const WeightedDestination& weighted : route.route) {
-        MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, weighted.destination));
+        if (auto warning = UndefinedSubset(snapshot, vs, route, weighted.destination)) {
+          snapshot.warnings.push_back(*std::move(warning));
+        }
       }
-      if (route.mirror) MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, *route.mirror));
+      if (route.mirror) {
+        if (auto warning = UndefinedSubset(snapshot, vs, route, *route.mirror)) {
+          snapshot.warnings.push_back(*std::move(warning));
+        }
+      }
     }
   }
   return absl::OkStatus();

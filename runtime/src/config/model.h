@@ -74,6 +74,10 @@ struct RouteMatch {
   std::vector<HeaderMatch> without_headers;
   std::map<std::string, std::string> source_labels;
   std::string source_namespace;
+  // False when the entry's `gateways` (or, without them, the
+  // VirtualService's) leave out "mesh": it then matches at those gateways
+  // only, never a MeshUp call.
+  bool in_mesh = true;
 };
 
 struct Destination {
@@ -133,7 +137,10 @@ struct HttpRoute {
   std::optional<Destination> mirror;
   double mirror_percentage = 100;
   std::optional<HeaderRules> headers;  // for every call the route takes
-  int line = 0;                        // where the route starts in its file
+  // Without matches: whether the route applies inside the mesh (the
+  // VirtualService's `gateways` list "mesh", or is absent).
+  bool in_mesh = true;
+  int line = 0;  // where the route starts in its file
 };
 
 // Which routes of a VirtualService can match a given path, so that a call
@@ -152,6 +159,10 @@ struct RouteIndex {
 struct VirtualService {
   Origin origin;
   std::vector<std::string> hosts;  // mesh names
+  // Whether any of its routes can apply to a MeshUp call: false when it is
+  // bound to gateways only, or has no HTTP routes (tcp and tls routes never
+  // apply to gRPC). Such a VirtualService routes no host.
+  bool routes_mesh = true;
   std::vector<HttpRoute> http;
   RouteIndex route_index;  // derived from http
 };

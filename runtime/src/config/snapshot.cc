@@ -88,6 +88,7 @@ void Snapshot::BuildIndexes() {
   std::vector<const Origin*> origins;
   for (const VirtualService& vs : virtual_services) origins.push_back(&vs.origin);
   for (size_t i : OldestFirst(origins)) {
+    if (!virtual_services[i].routes_mesh) continue;  // never a MeshUp call's
     for (const std::string& host : virtual_services[i].hosts) {
       virtual_service_by_host_.emplace(host, i);  // the oldest one wins
     }

@@ -1,4 +1,5 @@
 // networking.istio.io VirtualService: HTTP routes for gRPC.
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -41,8 +42,17 @@ absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YamlNode& node,
   return out;
 }
 
+// Whether a `gateways` list applies to the mesh: it names "mesh".
+bool ListsMesh(const std::vector<std::string>& gateways) {
+  for (const std::string& gateway : gateways) {
+    if (gateway == "mesh") return true;
+  }
+  return false;
+}
+
+// `vs_in_mesh`: whether the VirtualService's own `gateways` include the mesh.
 absl::StatusOr<RouteMatch> ReadRouteMatch(const YamlNode& node, const std::string& path,
-                                          const Document& doc) {
+                                          const Document& doc, bool vs_in_mesh) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   RouteMatch match;
@@ -66,6 +76,13 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YamlNode& node, const std::strin
   if (YamlNode ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.source_namespace,
                             ReadString(ns, fields.Path("sourceNamespace"), doc));
+  }
+  // An entry's gateways replace the VirtualService's for it.
+  match.in_mesh = vs_in_mesh;
+  if (YamlNode gateways = fields.Get("gateways"); gateways.IsDefined() && !gateways.IsNull()) {
+    MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            ReadStringList(gateways, fields.Path("gateways"), doc));
+    if (!names.empty()) match.in_mesh = ListsMesh(names);
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return match;
@@ -295,19 +312,45 @@ absl::Status ReadFault(const YamlNode& node, const std::string& path, const Docu
 }
 
 absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string& path,
-                                        const Document& doc, const Origin& origin) {
+                                        const Document& doc, const Origin& origin,
+                                        bool vs_in_mesh) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   HttpRoute route;
   route.line = doc.Line(node);
+  route.in_mesh = vs_in_mesh;
+  // What the embedded runtime cannot do, and why.
+  for (const char* key : {"redirect", "directResponse"}) {
+    if (YamlNode answer = fields.Get(key); answer.IsDefined()) {
+      return doc.Error(answer, fields.Path(key),
+                       "not supported: a route that answers for the server gives a gRPC client "
+                       "no gRPC response (in Istio such a call fails with UNKNOWN); route to a "
+                       "destination, or use fault.abort to fail calls");
+    }
+  }
+  if (YamlNode rewrite = fields.Get("rewrite"); rewrite.IsDefined()) {
+    return doc.Error(rewrite, fields.Path("rewrite"),
+                     "not supported: MeshUp sends a call to the method and service its client "
+                     "was generated for, and cannot rewrite its path or authority");
+  }
+  if (YamlNode delegate = fields.Get("delegate"); delegate.IsDefined()) {
+    return doc.Error(delegate, fields.Path("delegate"),
+                     "not supported: Istio delegates routes of gateways only, and MeshUp runs "
+                     "no gateway");
+  }
+  if (YamlNode cors = fields.Get("corsPolicy"); cors.IsDefined()) {
+    doc.Warn(cors, fields.Path("corsPolicy"),
+             "has no effect in MeshUp: CORS answers browsers' cross-origin requests, and calls "
+             "between services are none");
+  }
   if (YamlNode name = fields.Get("name"); name.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.name, ReadString(name, fields.Path("name"), doc));
   }
   YamlNode matches = fields.Get("match");
   MESHUP_RETURN_IF_ERROR(CheckSequence(matches, fields.Path("match"), doc));
   for (size_t i = 0; matches.IsSequence() && i < matches.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(RouteMatch match,
-                            ReadRouteMatch(matches[i], Index(fields.Path("match"), i), doc));
+    MESHUP_ASSIGN_OR_RETURN(
+        RouteMatch match, ReadRouteMatch(matches[i], Index(fields.Path("match"), i), doc, vs_in_mesh));
     route.matches.push_back(std::move(match));
   }
 
@@ -389,29 +432,47 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YamlNode& spec, const O
                                                        doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
-  if (YamlNode gateways = fields.Get("gateways"); gateways.IsDefined()) {
+  // Istio applies a VirtualService bound to gateways at those gateways,
+  // and inside the mesh only when they include "mesh".
+  bool in_mesh = true;
+  YamlNode gateways = fields.Get("gateways");
+  if (gateways.IsDefined() && !gateways.IsNull()) {
     MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
                             ReadStringList(gateways, fields.Path("gateways"), doc));
-    for (const std::string& gateway : names) {
-      if (gateway != "mesh") {
-        return doc.Error(gateways, fields.Path("gateways"),
-                         absl::StrCat("gateway '", gateway,
-                                      "' is not supported; MeshUp applies routes to the mesh "
-                                      "only (omit gateways or list just \"mesh\")"));
-      }
-    }
+    if (!names.empty()) in_mesh = ListsMesh(names);
   }
   YamlNode http = fields.Get("http");
   MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
   for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(HttpRoute route,
-                            ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc, origin));
+    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i),
+                                                           doc, origin, in_mesh));
     vs.http.push_back(std::move(route));
   }
-  if (vs.http.empty()) {
-    return doc.Error(spec, fields.Path("http"),
-                     "at least one HTTP route is required (tcp and tls "
-                     "routes are not supported)");
+  // gRPC is HTTP/2: Istio routes it by http routes, never by tcp or tls ones.
+  bool other_routes = false;
+  for (const char* key : {"tcp", "tls"}) {
+    if (YamlNode routes = fields.Get(key); routes.IsDefined()) {
+      other_routes = true;
+      doc.Warn(routes, fields.Path(key),
+               "has no effect in MeshUp: it carries gRPC only, which Istio routes by http "
+               "routes");
+    }
+  }
+  if (vs.http.empty() && !other_routes) {
+    return doc.Error(spec, fields.Path("http"), "at least one http, tcp or tls route is required");
+  }
+  vs.routes_mesh = false;
+  for (const HttpRoute& route : vs.http) {
+    if (route.matches.empty() ? route.in_mesh
+                              : std::any_of(route.matches.begin(), route.matches.end(),
+                                            [](const RouteMatch& m) { return m.in_mesh; })) {
+      vs.routes_mesh = true;
+    }
+  }
+  if (!vs.routes_mesh && !vs.http.empty()) {
+    doc.Warn(gateways.IsDefined() ? gateways : spec, fields.Path("gateways"),
+             "every route applies at gateways only, and MeshUp runs no gateway: this "
+             "VirtualService routes no MeshUp call (list \"mesh\" to apply it inside the mesh)");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
   return vs;

@@ -253,6 +253,27 @@ TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
   EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
 }
 
+// Istio accepts a route to a subset no DestinationRule defines; its calls
+// fail, as they do in Istio (no such cluster).
+TEST_F(RouterTest, ARouteToAnUndefinedSubsetFailsItsCallsWithUnavailable) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: v9}}]
+)");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "v9");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(attempt.status().message(),
+              HasSubstr("no healthy upstream: 'reviews' subset 'v9' is not defined by a "
+                        "DestinationRule"));
+}
+
 // A second DestinationRule of reviews adds a subset; the router picks from it.
 TEST_F(RouterTest, RoutesToASubsetOfASecondDestinationRuleOfTheHost) {
   Load(std::string(kReviews) + R"(---
@@ -276,6 +297,36 @@ spec:
   absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
   ASSERT_TRUE(attempt.ok()) << attempt.status();
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9001");
+}
+
+// A VirtualService bound to a gateway only applies there, never to a call
+// of the mesh; one that also lists "mesh" applies to both.
+TEST_F(RouterTest, AGatewayOnlyVirtualServiceRoutesNoCall) {
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews-ingress}
+spec:
+  hosts: [reviews]
+  gateways: [bookinfo-gateway]
+  http:
+  - route: [{destination: {host: reviews, subset: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  gateways: [bookinfo-gateway, mesh]
+  http:
+  - match: [{gateways: [bookinfo-gateway], headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+)");
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  EXPECT_EQ(plan.subset, "v1");
 }
 
 TEST_F(RouterTest, ThePlanCarriesTheRoutesRequestHeaders) {

@@ -140,7 +140,7 @@ spec:
 )";
 
 TEST_F(RouteHeadersTest, TheRoutesRequestHeaderOperationsReachTheServer) {
-  Start(kRoutes);
+  ASSERT_NO_FATAL_FAILURE(Start(kRoutes));
   CallOptions jason;
   jason.headers = {{"end-user", "jason"}, {"x-set", "by-caller"}, {"x-removed", "r"}};
   absl::StatusOr<Echo> reply = Call(jason);
@@ -159,7 +159,7 @@ TEST_F(RouteHeadersTest, TheRoutesRequestHeaderOperationsReachTheServer) {
 }
 
 TEST_F(RouteHeadersTest, ARouteWithoutOperationsSendsTheCallersHeaders) {
-  Start(kRoutes);
+  ASSERT_NO_FATAL_FAILURE(Start(kRoutes));
   CallOptions other;
   other.headers = {{"end-user", "bob"}, {"x-set", "by-caller"}, {"x-removed", "r"}};
   absl::StatusOr<Echo> reply = Call(other);

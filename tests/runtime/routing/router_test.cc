@@ -256,7 +256,7 @@ TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
 // Istio accepts a route to a subset no DestinationRule defines; its calls
 // fail, as they do in Istio (no such cluster).
 TEST_F(RouterTest, ARouteToAnUndefinedSubsetFailsItsCallsWithUnavailable) {
-  Load(std::string(kReviews) + R"(---
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews}
@@ -264,7 +264,7 @@ spec:
   hosts: [reviews]
   http:
   - route: [{destination: {host: reviews, subset: v9}}]
-)");
+)"));
   CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
   EXPECT_EQ(plan.subset, "v9");
   absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
@@ -276,7 +276,7 @@ spec:
 
 // A second DestinationRule of reviews adds a subset; the router picks from it.
 TEST_F(RouterTest, RoutesToASubsetOfASecondDestinationRuleOfTheHost) {
-  Load(std::string(kReviews) + R"(---
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: reviews-canary}
@@ -291,7 +291,7 @@ spec:
   hosts: [reviews]
   http:
   - route: [{destination: {host: reviews, subset: canary}}]
-)");
+)"));
   CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
   EXPECT_EQ(plan.subset, "canary");
   absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
@@ -302,7 +302,7 @@ spec:
 // A VirtualService bound to a gateway only applies there, never to a call
 // of the mesh; one that also lists "mesh" applies to both.
 TEST_F(RouterTest, AGatewayOnlyVirtualServiceRoutesNoCall) {
-  Load(std::string(kReviews) + R"(---
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews-ingress}
@@ -322,7 +322,7 @@ spec:
   - match: [{gateways: [bookinfo-gateway], headers: {end-user: {exact: jason}}}]
     route: [{destination: {host: reviews, subset: v2}}]
   - route: [{destination: {host: reviews, subset: v1}}]
-)");
+)"));
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
   CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
@@ -330,7 +330,7 @@ spec:
 }
 
 TEST_F(RouterTest, ThePlanCarriesTheRoutesRequestHeaders) {
-  Load(std::string(kReviews) + R"(---
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews}
@@ -341,7 +341,7 @@ spec:
     headers: {request: {set: {x-canary: "true"}, remove: [end-user]}}
     route: [{destination: {host: reviews, subset: v2}}]
   - route: [{destination: {host: reviews, subset: v1}}]
-)");
+)"));
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
   CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());

@@ -178,7 +178,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
   rule.origin = origin;
   YamlNode host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(spec, "spec.host", "host is required");
-  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHost(host, "spec.host", doc, origin.namespace_name));
+  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHostOrWildcard(host, "spec.host", doc, origin.namespace_name));
   if (YamlNode policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(rule.traffic_policy,
                             ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc));

@@ -21,6 +21,15 @@
 
 namespace meshup::config {
 
+// Istio's wildcard hosts, of VirtualServices and DestinationRules: "*", or
+// "*.<domain>", which covers every name ending in ".<domain>". A mesh name
+// ("reviews") stands for "reviews.<namespace>.svc.cluster.local" in any
+// namespace (MeshUp's service names carry none), so "*.local",
+// "*.cluster.local", "*.svc.cluster.local" and "*.<ns>.svc.cluster.local"
+// cover it.
+inline bool IsWildcard(absl::string_view host) { return !host.empty() && host[0] == '*'; }
+bool WildcardCovers(absl::string_view pattern, absl::string_view host);
+
 // Whether `labels` has every key and value of `selector`, as Kubernetes
 // matchLabels and subset labels select (an empty selector matches all).
 bool SelectorMatches(const std::map<std::string, std::string>& selector,

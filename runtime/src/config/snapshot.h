@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -32,10 +33,13 @@ struct Snapshot {
   std::vector<std::string> files;
 
   // The VirtualService for `host` (a mesh name): the oldest one that lists
-  // it (merge.h); nullptr when none does.
+  // it (merge.h) among those that can route a MeshUp call (routes_mesh),
+  // else the one of the most specific wildcard host that covers it;
+  // nullptr when none does.
   const VirtualService* VirtualServiceFor(absl::string_view host) const;
   // The DestinationRule for `host`: its DestinationRules merged (merge.h),
-  // or nullptr when it has none.
+  // else those of the most specific wildcard host that covers it; nullptr
+  // when none does.
   const DestinationRule* DestinationRuleFor(absl::string_view host) const;
   // The ServiceEntries that list `host`, in file order.
   std::vector<const ServiceEntry*> ServiceEntriesFor(absl::string_view host) const;
@@ -49,6 +53,11 @@ struct Snapshot {
 
  private:
   std::map<std::string, size_t, std::less<>> virtual_service_by_host_;
+  // Wildcard hosts ("*.local") and their VirtualService or merged rule,
+  // most specific first: a host without an exact entry takes the first
+  // that covers it, as Envoy picks the longest matching domain.
+  std::vector<std::pair<std::string, size_t>> wildcard_virtual_services_;
+  std::vector<std::pair<std::string, size_t>> wildcard_rules_;
   std::vector<DestinationRule> merged_rules_;                            // one per host
   std::map<std::string, size_t, std::less<>> destination_rule_by_host_;  // into merged_rules_
   std::map<std::string, std::vector<size_t>, std::less<>> service_entries_by_host_;

@@ -428,8 +428,9 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YamlNode& spec, const O
     return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i),
-                                                       doc, origin.namespace_name));
+    MESHUP_ASSIGN_OR_RETURN(
+        std::string host,
+        ReadHostOrWildcard(hosts[i], Index(fields.Path("hosts"), i), doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
   // Istio applies a VirtualService bound to gateways at those gateways,

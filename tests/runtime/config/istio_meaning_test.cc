@@ -126,6 +126,71 @@ TEST(IstioMeaningTest, DestinationRuleRefusalsSayWhy) {
                         "workloads only"));
 }
 
+TEST(IstioMeaningTest, AWildcardCoversTheHostsIstiosDoes) {
+  EXPECT_TRUE(WildcardCovers("*", "reviews"));
+  EXPECT_TRUE(WildcardCovers("*", "api.example.com"));
+  for (const char* pattern :
+       {"*.local", "*.cluster.local", "*.svc.cluster.local", "*.prod.svc.cluster.local"}) {
+    EXPECT_TRUE(WildcardCovers(pattern, "reviews")) << pattern;  // in any namespace
+  }
+  EXPECT_FALSE(WildcardCovers("*.example.com", "reviews"));
+  EXPECT_FALSE(WildcardCovers("*.a.b.svc.cluster.local", "reviews"));
+  EXPECT_TRUE(WildcardCovers("*.example.com", "api.example.com"));
+  EXPECT_TRUE(WildcardCovers("*.example.com", "v1.api.example.com"));
+  EXPECT_FALSE(WildcardCovers("*.example.com", "example.com"));
+  EXPECT_FALSE(WildcardCovers("*.example.com", "badexample.com"));
+}
+
+// Istio's mesh-wide DestinationRule (host "*.local") applies to every
+// service without a rule of its own; a VirtualService of "*.example.com"
+// routes the hosts under it.
+TEST(IstioMeaningTest, WildcardHostsApplyToTheHostsTheyCover) {
+  auto snapshot = LoadConfigFiles({{"test.yaml", R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: mesh-wide}
+spec:
+  host: "*.local"
+  trafficPolicy: {loadBalancer: {simple: RANDOM}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: everything}
+spec:
+  host: "*"
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: example}
+spec:
+  hosts: ["*.example.com"]
+  http:
+  - route: [{destination: {host: api.example.com}}]
+)"}});
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->DestinationRuleFor("reviews")->origin.name, "reviews");
+  EXPECT_EQ((*snapshot)->DestinationRuleFor("ratings")->origin.name, "mesh-wide");
+  EXPECT_EQ((*snapshot)->DestinationRuleFor("httpbin.org")->origin.name, "everything");
+  ASSERT_NE((*snapshot)->VirtualServiceFor("v2.example.com"), nullptr);
+  EXPECT_EQ((*snapshot)->VirtualServiceFor("v2.example.com")->origin.name, "example");
+  EXPECT_EQ((*snapshot)->VirtualServiceFor("reviews"), nullptr);
+  EXPECT_THAT(LoadConfigFiles({{"bad.yaml",
+                                "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                                "metadata: {name: r}\nspec: {host: \"*example.com\"}\n"}})
+                  .status()
+                  .message(),
+              HasSubstr("spec.host: wildcard host '*example.com' is not \"*\" or \"*.\" and a "
+                        "DNS name"));
+}
+
 TEST(IstioMeaningTest, DnsRoundRobinResolutionIsDns) {
   auto snapshot = LoadConfigFiles(
       {{"test.yaml",

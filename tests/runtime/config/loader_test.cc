@@ -518,12 +518,12 @@ spec:
 TEST(LoaderErrorTest, WildcardHost) {
   EXPECT_THAT(Error(R"(
 apiVersion: networking.istio.io/v1
-kind: DestinationRule
+kind: ServiceEntry
 metadata: {name: all}
 spec:
-  host: "*.example.com"
+  hosts: ["*.example.com"]
 )"),
-              HasSubstr("spec.host: wildcard host '*.example.com' is not supported"));
+              HasSubstr("spec.hosts[0]: wildcard host '*.example.com' is not supported"));
 }
 
 

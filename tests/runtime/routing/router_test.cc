@@ -355,5 +355,41 @@ spec:
   EXPECT_EQ(&plain.RequestHeaders(other), &other.headers);
 }
 
+// Istio's mesh-wide rule, of host "*.local", gives every service without a
+// rule of its own its subsets and policies.
+TEST_F(RouterTest, AWildcardDestinationRuleAppliesToTheHostsItCovers) {
+  ASSERT_NO_FATAL_FAILURE(Load(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: mesh-wide}
+spec:
+  host: "*.local"
+  subsets: [{name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-v1}
+spec: {address: 127.0.0.1, ports: {grpc: 9101}, labels: {app: ratings, version: v1}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-v2}
+spec: {address: 127.0.0.1, ports: {grpc: 9102}, labels: {app: ratings, version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings}
+spec:
+  hosts: [ratings]
+  http:
+  - route: [{destination: {host: ratings, subset: v2}}]
+)"));
+  CallPlan plan = router_->Plan(router_->Host("ratings"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "v2");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9102");
+}
+
 }  // namespace
 }  // namespace meshup::internal

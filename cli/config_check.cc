@@ -159,6 +159,7 @@ void CheckSubsets(
     const std::set<std::pair<std::string, std::string>>& routed_subsets,
     std::vector<Finding>& findings) {
   for (const config::DestinationRule& rule : snapshot.destination_rules) {
+    if (config::IsWildcard(rule.host)) continue;  // covers hosts the check cannot list
     auto served = hosts.find(rule.host);
     for (const config::Subset& subset : rule.subsets) {
       if (routed_subsets.count({rule.host, subset.name}) > 0) continue;  // MU0102 says it

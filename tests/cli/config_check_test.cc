@@ -123,6 +123,15 @@ TEST(ConfigCheckTest, MU0102RouteToASubsetNoDestinationRuleDefines) {
                         "defines: its calls fail with UNAVAILABLE"));
 }
 
+// A wildcard rule ("*.local", Istio's mesh-wide one) covers hosts that
+// need not exist yet: its subsets are no finding.
+TEST(ConfigCheckTest, AWildcardRulesSubsetsAreNoFinding) {
+  EXPECT_THAT(Check("apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                    "metadata: {name: mesh-wide}\nspec:\n  host: \"*.local\"\n"
+                    "  subsets: [{name: canary, labels: {track: canary}}]\n"),
+              IsEmpty());
+}
+
 TEST(ConfigCheckTest, MU0103SubsetNoWorkloadMatches) {
   const std::string rule = R"(
 apiVersion: networking.istio.io/v1

@@ -424,11 +424,13 @@ absl::Status Validate(Snapshot& snapshot) {
     for (const HttpRoute& route : vs.http) {
       for (const WeightedDestination& weighted : route.route) {
         if (auto warning = UndefinedSubset(snapshot, vs, route, weighted.destination)) {
+          snapshot.undefined_subsets.push_back(*warning);
           snapshot.warnings.push_back(*std::move(warning));
         }
       }
       if (route.mirror) {
         if (auto warning = UndefinedSubset(snapshot, vs, route, *route.mirror)) {
+          snapshot.undefined_subsets.push_back(*warning);
           snapshot.warnings.push_back(*std::move(warning));
         }
       }

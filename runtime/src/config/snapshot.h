@@ -29,6 +29,10 @@ struct Snapshot {
   MeshConfig mesh;
   // Harmless fields that were ignored, with where they are.
   std::vector<std::string> warnings;
+  // Of those, the routes to a subset no DestinationRule of the host
+  // defines: the configuration loads, as in Istio, and calls routed there
+  // fail. Tools that change a configuration (`meshup apply`) refuse these.
+  std::vector<std::string> undefined_subsets;
   // The files read, in the order read.
   std::vector<std::string> files;
 

@@ -80,16 +80,16 @@ void CheckRoutes(
     const Snapshot& snapshot,
     const std::map<std::string, std::vector<std::map<std::string, std::string>>>& hosts,
     std::set<std::pair<std::string, std::string>>& routed_subsets, std::vector<Finding>& findings) {
-  std::map<std::string, const config::VirtualService*> first_for_host;
   for (const config::VirtualService& vs : snapshot.virtual_services) {
     for (const std::string& host : vs.hosts) {
-      auto [it, inserted] = first_for_host.emplace(host, &vs);
-      if (!inserted) {
+      // The host's VirtualService is its oldest (the loader decides).
+      const config::VirtualService* routing = snapshot.VirtualServiceFor(host);
+      if (vs.routes_mesh && routing != nullptr && routing != &vs) {
         findings.push_back(
             Make("MU0105", Finding::Severity::kError, vs.origin.file, vs.origin.line,
                  absl::StrCat(Name(vs.origin), ": host '", host, "' is already routed by ",
-                              Name(it->second->origin), " (", it->second->origin.file, ":",
-                              it->second->origin.line,
+                              Name(routing->origin), " (", routing->origin.file, ":",
+                              routing->origin.line,
                               "); this one is ignored for it. Merge the routes into one "
                               "VirtualService")));
       }
@@ -126,7 +126,16 @@ void CheckRoutes(
         routed_subsets.emplace(destination->host, destination->subset);
         const config::DestinationRule* rule = snapshot.DestinationRuleFor(destination->host);
         const config::Subset* subset = rule ? rule->FindSubset(destination->subset) : nullptr;
-        if (subset == nullptr) continue;  // the loader refuses these
+        if (subset == nullptr) {  // the loader warns; calls there fail
+          findings.push_back(Make(
+              "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
+              absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                           mirror ? "mirrors" : "routes", " to subset '", destination->subset,
+                           "' of host '", destination->host,
+                           "', which no DestinationRule defines: its calls fail with "
+                           "UNAVAILABLE")));
+          continue;
+        }
         const bool matched =
             std::any_of(served->second.begin(), served->second.end(),
                         [&](const auto& labels) { return config::SelectorMatches(subset->labels, labels); });
@@ -150,6 +159,7 @@ void CheckSubsets(
     const std::set<std::pair<std::string, std::string>>& routed_subsets,
     std::vector<Finding>& findings) {
   for (const config::DestinationRule& rule : snapshot.destination_rules) {
+    if (config::IsWildcard(rule.host)) continue;  // covers hosts the check cannot list
     auto served = hosts.find(rule.host);
     for (const config::Subset& subset : rule.subsets) {
       if (routed_subsets.count({rule.host, subset.name}) > 0) continue;  // MU0102 says it

@@ -18,6 +18,20 @@
 namespace meshup::cli {
 namespace {
 
+// The configuration the store accepts: one that loads and routes to no
+// undefined subset. The workloads load such a route, as Istio does (its
+// calls fail with UNAVAILABLE); a change that makes one is refused here, as
+// `istioctl analyze` reports it, and no step of a change passes through one.
+absl::StatusOr<std::shared_ptr<const config::Snapshot>> LoadAcceptable(
+    const std::vector<config::ConfigFile>& files, config::ParsedFileCache* cache = nullptr) {
+  absl::StatusOr<std::shared_ptr<const config::Snapshot>> snapshot =
+      config::LoadConfigFiles(files, cache);
+  if (snapshot.ok() && !(*snapshot)->undefined_subsets.empty()) {
+    return absl::InvalidArgumentError((*snapshot)->undefined_subsets.front());
+  }
+  return snapshot;
+}
+
 namespace fs = std::filesystem;
 
 constexpr absl::string_view kSourceHeader = "# meshup-source: ";
@@ -253,7 +267,7 @@ std::vector<std::string> ChangeOrder(Files before, const Files& after) {
       } else {
         trial[pending[i]] = it->second;
       }
-      if (config::LoadConfigFiles(AsConfigFiles("", trial), &cache).ok()) {
+      if (LoadAcceptable(AsConfigFiles("", trial), &cache).ok()) {
         pick = i;
         break;
       }
@@ -351,7 +365,7 @@ absl::StatusOr<ChangeResult> ConfigStore::Apply(const std::vector<config::Config
   // an error).
   std::vector<config::ConfigFile> whole = AsConfigFiles(directory_, after);
   whole.insert(whole.end(), files.begin(), files.end());
-  absl::StatusOr<std::shared_ptr<const config::Snapshot>> snapshot = config::LoadConfigFiles(whole);
+  absl::StatusOr<std::shared_ptr<const config::Snapshot>> snapshot = LoadAcceptable(whole);
   if (!snapshot.ok())
     return absl::InvalidArgumentError(absl::StrCat("not applied: ", snapshot.status().message()));
   result.snapshot = *std::move(snapshot);
@@ -396,7 +410,7 @@ absl::StatusOr<ChangeResult> ConfigStore::Delete(const std::vector<config::Confi
   Files after = contents->files;
   RemoveObjects(*contents, removed, after);
   absl::StatusOr<std::shared_ptr<const config::Snapshot>> snapshot =
-      config::LoadConfigFiles(AsConfigFiles(directory_, after));
+      LoadAcceptable(AsConfigFiles(directory_, after));
   if (!snapshot.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("not deleted: the rest would not load: ", snapshot.status().message()));

@@ -5,6 +5,7 @@
 // routes the way the runtime does. Where a route sets no timeout or retries,
 // the called method's IDL options apply (as in the runtime); Envoy's own
 // defaults (a 15 s timeout) never do.
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -120,6 +121,14 @@ absl::StatusOr<data> RouteData(const ManifestModel& model, const config::Snapsho
   if (route.delay || route.abort || route.mirror) {
     return absl::UnimplementedError(
         absl::StrCat(where, ": the envoy target does not render fault injection or mirroring yet"));
+  }
+  const bool header_operations =
+      route.headers.has_value() ||
+      std::any_of(route.route.begin(), route.route.end(),
+                  [](const config::WeightedDestination& d) { return d.headers.has_value(); });
+  if (header_operations || !route.in_mesh || (match != nullptr && !match->in_mesh)) {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the envoy target does not render header operations or gateway-bound routes yet"));
   }
   data d;
   d.set("origin", absl::StrCat(where, route.name.empty() ? "" : ", route " + route.name));

@@ -36,13 +36,13 @@ std::vector<BadFile> BadFiles() {
       // A route that aborts every call, with a field MeshUp refuses.
       {"routes.yaml",
        Routes("    fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}}\n"
-              "    corsPolicy: {allowOrigins: [{exact: '*'}]}\n")},
+              "    rewrite: {uri: /meshup_test.everything.Everything/Echo}\n")},
       {"garbage.yaml", binary},
-      // Aborts again, to a subset no DestinationRule defines.
+      // Aborts again, with weights that do not add up to 100.
       {"routes.yaml",
        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: everything}\n"
        "spec:\n  hosts: [everything]\n  http:\n"
-       "  - route: [{destination: {host: everything, subset: v9}}]\n"
+       "  - route: [{destination: {host: everything}, weight: 90}]\n"
        "    fault: {abort: {grpcStatus: INTERNAL, percentage: {value: 100}}}\n"},
       {"unknown-kind.yaml", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
                             "spec: {selector: {istio: ingressgateway}}\n"},

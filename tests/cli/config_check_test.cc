@@ -116,6 +116,27 @@ spec:
               IsEmpty());
 }
 
+// The loader accepts a route to a subset no DestinationRule defines, as
+// Istio does; the check says its calls fail.
+TEST(ConfigCheckTest, MU0102RouteToASubsetNoDestinationRuleDefines) {
+  std::vector<Finding> findings = Check(VirtualService(
+      "reviews", "reviews", "  - route: [{destination: {host: reviews, subset: v9}}]\n"));
+  ASSERT_THAT(Codes(findings), ::testing::ElementsAre("MU0102"));
+  EXPECT_EQ(findings[0].severity, Finding::Severity::kError);
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("routes to subset 'v9' of host 'reviews', which no DestinationRule "
+                        "defines: its calls fail with UNAVAILABLE"));
+}
+
+// A wildcard rule ("*.local", Istio's mesh-wide one) covers hosts that
+// need not exist yet: its subsets are no finding.
+TEST(ConfigCheckTest, AWildcardRulesSubsetsAreNoFinding) {
+  EXPECT_THAT(Check("apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                    "metadata: {name: mesh-wide}\nspec:\n  host: \"*.local\"\n"
+                    "  subsets: [{name: canary, labels: {track: canary}}]\n"),
+              IsEmpty());
+}
+
 TEST(ConfigCheckTest, MU0103SubsetNoWorkloadMatches) {
   const std::string rule = R"(
 apiVersion: networking.istio.io/v1

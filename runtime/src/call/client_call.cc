@@ -64,7 +64,9 @@ class MirroredCall {
     if (origin.deadline != absl::InfiniteFuture()) {
       call->context_->set_deadline(absl::ToChronoTime(origin.deadline));
     }
-    for (const auto& [name, value] : options.headers) call->context_->AddMetadata(name, value);
+    for (const auto& [name, value] : origin.RequestHeaders(options)) {
+      call->context_->AddMetadata(name, value);
+    }
     grpc::Channel* channel = call->attempt_.endpoint->channel();
     HandOffToGrpc(call->response_.get());
     HandOffToGrpc(call);

@@ -252,7 +252,7 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   if (attempt_deadline_ != absl::InfiniteFuture()) {
     context_->set_deadline(absl::ToChronoTime(attempt_deadline_));
   }
-  for (const auto& [name, value] : options_.headers) {
+  for (const auto& [name, value] : plan_.RequestHeaders(options_)) {  // as the route changes them
     if (channel_.telemetry != nullptr && (name == "traceparent" || name == "tracestate")) continue;
     context_->AddMetadata(name, value);
   }

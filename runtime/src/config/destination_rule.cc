@@ -135,6 +135,11 @@ absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YamlNode& node, const std:
     MESHUP_ASSIGN_OR_RETURN(policy.outlier_detection,
                             ReadOutlierDetection(od, fields.Path("outlierDetection"), doc));
   }
+  if (YamlNode ports = fields.Get("portLevelSettings"); ports.IsDefined()) {
+    return doc.Error(ports, fields.Path("portLevelSettings"),
+                     "not supported: a MeshUp service serves gRPC on one port, so its policy is "
+                     "the one set at this level");
+  }
   if (YamlNode tls = fields.Get("tls"); tls.IsDefined()) {
     Fields tls_fields(tls, fields.Path("tls"), doc);
     MESHUP_RETURN_IF_ERROR(tls_fields.status());
@@ -173,7 +178,7 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
   rule.origin = origin;
   YamlNode host = fields.Get("host");
   if (!host.IsDefined()) return doc.Error(spec, "spec.host", "host is required");
-  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHost(host, "spec.host", doc, origin.namespace_name));
+  MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHostOrWildcard(host, "spec.host", doc, origin.namespace_name));
   if (YamlNode policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(rule.traffic_policy,
                             ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc));
@@ -205,6 +210,11 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
     }
     MESHUP_RETURN_IF_ERROR(subset_fields.CheckAllRead());
     rule.subsets.push_back(std::move(subset));
+  }
+  if (YamlNode selector = fields.Get("workloadSelector"); selector.IsDefined()) {
+    return doc.Error(selector, fields.Path("workloadSelector"),
+                     "not supported: a rule for some calling workloads only; in MeshUp a host's "
+                     "DestinationRules apply to every caller");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
   return rule;

@@ -76,9 +76,14 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
   if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
   metadata.Get("labels");  // Kubernetes metadata: meaningful to tools, not to routing
   metadata.Get("annotations");
+  if (YamlNode created = metadata.Get("creationTimestamp");
+      created.IsDefined() && !created.IsNull()) {
+    MESHUP_ASSIGN_OR_RETURN(origin.created,
+                            ReadTimestamp(created, "metadata.creationTimestamp", doc));
+  }
   MESHUP_RETURN_IF_ERROR(
-      metadata.CheckAllRead({"uid", "resourceVersion", "creationTimestamp", "generation",
-                             "managedFields", "selfLink", "finalizers", "ownerReferences"}));
+      metadata.CheckAllRead({"uid", "resourceVersion", "generation", "managedFields", "selfLink",
+                             "finalizers", "ownerReferences"}));
 
   const YamlNode spec = top.Get("spec");
   if (!spec.IsDefined()) return doc.Error(root, "spec", "spec is required");
@@ -338,28 +343,41 @@ std::string SubsetNames(const DestinationRule& rule) {
   return names.empty() ? "none" : absl::StrJoin(names, ", ");
 }
 
-// A route's destination must name a subset its host's DestinationRule defines.
-absl::Status CheckSubset(const Snapshot& snapshot, const VirtualService& vs, const HttpRoute& route,
-                         const Destination& destination) {
-  if (destination.subset.empty()) return absl::OkStatus();
+// "DestinationRule default/r (r.yaml) defines: ", or with a merged rule
+// "DestinationRules default/a (a.yaml), default/b (b.yaml) define: ".
+std::string RuleNames(const DestinationRule& rule) {
+  auto name = [](const Origin& origin) {
+    return absl::StrCat(origin.namespace_name, "/", origin.name, " (", origin.file, ")");
+  };
+  if (rule.merged_from.empty()) {
+    return absl::StrCat("DestinationRule ", name(rule.origin), " defines: ");
+  }
+  std::vector<std::string> names;
+  for (const Origin& origin : rule.merged_from) names.push_back(name(origin));
+  return absl::StrCat("DestinationRules ", absl::StrJoin(names, ", "), " define: ");
+}
+
+// A route's destination names a subset its host's DestinationRule does not
+// define: Istio accepts this, and calls routed there fail (no such
+// cluster). MeshUp does the same (UNAVAILABLE, "no healthy upstream"), and
+// warns, naming the subsets that exist.
+std::optional<std::string> UndefinedSubset(const Snapshot& snapshot, const VirtualService& vs,
+                                           const HttpRoute& route, const Destination& destination) {
+  if (destination.subset.empty()) return std::nullopt;
   const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
   if (rule != nullptr && rule->FindSubset(destination.subset) != nullptr) {
-    return absl::OkStatus();  // the common case formats nothing
+    return std::nullopt;  // the common case formats nothing
   }
   const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
                                          vs.origin.namespace_name, "/", vs.origin.name, ": ");
+  constexpr absl::string_view kFails = "; calls routed there fail with UNAVAILABLE, as in Istio";
   if (rule == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
-                     "': no DestinationRule defines subsets for host '", destination.host, "'"));
+    return absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
+                        "': no DestinationRule defines subsets for host '", destination.host, "'",
+                        kFails);
   }
-  if (rule->FindSubset(destination.subset) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, "unknown subset '", destination.subset, "' of host '", destination.host,
-                     "'; DestinationRule ", rule->origin.namespace_name, "/", rule->origin.name,
-                     " (", rule->origin.file, ") defines: ", SubsetNames(*rule)));
-  }
-  return absl::OkStatus();
+  return absl::StrCat(where, "unknown subset '", destination.subset, "' of host '",
+                      destination.host, "'; ", RuleNames(*rule), SubsetNames(*rule), kFails);
 }
 
 absl::Status Validate(Snapshot& snapshot) {
@@ -387,40 +405,36 @@ absl::Status Validate(Snapshot& snapshot) {
   for (const auto& pa : snapshot.peer_authentications) MESHUP_RETURN_IF_ERROR(check(pa.origin));
   for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
 
-  // One DestinationRule per host: two would leave the subsets ambiguous.
-  absl::flat_hash_map<absl::string_view, const DestinationRule*> rule_for_host;
-  for (const DestinationRule& rule : snapshot.destination_rules) {
-    auto [it, inserted] = rule_for_host.emplace(rule.host, &rule);
-    if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          rule.origin.file, ":", rule.origin.line, ": DestinationRule ", rule.origin.namespace_name,
-          "/", rule.origin.name, ": host '", rule.host, "' already has DestinationRule ",
-          it->second->origin.namespace_name, "/", it->second->origin.name, " at ",
-          it->second->origin.file, ":", it->second->origin.line));
-    }
-  }
-
+  // A host's DestinationRules merge, and its oldest VirtualService routes it
+  // (merge.h), as in Istio.
   snapshot.BuildIndexes();
-  absl::flat_hash_map<absl::string_view, const VirtualService*> first_for_host;
   for (const VirtualService& vs : snapshot.virtual_services) {
+    if (!vs.routes_mesh) continue;
     for (const std::string& host : vs.hosts) {
-      auto [it, inserted] = first_for_host.emplace(host, &vs);
-      if (!inserted) {
-        snapshot.warnings.push_back(absl::StrCat(
-            vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
-            vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
-            it->second->origin.namespace_name, "/", it->second->origin.name, " (",
-            it->second->origin.file, ":", it->second->origin.line,
-            "); this one is ignored for it, as Istio ignores all but the first"));
-      }
+      const VirtualService* routing = snapshot.VirtualServiceFor(host);
+      if (routing == &vs) continue;
+      snapshot.warnings.push_back(absl::StrCat(
+          vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
+          vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
+          routing->origin.namespace_name, "/", routing->origin.name, " (", routing->origin.file,
+          ":", routing->origin.line,
+          "); this one is ignored for it, as Istio ignores all but the oldest"));
     }
   }
   for (const VirtualService& vs : snapshot.virtual_services) {
     for (const HttpRoute& route : vs.http) {
       for (const WeightedDestination& weighted : route.route) {
-        MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, weighted.destination));
+        if (auto warning = UndefinedSubset(snapshot, vs, route, weighted.destination)) {
+          snapshot.undefined_subsets.push_back(*warning);
+          snapshot.warnings.push_back(*std::move(warning));
+        }
       }
-      if (route.mirror) MESHUP_RETURN_IF_ERROR(CheckSubset(snapshot, vs, route, *route.mirror));
+      if (route.mirror) {
+        if (auto warning = UndefinedSubset(snapshot, vs, route, *route.mirror)) {
+          snapshot.undefined_subsets.push_back(*warning);
+          snapshot.warnings.push_back(*std::move(warning));
+        }
+      }
     }
   }
   return absl::OkStatus();

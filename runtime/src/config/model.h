@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,6 +20,15 @@
 #include "re2/re2.h"
 
 namespace meshup::config {
+
+// Istio's wildcard hosts, of VirtualServices and DestinationRules: "*", or
+// "*.<domain>", which covers every name ending in ".<domain>". A mesh name
+// ("reviews") stands for "reviews.<namespace>.svc.cluster.local" in any
+// namespace (MeshUp's service names carry none), so "*.local",
+// "*.cluster.local", "*.svc.cluster.local" and "*.<ns>.svc.cluster.local"
+// cover it.
+inline bool IsWildcard(absl::string_view host) { return !host.empty() && host[0] == '*'; }
+bool WildcardCovers(absl::string_view pattern, absl::string_view host);
 
 // Whether `labels` has every key and value of `selector`, as Kubernetes
 // matchLabels and subset labels select (an empty selector matches all).
@@ -32,10 +42,21 @@ struct Origin {
   std::string kind;
   std::string namespace_name;
   std::string name;
+  // metadata.creationTimestamp, when written. Where Istio lets the oldest
+  // of several documents win (a host's VirtualService, a merged
+  // DestinationRule's traffic policy), the oldest is the earliest of these,
+  // then, for documents without one, the first read.
+  std::optional<absl::Time> created;
 
   // "reviews.yaml:3 (VirtualService default/reviews)"
   std::string ToString() const;
 };
+
+// Whether `a` is older than `b` in the sense above: by creationTimestamp
+// (equal ones by name, then namespace, as Istio breaks ties); a document
+// with a timestamp before one without; otherwise neither (read order
+// decides, with a stable sort).
+bool OlderThan(const Origin& a, const Origin& b);
 
 // Istio's StringMatch: exactly one of exact, prefix or regex (RE2, matched
 // against the whole value, as Envoy does).
@@ -62,6 +83,10 @@ struct RouteMatch {
   std::vector<HeaderMatch> without_headers;
   std::map<std::string, std::string> source_labels;
   std::string source_namespace;
+  // False when the entry's `gateways` (or, without them, the
+  // VirtualService's) leave out "mesh": it then matches at those gateways
+  // only, never a MeshUp call.
+  bool in_mesh = true;
 };
 
 struct Destination {
@@ -70,9 +95,27 @@ struct Destination {
   uint32_t port = 0;   // 0: the service's only port
 };
 
+// Istio's HeaderOperations: what a route does to headers. Names are
+// lowercase; values are sent as written.
+struct HeaderOperations {
+  std::vector<std::pair<std::string, std::string>> set;  // replace, or add when absent
+  std::vector<std::pair<std::string, std::string>> add;  // add a value, keeping those there
+  std::vector<std::string> remove;
+
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+};
+
+// Istio's Headers: operations on the request sent to the destination and on
+// the response it returns.
+struct HeaderRules {
+  HeaderOperations request;
+  HeaderOperations response;
+};
+
 struct WeightedDestination {
   Destination destination;
   int weight = 100;
+  std::optional<HeaderRules> headers;  // for calls routed to this destination
 };
 
 struct RouteRetry {
@@ -102,6 +145,10 @@ struct HttpRoute {
   std::optional<FaultAbort> abort;
   std::optional<Destination> mirror;
   double mirror_percentage = 100;
+  std::optional<HeaderRules> headers;  // for every call the route takes
+  // Without matches: whether the route applies inside the mesh (the
+  // VirtualService's `gateways` list "mesh", or is absent).
+  bool in_mesh = true;
   int line = 0;  // where the route starts in its file
 };
 
@@ -121,6 +168,10 @@ struct RouteIndex {
 struct VirtualService {
   Origin origin;
   std::vector<std::string> hosts;  // mesh names
+  // Whether any of its routes can apply to a MeshUp call: false when it is
+  // bound to gateways only, or has no HTTP routes (tcp and tls routes never
+  // apply to gRPC). Such a VirtualService routes no host.
+  bool routes_mesh = true;
   std::vector<HttpRoute> http;
   RouteIndex route_index;  // derived from http
 };
@@ -184,10 +235,14 @@ inline bool operator==(const Subset& a, const Subset& b) {
 }
 
 struct DestinationRule {
-  Origin origin;
+  Origin origin;     // of a merged rule: the oldest of those merged
   std::string host;  // mesh name
   std::optional<TrafficPolicy> traffic_policy;
   std::vector<Subset> subsets;
+  // A host's rule as routing uses it merges every DestinationRule of the
+  // host, as Istio merges them: these, oldest first. Empty for a rule as
+  // read from its file.
+  std::vector<Origin> merged_from;
 
   const Subset* FindSubset(absl::string_view name) const;
 };

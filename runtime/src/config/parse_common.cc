@@ -82,6 +82,21 @@ absl::StatusOr<std::string> ReadHost(const YamlNode& node, absl::string_view pat
   return *mesh_host;
 }
 
+absl::StatusOr<std::string> ReadHostOrWildcard(const YamlNode& node, absl::string_view path,
+                                               const Document& doc, absl::string_view ns) {
+  MESHUP_ASSIGN_OR_RETURN(std::string host, ReadString(node, path, doc));
+  if (!IsWildcard(host)) return ReadHost(node, path, doc, ns);
+  host = absl::AsciiStrToLower(host);
+  if (host == "*") return host;
+  if (!absl::StartsWith(host, "*.") || !MeshHostName(host.substr(2), ns)) {
+    return doc.Error(node, path,
+                     absl::StrCat("wildcard host '", host,
+                                  "' is not \"*\" or \"*.\" and a DNS name (e.g. \"*.local\", "
+                                  "\"*.example.com\")"));
+  }
+  return host;
+}
+
 absl::StatusOr<StringMatch> ReadStringMatch(const YamlNode& node, absl::string_view path,
                                             const Document& doc) {
   Fields fields(node, std::string(path), doc);

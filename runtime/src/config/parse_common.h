@@ -17,13 +17,19 @@ namespace meshup::config {
 // "reviews.<ns>", "reviews.<any ns>.svc" and
 // "reviews.<any ns>.svc.cluster.local" are all "reviews". Other names (an
 // external "httpbin.org" or "api.example.com") stay as they are. Wildcards
-// are refused.
+// are refused (ReadHostOrWildcard reads them where Istio allows them).
 absl::StatusOr<std::string> ReadHost(const YamlNode& node, absl::string_view path,
                                      const Document& doc, absl::string_view ns);
 
 // The same rule for a name given in code: nullopt when `host` is not a DNS
 // name.
 std::optional<std::string> MeshHostName(absl::string_view host, absl::string_view ns);
+
+// A VirtualService's or DestinationRule's host, which Istio lets be a
+// wildcard: "*" or "*.<DNS name>" (kept as written, see WildcardCovers in
+// model.h); any other host as ReadHost reads it.
+absl::StatusOr<std::string> ReadHostOrWildcard(const YamlNode& node, absl::string_view path,
+                                               const Document& doc, absl::string_view ns);
 
 // Istio's StringMatch {exact | prefix | regex}; regexes are RE2.
 absl::StatusOr<StringMatch> ReadStringMatch(const YamlNode& node, absl::string_view path,

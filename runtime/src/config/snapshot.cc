@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "config/merge.h"
 
 namespace meshup::config {
 
@@ -13,6 +16,24 @@ bool SelectorMatches(const std::map<std::string, std::string>& selector,
     if (it == labels.end() || it->second != value) return false;
   }
   return true;
+}
+
+bool WildcardCovers(absl::string_view pattern, absl::string_view host) {
+  if (pattern == "*") return true;
+  if (!absl::StartsWith(pattern, "*.")) return false;
+  const absl::string_view domain = pattern.substr(2);
+  if (host.find('.') != absl::string_view::npos) {  // an external name
+    return host.size() > domain.size() + 1 && absl::EndsWith(host, domain) &&
+           host[host.size() - domain.size() - 1] == '.';
+  }
+  // A mesh name: "<host>.<any namespace>.svc.cluster.local".
+  constexpr absl::string_view kCluster = "svc.cluster.local";
+  if (absl::EndsWith(kCluster, domain) &&
+      (domain.size() == kCluster.size() || kCluster[kCluster.size() - domain.size() - 1] == '.')) {
+    return true;
+  }
+  const absl::string_view ns = absl::StripSuffix(domain, ".svc.cluster.local");
+  return ns.size() < domain.size() && !ns.empty() && ns.find('.') == absl::string_view::npos;
 }
 
 std::string Origin::ToString() const {
@@ -31,14 +52,40 @@ bool StringMatch::Matches(absl::string_view text) const {
   return false;
 }
 
+namespace {
+
+// The most specific wildcard of `wildcards` (longest first) that covers
+// `host`; npos when none does. A host that is a wildcard itself matches
+// only exactly.
+size_t Covering(const std::vector<std::pair<std::string, size_t>>& wildcards,
+                absl::string_view host) {
+  if (IsWildcard(host)) return std::string::npos;
+  for (const auto& [pattern, index] : wildcards) {
+    if (WildcardCovers(pattern, host)) return index;
+  }
+  return std::string::npos;
+}
+
+// Longest pattern first; equal lengths keep their order.
+void SortBySpecificity(std::vector<std::pair<std::string, size_t>>& wildcards) {
+  std::stable_sort(wildcards.begin(), wildcards.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+}  // namespace
+
 const VirtualService* Snapshot::VirtualServiceFor(absl::string_view host) const {
   auto it = virtual_service_by_host_.find(host);
-  return it == virtual_service_by_host_.end() ? nullptr : &virtual_services[it->second];
+  if (it != virtual_service_by_host_.end()) return &virtual_services[it->second];
+  const size_t wildcard = Covering(wildcard_virtual_services_, host);
+  return wildcard == std::string::npos ? nullptr : &virtual_services[wildcard];
 }
 
 const DestinationRule* Snapshot::DestinationRuleFor(absl::string_view host) const {
   auto it = destination_rule_by_host_.find(host);
-  return it == destination_rule_by_host_.end() ? nullptr : &destination_rules[it->second];
+  if (it != destination_rule_by_host_.end()) return &merged_rules_[it->second];
+  const size_t wildcard = Covering(wildcard_rules_, host);
+  return wildcard == std::string::npos ? nullptr : &merged_rules_[wildcard];
 }
 
 std::vector<const ServiceEntry*> Snapshot::ServiceEntriesFor(absl::string_view host) const {
@@ -81,17 +128,29 @@ void IndexRoutes(VirtualService& vs) {
 void Snapshot::BuildIndexes() {
   for (VirtualService& vs : virtual_services) IndexRoutes(vs);
   virtual_service_by_host_.clear();
+  wildcard_virtual_services_.clear();
   destination_rule_by_host_.clear();
+  wildcard_rules_.clear();
   service_entries_by_host_.clear();
   workload_entries_by_app_.clear();
-  for (size_t i = 0; i < virtual_services.size(); ++i) {
+  std::vector<const Origin*> origins;
+  for (const VirtualService& vs : virtual_services) origins.push_back(&vs.origin);
+  for (size_t i : OldestFirst(origins)) {
+    if (!virtual_services[i].routes_mesh) continue;  // never a MeshUp call's
     for (const std::string& host : virtual_services[i].hosts) {
-      virtual_service_by_host_.emplace(host, i);  // the first one wins
+      // The oldest one wins; a wildcard is also found by the hosts it covers.
+      if (virtual_service_by_host_.emplace(host, i).second && IsWildcard(host)) {
+        wildcard_virtual_services_.emplace_back(host, i);
+      }
     }
   }
-  for (size_t i = 0; i < destination_rules.size(); ++i) {
-    destination_rule_by_host_.emplace(destination_rules[i].host, i);
+  SortBySpecificity(wildcard_virtual_services_);
+  merged_rules_ = MergeDestinationRules(destination_rules, warnings);
+  for (size_t i = 0; i < merged_rules_.size(); ++i) {
+    destination_rule_by_host_.emplace(merged_rules_[i].host, i);
+    if (IsWildcard(merged_rules_[i].host)) wildcard_rules_.emplace_back(merged_rules_[i].host, i);
   }
+  SortBySpecificity(wildcard_rules_);
   for (size_t i = 0; i < service_entries.size(); ++i) {
     for (const std::string& host : service_entries[i].hosts) {
       std::vector<size_t>& entries = service_entries_by_host_[host];

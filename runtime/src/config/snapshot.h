@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -28,26 +29,41 @@ struct Snapshot {
   MeshConfig mesh;
   // Harmless fields that were ignored, with where they are.
   std::vector<std::string> warnings;
+  // Of those, the routes to a subset no DestinationRule of the host
+  // defines: the configuration loads, as in Istio, and calls routed there
+  // fail. Tools that change a configuration (`meshup apply`) refuse these.
+  std::vector<std::string> undefined_subsets;
   // The files read, in the order read.
   std::vector<std::string> files;
 
-  // The VirtualService for `host` (a mesh name): the first one, in file
-  // order, that lists it; nullptr when none does.
+  // The VirtualService for `host` (a mesh name): the oldest one that lists
+  // it (merge.h) among those that can route a MeshUp call (routes_mesh),
+  // else the one of the most specific wildcard host that covers it;
+  // nullptr when none does.
   const VirtualService* VirtualServiceFor(absl::string_view host) const;
-  // The DestinationRule for `host`, or nullptr.
+  // The DestinationRule for `host`: its DestinationRules merged (merge.h),
+  // else those of the most specific wildcard host that covers it; nullptr
+  // when none does.
   const DestinationRule* DestinationRuleFor(absl::string_view host) const;
   // The ServiceEntries that list `host`, in file order.
   std::vector<const ServiceEntry*> ServiceEntriesFor(absl::string_view host) const;
   // The WorkloadEntries whose `app` label is `app`, in file order.
   std::vector<const Workload*> WorkloadEntriesFor(absl::string_view app) const;
 
-  // Fills the host indexes and each VirtualService's route index; the
-  // loader calls it once the vectors are final.
+  // Fills the host indexes, each VirtualService's route index and each
+  // host's merged DestinationRule (what merging ignores goes to
+  // `warnings`); the loader calls it once the vectors are final.
   void BuildIndexes();
 
  private:
   std::map<std::string, size_t, std::less<>> virtual_service_by_host_;
-  std::map<std::string, size_t, std::less<>> destination_rule_by_host_;
+  // Wildcard hosts ("*.local") and their VirtualService or merged rule,
+  // most specific first: a host without an exact entry takes the first
+  // that covers it, as Envoy picks the longest matching domain.
+  std::vector<std::pair<std::string, size_t>> wildcard_virtual_services_;
+  std::vector<std::pair<std::string, size_t>> wildcard_rules_;
+  std::vector<DestinationRule> merged_rules_;                            // one per host
+  std::map<std::string, size_t, std::less<>> destination_rule_by_host_;  // into merged_rules_
   std::map<std::string, std::vector<size_t>, std::less<>> service_entries_by_host_;
   std::map<std::string, std::vector<size_t>, std::less<>> workload_entries_by_app_;
 };

@@ -1,10 +1,15 @@
 // networking.istio.io VirtualService: HTTP routes for gRPC.
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "config/parse_common.h"
 #include "config/parsers.h"
+#include "names.h"
 #include "status_macros.h"
 
 namespace meshup::config {
@@ -37,8 +42,17 @@ absl::StatusOr<std::vector<HeaderMatch>> ReadHeaderMatches(const YamlNode& node,
   return out;
 }
 
+// Whether a `gateways` list applies to the mesh: it names "mesh".
+bool ListsMesh(const std::vector<std::string>& gateways) {
+  for (const std::string& gateway : gateways) {
+    if (gateway == "mesh") return true;
+  }
+  return false;
+}
+
+// `vs_in_mesh`: whether the VirtualService's own `gateways` include the mesh.
 absl::StatusOr<RouteMatch> ReadRouteMatch(const YamlNode& node, const std::string& path,
-                                          const Document& doc) {
+                                          const Document& doc, bool vs_in_mesh) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   RouteMatch match;
@@ -62,6 +76,13 @@ absl::StatusOr<RouteMatch> ReadRouteMatch(const YamlNode& node, const std::strin
   if (YamlNode ns = fields.Get("sourceNamespace"); ns.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(match.source_namespace,
                             ReadString(ns, fields.Path("sourceNamespace"), doc));
+  }
+  // An entry's gateways replace the VirtualService's for it.
+  match.in_mesh = vs_in_mesh;
+  if (YamlNode gateways = fields.Get("gateways"); gateways.IsDefined() && !gateways.IsNull()) {
+    MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            ReadStringList(gateways, fields.Path("gateways"), doc));
+    if (!names.empty()) match.in_mesh = ListsMesh(names);
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return match;
@@ -90,6 +111,123 @@ absl::StatusOr<Destination> ReadDestination(const YamlNode& node, const std::str
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return destination;
+}
+
+// A header name of a header operation, lowercase (HTTP/2 and gRPC
+// metadata names are).
+absl::StatusOr<std::string> ReadHeaderName(const YamlNode& node, absl::string_view path,
+                                           const Document& doc) {
+  MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(node, path, doc));
+  name = absl::AsciiStrToLower(name);
+  if (name == "host" || name == ":authority") {
+    return doc.Error(node, path,
+                     absl::StrCat("header '", name,
+                                  "': rewriting the authority is not supported (a MeshUp call's "
+                                  "authority is its service)"));
+  }
+  if (absl::StartsWith(name, ":") || name == "content-type" || name == "te") {
+    return doc.Error(node, path,
+                     absl::StrCat("header '", name, "' is gRPC's own and cannot be changed"));
+  }
+  if (absl::Status valid = internal::ValidateHeader(name, ""); !valid.ok()) {
+    return doc.Error(node, path, valid.message());
+  }
+  return name;
+}
+
+// The value of a set or add operation as gRPC sends it. "%%" is a literal
+// "%", as in Envoy; Envoy's %VARIABLE% substitutions are refused. A
+// "-bin" header's value is base64, as on the wire.
+absl::StatusOr<std::string> ReadHeaderValue(const YamlNode& node, absl::string_view path,
+                                            const Document& doc, absl::string_view name) {
+  MESHUP_ASSIGN_OR_RETURN(std::string value, ReadString(node, path, doc));
+  if (absl::StrContains(value, '%')) {
+    const std::string literal = absl::StrReplaceAll(value, {{"%%", ""}});
+    if (absl::StrContains(literal, '%')) {
+      return doc.Error(node, path,
+                       absl::StrCat("'", value,
+                                    "': substitutions (%VARIABLE%) are not supported; write %% "
+                                    "for a literal %"));
+    }
+    value = absl::StrReplaceAll(value, {{"%%", "%"}});
+  }
+  if (absl::EndsWith(name, "-bin")) {
+    std::string bytes;
+    if (!absl::Base64Unescape(value, &bytes)) {
+      return doc.Error(node, path,
+                       absl::StrCat("the value of binary header '", name, "' must be base64"));
+    }
+    return bytes;
+  }
+  if (absl::Status valid = internal::ValidateHeader(name, value); !valid.ok()) {
+    return doc.Error(node, path, valid.message());
+  }
+  return value;
+}
+
+// Istio's HeaderOperations {set, add, remove}.
+absl::StatusOr<HeaderOperations> ReadHeaderOperations(const YamlNode& node, const std::string& path,
+                                                      const Document& doc) {
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  HeaderOperations ops;
+  for (auto [key, into] : {std::pair{"set", &ops.set}, std::pair{"add", &ops.add}}) {
+    const YamlNode map = fields.Get(key);
+    if (!map.IsDefined() || map.IsNull()) continue;
+    const std::string map_path = fields.Path(key);
+    if (!map.IsMap()) return doc.Error(map, map_path, "expected a mapping of header name to value");
+    MESHUP_RETURN_IF_ERROR(CheckUniqueKeys(map, map_path, doc));
+    for (size_t i = 0; i < map.size(); ++i) {
+      const std::string header_path = absl::StrCat(map_path, ".", map.key(i).text());
+      MESHUP_ASSIGN_OR_RETURN(std::string name, ReadHeaderName(map.key(i), header_path, doc));
+      for (const auto& earlier : *into) {
+        if (earlier.first == name) {
+          return doc.Error(map.key(i), header_path,
+                           "header written twice in one mapping (names ignore case)");
+        }
+      }
+      MESHUP_ASSIGN_OR_RETURN(std::string value,
+                              ReadHeaderValue(map.value(i), header_path, doc, name));
+      into->emplace_back(std::move(name), std::move(value));
+    }
+  }
+  const YamlNode remove = fields.Get("remove");
+  MESHUP_RETURN_IF_ERROR(CheckSequence(remove, fields.Path("remove"), doc));
+  for (size_t i = 0; remove.IsSequence() && i < remove.size(); ++i) {
+    MESHUP_ASSIGN_OR_RETURN(std::string name,
+                            ReadHeaderName(remove[i], Index(fields.Path("remove"), i), doc));
+    ops.remove.push_back(std::move(name));
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  return ops;
+}
+
+// Istio's Headers {request, response}. A MeshUp client gives its caller no
+// response metadata, so response operations change nothing anyone sees:
+// they warn.
+absl::StatusOr<std::optional<HeaderRules>> ReadHeaderRules(const YamlNode& node,
+                                                           const std::string& path,
+                                                           const Document& doc) {
+  if (!node.IsDefined() || node.IsNull()) return std::nullopt;
+  Fields fields(node, path, doc);
+  MESHUP_RETURN_IF_ERROR(fields.status());
+  HeaderRules rules;
+  if (YamlNode request = fields.Get("request"); request.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(rules.request,
+                            ReadHeaderOperations(request, fields.Path("request"), doc));
+  }
+  if (YamlNode response = fields.Get("response"); response.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(rules.response,
+                            ReadHeaderOperations(response, fields.Path("response"), doc));
+    if (!rules.response.empty()) {
+      doc.Warn(response, fields.Path("response"),
+               "has no effect in MeshUp: a MeshUp client gives the calling code no response "
+               "metadata, so there is nothing for these operations to change");
+    }
+  }
+  MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
+  if (rules.request.empty() && rules.response.empty()) return std::nullopt;
+  return rules;
 }
 
 absl::StatusOr<RouteRetry> ReadRetry(const YamlNode& node, const std::string& path,
@@ -174,19 +312,45 @@ absl::Status ReadFault(const YamlNode& node, const std::string& path, const Docu
 }
 
 absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string& path,
-                                        const Document& doc, const Origin& origin) {
+                                        const Document& doc, const Origin& origin,
+                                        bool vs_in_mesh) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   HttpRoute route;
   route.line = doc.Line(node);
+  route.in_mesh = vs_in_mesh;
+  // What the embedded runtime cannot do, and why.
+  for (const char* key : {"redirect", "directResponse"}) {
+    if (YamlNode answer = fields.Get(key); answer.IsDefined()) {
+      return doc.Error(answer, fields.Path(key),
+                       "not supported: a route that answers for the server gives a gRPC client "
+                       "no gRPC response (in Istio such a call fails with UNKNOWN); route to a "
+                       "destination, or use fault.abort to fail calls");
+    }
+  }
+  if (YamlNode rewrite = fields.Get("rewrite"); rewrite.IsDefined()) {
+    return doc.Error(rewrite, fields.Path("rewrite"),
+                     "not supported: MeshUp sends a call to the method and service its client "
+                     "was generated for, and cannot rewrite its path or authority");
+  }
+  if (YamlNode delegate = fields.Get("delegate"); delegate.IsDefined()) {
+    return doc.Error(delegate, fields.Path("delegate"),
+                     "not supported: Istio delegates routes of gateways only, and MeshUp runs "
+                     "no gateway");
+  }
+  if (YamlNode cors = fields.Get("corsPolicy"); cors.IsDefined()) {
+    doc.Warn(cors, fields.Path("corsPolicy"),
+             "has no effect in MeshUp: CORS answers browsers' cross-origin requests, and calls "
+             "between services are none");
+  }
   if (YamlNode name = fields.Get("name"); name.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(route.name, ReadString(name, fields.Path("name"), doc));
   }
   YamlNode matches = fields.Get("match");
   MESHUP_RETURN_IF_ERROR(CheckSequence(matches, fields.Path("match"), doc));
   for (size_t i = 0; matches.IsSequence() && i < matches.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(RouteMatch match,
-                            ReadRouteMatch(matches[i], Index(fields.Path("match"), i), doc));
+    MESHUP_ASSIGN_OR_RETURN(
+        RouteMatch match, ReadRouteMatch(matches[i], Index(fields.Path("match"), i), doc, vs_in_mesh));
     route.matches.push_back(std::move(match));
   }
 
@@ -213,6 +377,8 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string&
       return doc.Error(destinations[i], item.Path("weight"),
                        "a weight is required when a route has several destinations");
     }
+    MESHUP_ASSIGN_OR_RETURN(weighted.headers,
+                            ReadHeaderRules(item.Get("headers"), item.Path("headers"), doc));
     MESHUP_RETURN_IF_ERROR(item.CheckAllRead());
     total_weight += weighted.weight;
     route.route.push_back(std::move(weighted));
@@ -242,6 +408,8 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(const YamlNode& node, const std::string&
       return doc.Error(percentage, fields.Path("mirrorPercentage"), "set only with mirror");
     }
   }
+  MESHUP_ASSIGN_OR_RETURN(route.headers,
+                          ReadHeaderRules(fields.Get("headers"), fields.Path("headers"), doc));
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return route;
 }
@@ -260,33 +428,52 @@ absl::StatusOr<VirtualService> ParseVirtualService(const YamlNode& spec, const O
     return doc.Error(spec, fields.Path("hosts"), "at least one host is required");
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(std::string host, ReadHost(hosts[i], Index(fields.Path("hosts"), i),
-                                                       doc, origin.namespace_name));
+    MESHUP_ASSIGN_OR_RETURN(
+        std::string host,
+        ReadHostOrWildcard(hosts[i], Index(fields.Path("hosts"), i), doc, origin.namespace_name));
     vs.hosts.push_back(std::move(host));
   }
-  if (YamlNode gateways = fields.Get("gateways"); gateways.IsDefined()) {
+  // Istio applies a VirtualService bound to gateways at those gateways,
+  // and inside the mesh only when they include "mesh".
+  bool in_mesh = true;
+  YamlNode gateways = fields.Get("gateways");
+  if (gateways.IsDefined() && !gateways.IsNull()) {
     MESHUP_ASSIGN_OR_RETURN(std::vector<std::string> names,
                             ReadStringList(gateways, fields.Path("gateways"), doc));
-    for (const std::string& gateway : names) {
-      if (gateway != "mesh") {
-        return doc.Error(gateways, fields.Path("gateways"),
-                         absl::StrCat("gateway '", gateway,
-                                      "' is not supported; MeshUp applies routes to the mesh "
-                                      "only (omit gateways or list just \"mesh\")"));
-      }
-    }
+    if (!names.empty()) in_mesh = ListsMesh(names);
   }
   YamlNode http = fields.Get("http");
   MESHUP_RETURN_IF_ERROR(CheckSequence(http, fields.Path("http"), doc));
   for (size_t i = 0; http.IsSequence() && i < http.size(); ++i) {
-    MESHUP_ASSIGN_OR_RETURN(HttpRoute route,
-                            ReadHttpRoute(http[i], Index(fields.Path("http"), i), doc, origin));
+    MESHUP_ASSIGN_OR_RETURN(HttpRoute route, ReadHttpRoute(http[i], Index(fields.Path("http"), i),
+                                                           doc, origin, in_mesh));
     vs.http.push_back(std::move(route));
   }
-  if (vs.http.empty()) {
-    return doc.Error(spec, fields.Path("http"),
-                     "at least one HTTP route is required (tcp and tls "
-                     "routes are not supported)");
+  // gRPC is HTTP/2: Istio routes it by http routes, never by tcp or tls ones.
+  bool other_routes = false;
+  for (const char* key : {"tcp", "tls"}) {
+    if (YamlNode routes = fields.Get(key); routes.IsDefined()) {
+      other_routes = true;
+      doc.Warn(routes, fields.Path(key),
+               "has no effect in MeshUp: it carries gRPC only, which Istio routes by http "
+               "routes");
+    }
+  }
+  if (vs.http.empty() && !other_routes) {
+    return doc.Error(spec, fields.Path("http"), "at least one http, tcp or tls route is required");
+  }
+  vs.routes_mesh = false;
+  for (const HttpRoute& route : vs.http) {
+    if (route.matches.empty() ? route.in_mesh
+                              : std::any_of(route.matches.begin(), route.matches.end(),
+                                            [](const RouteMatch& m) { return m.in_mesh; })) {
+      vs.routes_mesh = true;
+    }
+  }
+  if (!vs.routes_mesh && !vs.http.empty()) {
+    doc.Warn(gateways.IsDefined() ? gateways : spec, fields.Path("gateways"),
+             "every route applies at gateways only, and MeshUp runs no gateway: this "
+             "VirtualService routes no MeshUp call (list \"mesh\" to apply it inside the mesh)");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"exportTo"}));
   return vs;

@@ -91,13 +91,15 @@ absl::StatusOr<ServiceEntry> ParseServiceEntry(const YamlNode& spec, const Origi
     MESHUP_ASSIGN_OR_RETURN(std::string name, ReadString(resolution, "spec.resolution", doc));
     if (name == "STATIC") {
       entry.resolution = ServiceEntry::Resolution::kStatic;
-    } else if (name == "DNS") {
+    } else if (name == "DNS" || name == "DNS_ROUND_ROBIN") {
+      // DNS_ROUND_ROBIN differs from DNS in how Envoy keeps connections to
+      // the addresses; the names resolve alike.
       entry.resolution = ServiceEntry::Resolution::kDns;
     } else if (name == "NONE") {
       entry.resolution = ServiceEntry::Resolution::kNone;
     } else {
       return doc.Error(resolution, "spec.resolution",
-                       absl::StrCat("'", name, "' is not one of STATIC, DNS or NONE"));
+                       absl::StrCat("'", name, "' is not one of STATIC, DNS, DNS_ROUND_ROBIN or NONE"));
     }
   }
   YamlNode endpoints = fields.Get("endpoints");

@@ -167,6 +167,20 @@ absl::StatusOr<absl::Duration> ReadDuration(const YamlNode& node, absl::string_v
   return duration;
 }
 
+absl::StatusOr<absl::Time> ReadTimestamp(const YamlNode& node, absl::string_view path,
+                                         const Document& doc) {
+  std::string text;
+  absl::Time time;
+  std::string why;
+  if (!ScalarText(node, &text) || !absl::ParseTime(absl::RFC3339_full, text, &time, &why)) {
+    return doc.Error(node, path,
+                     absl::StrCat("'", text,
+                                  "' is not an RFC 3339 timestamp (example: "
+                                  "\"2024-05-01T10:00:00Z\")"));
+  }
+  return time;
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode& node,
                                                                  absl::string_view path,
                                                                  const Document& doc) {

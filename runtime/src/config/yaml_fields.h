@@ -98,6 +98,9 @@ absl::StatusOr<bool> ReadBool(const YamlNode& node, absl::string_view path, cons
 // A duration as Istio writes them: "10s", "0.5s", "250ms", "1m", "1h30m".
 absl::StatusOr<absl::Duration> ReadDuration(const YamlNode& node, absl::string_view path,
                                             const Document& doc);
+// A Kubernetes timestamp, RFC 3339: "2024-05-01T10:00:00Z".
+absl::StatusOr<absl::Time> ReadTimestamp(const YamlNode& node, absl::string_view path,
+                                         const Document& doc);
 // A mapping of strings to strings, e.g. labels.
 absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(const YamlNode& node,
                                                                  absl::string_view path,

@@ -18,7 +18,7 @@ bool MatchesIgnoringCase(const config::StringMatch& match, absl::string_view tex
 }
 
 bool RouteMatches(const config::HttpRoute& route, const RequestAttributes& request) {
-  if (route.matches.empty()) return true;
+  if (route.matches.empty()) return route.in_mesh;
   for (const config::RouteMatch& match : route.matches) {
     if (Matches(match, request)) return true;
   }
@@ -35,6 +35,7 @@ const std::string* RequestAttributes::FindHeader(absl::string_view name) const {
 }
 
 bool Matches(const config::RouteMatch& match, const RequestAttributes& request) {
+  if (!match.in_mesh) return false;  // for gateways only
   if (match.uri) {
     const bool uri_matches = match.ignore_uri_case ? MatchesIgnoringCase(*match.uri, request.path)
                                                    : match.uri->Matches(request.path);

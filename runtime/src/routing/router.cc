@@ -6,6 +6,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "routing/header_rules.h"
 #include "routing/route_matcher.h"
 
 namespace meshup::internal {
@@ -256,6 +257,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
       const config::WeightedDestination& picked = PickWeighted(*route, random_);
       destination_host = &picked.destination.host;
       plan.subset = picked.destination.subset;
+      plan.request_headers = RouteRequestHeaders(*route, picked, options.headers);
     }
   }
   plan.host = *destination_host == host->host() ? host : Host(*destination_host);

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -140,6 +141,15 @@ struct CallPlan {
   std::string mirror_subset;
   std::string hash_key;
   bool has_hash_key = false;
+  // The request headers the route sends in place of the caller's: set only
+  // when its VirtualService has request header operations (header_rules.h).
+  std::optional<std::vector<std::pair<std::string, std::string>>> request_headers;
+
+  // The headers every attempt (and the mirror) sends.
+  const std::vector<std::pair<std::string, std::string>>& RequestHeaders(
+      const CallOptions& options) const {
+    return request_headers ? *request_headers : options.headers;
+  }
 };
 
 // One attempt's endpoint; `state` keeps it (and the subset) alive.

@@ -253,5 +253,143 @@ TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
   EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
 }
 
+// Istio accepts a route to a subset no DestinationRule defines; its calls
+// fail, as they do in Istio (no such cluster).
+TEST_F(RouterTest, ARouteToAnUndefinedSubsetFailsItsCallsWithUnavailable) {
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: v9}}]
+)"));
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "v9");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(attempt.status().message(),
+              HasSubstr("no healthy upstream: 'reviews' subset 'v9' is not defined by a "
+                        "DestinationRule"));
+}
+
+// A second DestinationRule of reviews adds a subset; the router picks from it.
+TEST_F(RouterTest, RoutesToASubsetOfASecondDestinationRuleOfTheHost) {
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-canary}
+spec:
+  host: reviews.default.svc.cluster.local
+  subsets: [{name: canary, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: canary}}]
+)"));
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "canary");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9001");
+}
+
+// A VirtualService bound to a gateway only applies there, never to a call
+// of the mesh; one that also lists "mesh" applies to both.
+TEST_F(RouterTest, AGatewayOnlyVirtualServiceRoutesNoCall) {
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews-ingress}
+spec:
+  hosts: [reviews]
+  gateways: [bookinfo-gateway]
+  http:
+  - route: [{destination: {host: reviews, subset: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  gateways: [bookinfo-gateway, mesh]
+  http:
+  - match: [{gateways: [bookinfo-gateway], headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+)"));
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  EXPECT_EQ(plan.subset, "v1");
+}
+
+TEST_F(RouterTest, ThePlanCarriesTheRoutesRequestHeaders) {
+  ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    headers: {request: {set: {x-canary: "true"}, remove: [end-user]}}
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+)"));
+  CallOptions jason;
+  jason.headers.emplace_back("end-user", "jason");
+  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  EXPECT_EQ(plan.subset, "v2");  // the route matched the caller's headers
+  EXPECT_THAT(plan.RequestHeaders(jason),
+              ::testing::ElementsAre(::testing::Pair("x-canary", "true")));
+  CallOptions other;
+  other.headers.emplace_back("end-user", "bob");
+  CallPlan plain = router_->Plan(router_->Host("reviews"), Method(), other, absl::Now());
+  EXPECT_FALSE(plain.request_headers.has_value());
+  EXPECT_EQ(&plain.RequestHeaders(other), &other.headers);
+}
+
+// Istio's mesh-wide rule, of host "*.local", gives every service without a
+// rule of its own its subsets and policies.
+TEST_F(RouterTest, AWildcardDestinationRuleAppliesToTheHostsItCovers) {
+  ASSERT_NO_FATAL_FAILURE(Load(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: mesh-wide}
+spec:
+  host: "*.local"
+  subsets: [{name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-v1}
+spec: {address: 127.0.0.1, ports: {grpc: 9101}, labels: {app: ratings, version: v1}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-v2}
+spec: {address: 127.0.0.1, ports: {grpc: 9102}, labels: {app: ratings, version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings}
+spec:
+  hosts: [ratings]
+  http:
+  - route: [{destination: {host: ratings, subset: v2}}]
+)"));
+  CallPlan plan = router_->Plan(router_->Host("ratings"), Method(), CallOptions(), absl::Now());
+  EXPECT_EQ(plan.subset, "v2");
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9102");
+}
+
 }  // namespace
 }  // namespace meshup::internal

@@ -28,7 +28,8 @@ bool WorkerPool::Submit(std::function<void()> task) {
     ended.swap(ended_);
     if (stopping_) {
       // Dropped; Stop() joins what ended.
-    } else if (tasks_.size() < idle_) {
+    } else if (tasks_.size() + busy_ < threads_.size()) {
+      // A thread is free, or starting (one that has not waited yet counts).
       tasks_.push_back(std::move(task));
       cv_.notify_one();
       accepted = true;
@@ -85,10 +86,8 @@ int WorkerPool::peak_threads() const {
 void WorkerPool::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    ++idle_;
     const bool woken = cv_.wait_for(lock, absl::ToChronoNanoseconds(idle_exit_),
                                     [this] { return stopping_ || !tasks_.empty(); });
-    --idle_;
     if (stopping_) return;
     if (!woken) {
       if (threads_.size() <= min_threads_) continue;
@@ -100,10 +99,12 @@ void WorkerPool::Run() {
     }
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
+    ++busy_;
     lock.unlock();
     task();
     task = nullptr;
     lock.lock();
+    --busy_;
   }
 }
 

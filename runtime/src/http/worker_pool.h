@@ -56,7 +56,7 @@ class WorkerPool {
   std::condition_variable cv_;                      // signalled when tasks_ or stopping_ change
   std::deque<std::function<void()>> tasks_;         // guarded by mu_
   bool stopping_ = false;                           // guarded by mu_
-  size_t idle_ = 0;                                 // guarded by mu_; threads waiting for a task
+  size_t busy_ = 0;                                 // guarded by mu_; threads running a task
   size_t peak_ = 0;                                 // guarded by mu_
   std::map<std::thread::id, std::thread> threads_;  // guarded by mu_; alive
   std::vector<std::thread> ended_;                  // guarded by mu_; ended, not joined

@@ -138,5 +138,12 @@ TEST(RetryBackoffTest, DoublesFrom25msUpTo250ms) {
   EXPECT_EQ(RetryBackoff(10), absl::Milliseconds(250));
 }
 
+TEST(RefusedByServerTest, OnlyAServerOutOfThreadsRefusedTheCall) {
+  EXPECT_TRUE(RefusedByServer(absl::ResourceExhaustedError("Server Threadpool Exhausted")));
+  // A handler's own RESOURCE_EXHAUSTED ran the handler: not a refusal.
+  EXPECT_FALSE(RefusedByServer(absl::ResourceExhaustedError("quota of jason exceeded")));
+  EXPECT_FALSE(RefusedByServer(absl::UnavailableError("Server Threadpool Exhausted")));
+}
+
 }  // namespace
 }  // namespace meshup::internal

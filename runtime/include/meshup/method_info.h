@@ -50,10 +50,11 @@ struct MethodInfo {
   // The IDL declares the (unary) handler non-blocking: the server runs it on
   // gRPC's callback threads instead of its handler threads.
   bool non_blocking = false;
-  // The service account the IDL declares for the method's service (its
-  // mesh name when it declares none). Secure naming: a client calls only
-  // endpoints that discovery lists with this service account (see
-  // docs/security.md). Empty: no check.
+  // The mesh name of the method's service (its host) and the service
+  // account the IDL declares for it (the mesh name when it declares none).
+  // Secure naming: a call to that host goes only to endpoints that discovery
+  // lists with that service account (see docs/security.md). Empty: no check.
+  absl::string_view mesh_name;
   absl::string_view service_account;
 };
 

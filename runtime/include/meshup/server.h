@@ -48,8 +48,9 @@ struct ServerOptions {
   int max_concurrent_streams = 100;
   // The most threads gRPC may run for this server: handler threads, and the
   // ones waiting for calls. A call that arrives when all are busy fails at
-  // once with RESOURCE_EXHAUSTED (a client retries it where its policy
-  // allows) instead of growing the process without bound. Non-blocking
+  // once with RESOURCE_EXHAUSTED, before any handler runs (a MeshUp client
+  // then sends it to another endpoint, as it does on UNAVAILABLE), instead
+  // of growing the process without bound. Non-blocking
   // methods run on gRPC's callback threads and do not count. At least
   // idle_handler_threads + 1.
   int max_handler_threads = 512;

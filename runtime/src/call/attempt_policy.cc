@@ -35,6 +35,13 @@ bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool ma
   return std::find(retry_on.begin(), retry_on.end(), status.code()) != retry_on.end();
 }
 
+bool RefusedByServer(const absl::Status& status) {
+  // gRPC's synchronous server answers so when its resource quota has no
+  // thread left, before it reads the request.
+  return status.code() == absl::StatusCode::kResourceExhausted &&
+         status.message() == "Server Threadpool Exhausted";
+}
+
 absl::Duration RetryBackoff(int next_attempt) {
   absl::Duration backoff = absl::Milliseconds(25);
   for (int i = 2; i < next_attempt && backoff < absl::Milliseconds(250); ++i) backoff *= 2;

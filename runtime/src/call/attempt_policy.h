@@ -46,6 +46,10 @@ bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& stat
 bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool may_resend,
                  int attempt, const absl::Status& status, bool per_try_timed_out);
 
+// Whether a server refused the call before any handler ran (a MeshUp
+// server at ServerOptions::max_handler_threads): safe to send elsewhere.
+bool RefusedByServer(const absl::Status& status);
+
 // The pause before attempt number `next_attempt` (2 for the first retry):
 // 25 ms doubled each retry, at most 250 ms, as Envoy's default retry back-off.
 absl::Duration RetryBackoff(int next_attempt);

@@ -75,13 +75,15 @@ RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& 
 }
 
 // Secure naming: whether a call of `method` may go to `endpoint`. An
-// endpoint that discovery listed is reached over mTLS as the service
-// account it registered; it must be the one the IDL declares for the
-// service, or any workload that can write the registry could pose as the
-// service. Endpoints of the configuration are the operator's, and plaintext
+// endpoint that discovery listed for the IDL's own service is reached over
+// mTLS as the service account it registered; it must be the one the IDL
+// declares for the service, or any workload that can write the registry
+// could pose as the service. The IDL says nothing of other hosts (the same
+// service deployed under another name). Endpoints of the configuration are the operator's, and plaintext
 // ones prove no identity at all.
-bool SecurelyNamed(const MethodInfo& method, const EndpointInfo& endpoint) {
+bool SecurelyNamed(const MethodInfo& method, const CallPlan& plan, const EndpointInfo& endpoint) {
   return !endpoint.discovered || method.service_account.empty() ||
+         plan.host->host() != method.mesh_name ||
          endpoint.service_account == method.service_account ||
          ChooseTransport(endpoint, /*has_identity=*/true) != Transport::kMtls;
 }
@@ -221,18 +223,18 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
     const absl::Time pick_time = channel_.router->clock().Now();
     absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, pick_time);
     if (!picked.ok()) return picked.status();
-    if (!SecurelyNamed(method_, picked->endpoint->info())) {
+    if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
       // Rare: pick again among the others; Pick() returns an excluded
       // endpoint only when nothing else is left.
       absl::InlinedVector<Endpoint*, 8> excluded(tried_.begin(), tried_.end());
-      while (picked.ok() && !SecurelyNamed(method_, picked->endpoint->info()) &&
+      while (picked.ok() && !SecurelyNamed(method_, plan_, picked->endpoint->info()) &&
              !absl::c_linear_search(excluded, picked->endpoint)) {
         picked->endpoint->CountRefusedIdentity();
         excluded.push_back(picked->endpoint);
         picked = channel_.router->Pick(plan_, excluded, pick_time);
       }
       if (!picked.ok()) return picked.status();
-      if (!SecurelyNamed(method_, picked->endpoint->info())) {
+      if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
         return NotSecurelyNamedError(method_, plan_, picked->endpoint->info());
       }
     }
@@ -291,10 +293,16 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                attempt_.endpoint->channel()->GetState(false) != GRPC_CHANNEL_READY;
   }
   if (status.ok()) return std::nullopt;
+  // A server at its thread limit refused the call before running any
+  // handler: like HTTP/2's REFUSED_STREAM, it may go to another endpoint
+  // whatever the method, where retries on UNAVAILABLE are allowed.
+  const bool refused = RefusedByServer(status);
+  if (refused) not_sent = true;
   const bool per_try_timed_out =
       PerTryTimedOut(status, absl::Now(), attempt_deadline_, plan_.deadline);
   if (!ShouldRetry(plan_.tries, plan_.retry_on, method_.idempotent || not_sent, attempt_number_,
-                   status, per_try_timed_out)) {
+                   refused ? absl::UnavailableError(status.message()) : status,
+                   per_try_timed_out)) {
     return std::nullopt;
   }
   if (plan_.host != nullptr && !plan_.host->budget().TryRetry()) return std::nullopt;

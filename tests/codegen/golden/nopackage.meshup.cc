@@ -21,6 +21,7 @@ constexpr ::meshup::MethodInfo kNoPackageMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"nopackage",
         /*service_account=*/"nopackage",
     },
 };

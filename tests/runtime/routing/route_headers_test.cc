@@ -58,7 +58,7 @@ class RouteHeadersTest : public ::testing::Test {
     std::filesystem::create_directories(root_ / "registry");
     auto ca = testing::TestCa::Create((root_ / "ca").string());
     ASSERT_TRUE(ca.ok()) << ca.status();
-    auto identity = ca->Issue("everything");
+    auto identity = ca->Issue("everything-sa");  // the IDL's service account
     ASSERT_TRUE(identity.ok()) << identity.status();
     identity_ = *identity;
   }

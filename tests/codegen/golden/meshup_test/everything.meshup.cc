@@ -29,6 +29,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/true,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -43,6 +44,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/true,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -57,6 +59,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -71,6 +74,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -85,6 +89,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -99,6 +104,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -113,6 +119,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -127,6 +134,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -141,6 +149,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
     {
@@ -155,6 +164,7 @@ constexpr ::meshup::MethodInfo kEverythingMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/true,
+        /*mesh_name=*/"everything",
         /*service_account=*/"everything-sa",
     },
 };
@@ -486,6 +496,7 @@ constexpr ::meshup::MethodInfo kPlainMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"plain",
         /*service_account=*/"plain",
     },
 };
@@ -560,6 +571,7 @@ constexpr ::meshup::MethodInfo kGuardedMethods[] = {
         },
         /*idempotent=*/false,
         /*non_blocking=*/false,
+        /*mesh_name=*/"guarded",
         /*service_account=*/"guarded",
     },
 };

@@ -59,6 +59,9 @@ absl::StatusOr<std::string> RenderIstioService(const ManifestModel& model,
       } else {
         m.set("retries", Bool(false));
       }
+      // One try declared: no retries at all. None declared: Istio's default
+      // retries, as the runtime gives such a method.
+      m.set("no_retries", Bool(method.retry_attempts == 1));
       methods.push_back(m);
     }
   }

@@ -153,7 +153,7 @@ TEST_F(SchemaTest, AnUnknownFieldOrAWrongTypeFails) {
        "  selector:", "  bogusField: true\n  selector:", "/spec/bogusField: unknown field"},
       {"kubernetes/base/meshup-config.yaml",
        "data:", "bogusField: true\ndata:", "(ConfigMap meshup-config): /bogusField: unknown field"},
-      {"istio/reviews.yaml", "    retries:", "    bogusField: true\n    retries:",
+      {"istio/reviews.yaml", "    timeout: 3s", "    bogusField: true\n    timeout: 3s",
        "/spec/http/0/bogusField: unknown field"},
       {"istio/reviews.yaml", "      mode: ISTIO_MUTUAL", "      mode: ISTIO_MUTUAL\n      bogus: 1",
        "(DestinationRule reviews): /spec/trafficPolicy/tls/bogus: unknown field"},

@@ -7,8 +7,8 @@
 #         what TSan reports from inside them (third-party code only),
 #         MeshUp locks with std::mutex, which TSan sees, and MeshUp's
 #         handovers to gRPC's threads are annotated (runtime/src/util/tsan.h).
-#         Every test runs; a test listed in scripts/tsan-pending.txt (none
-#         at present, each with the report that keeps it out) is left out,
+#         Every test runs; a test listed in scripts/tsan-pending.txt (the
+#         README example's, each with the report that keeps it out) is left out,
 #         and MESHUP_TSAN_ALL=1 runs those too.
 # Both passes fail on any sanitizer report (TSan exits 66, ASan aborts);
 # scripts/lsan.supp names the third-party leaks the ASan pass ignores.

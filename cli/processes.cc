@@ -72,6 +72,11 @@ absl::Status CheckRunning(const StartedProcess& process) {
         "no start time was recorded to tell whether pid ", process.pid,
         " is still the process started (it now runs ", command_line, "); stop it yourself if so"));
   }
+  // A process that is exiting reads an empty command line before it is a
+  // zombie: with its start time, still the process started, not gone yet.
+  if (now->start_time == process.start_time && now->command_line.empty()) {
+    return absl::OkStatus();
+  }
   if (now->start_time != process.start_time || now->command_line != process.command_line) {
     return absl::NotFoundError(absl::StrCat("the recorded process is gone: pid ", process.pid,
                                             " is now another process (", command_line, ")"));

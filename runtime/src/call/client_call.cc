@@ -250,7 +250,11 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     // `done` never runs on the caller's thread, which may hold a lock `done`
     // takes: a call that ends before it started finishes on a runtime thread.
     if (in_caller_thread_) {
-      return After(absl::ZeroDuration(), [this, status] { Complete(status); });
+      // Kept in the call, not in the alarm's closure, which outlives `done`
+      // on the alarm's thread: the status (a shared rep) is then released
+      // only where `done` put it.
+      deferred_status_ = std::move(status);
+      return After(absl::ZeroDuration(), [this] { Complete(*std::move(deferred_status_)); });
     }
     Complete(std::move(status));
   }
@@ -281,6 +285,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
   absl::StatusOr<grpc::ByteBuffer> request_ = absl::CancelledError("not serialized");
   Message* response_;
   std::function<void(absl::Status)> done_;
+  std::optional<absl::Status> deferred_status_;  // Finish()'s, until Complete() runs
   std::mutex mu_;  // guards the three below, which CancelForShutdown() reads
   bool shutting_down_ = false;
   grpc::ClientContext* context_in_flight_ = nullptr;

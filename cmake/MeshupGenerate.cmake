@@ -18,25 +18,19 @@
 # template in TEMPLATES_DIR changes.
 include_guard(GLOBAL)
 
-function(meshup_generate)
-  cmake_parse_arguments(ARG "" "TARGET;PROTO_ROOT;OUT_DIR;TEMPLATES_DIR" "PROTOS;IMPORT_DIRS" ${ARGN})
-  if(NOT ARG_TARGET)
-    message(FATAL_ERROR "meshup_generate: TARGET is required")
+# meshup_generate_sources(<sources-var> PROTO_ROOT <dir> OUT_DIR <dir>
+#                         PROTOS <file.proto>... [IMPORT_DIRS <dir>...]
+#                         [TEMPLATES_DIR <dir>] [CONTEXT <name>])
+#
+# The generation step of meshup_generate() alone: adds the commands that
+# write the .pb and .meshup sources of PROTOS under OUT_DIR and sets
+# <sources-var> to the .cc files, for a target that compiles them itself
+# (the runtime, which serves gRPC's standard services this way).
+function(meshup_generate_sources _out_var)
+  cmake_parse_arguments(ARG "" "PROTO_ROOT;OUT_DIR;TEMPLATES_DIR;CONTEXT" "PROTOS;IMPORT_DIRS" ${ARGN})
+  if(NOT ARG_CONTEXT)
+    set(ARG_CONTEXT "meshup_generate_sources")
   endif()
-  if(NOT ARG_PROTOS)
-    message(FATAL_ERROR "meshup_generate(TARGET ${ARG_TARGET}): PROTOS lists no .proto file")
-  endif()
-  if(ARG_UNPARSED_ARGUMENTS)
-    message(FATAL_ERROR "meshup_generate(TARGET ${ARG_TARGET}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
-  endif()
-  if(NOT ARG_PROTO_ROOT)
-    set(ARG_PROTO_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
-  endif()
-  get_filename_component(ARG_PROTO_ROOT "${ARG_PROTO_ROOT}" ABSOLUTE)
-  if(NOT ARG_OUT_DIR)
-    set(ARG_OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/meshup_gen)
-  endif()
-
   if(TARGET protoc-gen-meshup)
     set(_plugin protoc-gen-meshup)
     get_property(_idl_dir GLOBAL PROPERTY MESHUP_IDL_DIR)
@@ -67,7 +61,7 @@ function(meshup_generate)
     get_filename_component(_abs "${_proto}" ABSOLUTE)
     file(RELATIVE_PATH _rel "${ARG_PROTO_ROOT}" "${_abs}")
     if(_rel MATCHES "^\\.\\./")
-      message(FATAL_ERROR "meshup_generate(TARGET ${ARG_TARGET}): ${_proto} is not under PROTO_ROOT ${ARG_PROTO_ROOT}")
+      message(FATAL_ERROR "${ARG_CONTEXT}: ${_proto} is not under PROTO_ROOT ${ARG_PROTO_ROOT}")
     endif()
     string(REGEX REPLACE "\\.proto$" "" _base "${_rel}")
     set(_outputs
@@ -86,6 +80,32 @@ function(meshup_generate)
       VERBATIM)
     list(APPEND _sources ${ARG_OUT_DIR}/${_base}.pb.cc ${ARG_OUT_DIR}/${_base}.meshup.cc)
   endforeach()
+
+  set(${_out_var} ${_sources} PARENT_SCOPE)
+endfunction()
+
+function(meshup_generate)
+  cmake_parse_arguments(ARG "" "TARGET;PROTO_ROOT;OUT_DIR;TEMPLATES_DIR" "PROTOS;IMPORT_DIRS" ${ARGN})
+  if(NOT ARG_TARGET)
+    message(FATAL_ERROR "meshup_generate: TARGET is required")
+  endif()
+  if(NOT ARG_PROTOS)
+    message(FATAL_ERROR "meshup_generate(TARGET ${ARG_TARGET}): PROTOS lists no .proto file")
+  endif()
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "meshup_generate(TARGET ${ARG_TARGET}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_PROTO_ROOT)
+    set(ARG_PROTO_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  get_filename_component(ARG_PROTO_ROOT "${ARG_PROTO_ROOT}" ABSOLUTE)
+  if(NOT ARG_OUT_DIR)
+    set(ARG_OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/meshup_gen)
+  endif()
+
+  meshup_generate_sources(_sources PROTO_ROOT ${ARG_PROTO_ROOT} OUT_DIR ${ARG_OUT_DIR}
+    PROTOS ${ARG_PROTOS} IMPORT_DIRS ${ARG_IMPORT_DIRS} TEMPLATES_DIR "${ARG_TEMPLATES_DIR}"
+    CONTEXT "meshup_generate(TARGET ${ARG_TARGET})")
 
   if(NOT TARGET ${ARG_TARGET})
     add_library(${ARG_TARGET} STATIC)

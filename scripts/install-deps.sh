@@ -12,6 +12,8 @@ main_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # Protobuf and gRPC (protobuf-compiler-grpc: gRPC's CMake config names its plugin)
   protobuf-compiler libprotobuf-dev libprotoc-dev libgrpc++-dev protobuf-compiler-grpc
+  # the .proto files of gRPC's health and reflection services, which servers serve
+  grpc-proto
   # the runtime's and tools' libraries
   libabsl-dev libuv1-dev libssl-dev libyaml-dev libyaml-cpp-dev libre2-dev libhttp-parser-dev
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libkainjow-mustache-dev

@@ -17,8 +17,6 @@
 #include "discovery/file_registry.h"
 #include "grpc/support/log.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "http/http_server_on_loop.h"
@@ -41,15 +39,10 @@ void LogGrpcMessage(gpr_log_func_args* args) {
                args->line, args->message);
 }
 
-// gRPC's health service and reflection are switched on process-wide, before
-// the first server is built.
-void EnableStandardServices() {
+// gRPC's log goes through LogGrpcMessage from the first Mesh on.
+void FilterGrpcLog() {
   static absl::once_flag once;
-  absl::call_once(once, [] {
-    gpr_set_log_function(LogGrpcMessage);
-    grpc::EnableDefaultHealthCheckService(true);
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  });
+  absl::call_once(once, [] { gpr_set_log_function(LogGrpcMessage); });
 }
 
 // A channel to one endpoint, secured as its TlsPolicy and tlsMode label say:
@@ -63,8 +56,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewGrpcChannel(
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   switch (internal::ChooseTransport(endpoint, identity != nullptr)) {
     case internal::Transport::kPlaintext:
-      return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(),
-                                       args);
+      return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(), args);
     case internal::Transport::kPlaintextPort:
       return grpc::CreateCustomChannel(endpoint.plaintext_address,
                                        grpc::InsecureChannelCredentials(), args);
@@ -175,7 +167,7 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   }
   // Before the threads below (the loop's, gRPC's) first allocate.
   if (!options.keep_malloc_arenas) internal::CapMallocArenas();
-  EnableStandardServices();
+  FilterGrpcLog();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->loop = std::make_unique<internal::EventLoop>();
@@ -238,9 +230,9 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   telemetry.max_series = static_cast<size_t>(mesh_config.telemetry.max_series);
   impl->telemetry =
       std::make_unique<internal::Telemetry>(std::move(telemetry), internal::Random::Real());
-  impl->telemetry->metrics().AddCounter(
-      {"meshup_authorization_denied_total", "Calls refused by an AuthorizationPolicy.",
-       &impl->authorization_denied});
+  impl->telemetry->metrics().AddCounter({"meshup_authorization_denied_total",
+                                         "Calls refused by an AuthorizationPolicy.",
+                                         &impl->authorization_denied});
   impl->telemetry->metrics().AddCounter(
       {"meshup_config_reload_failures_total",
        "Configuration updates rejected; the last good configuration stayed.",

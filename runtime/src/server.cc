@@ -64,6 +64,9 @@ std::string ListenAddress(const std::string& host, int port) {
 void TakeBackServices(const Server::Impl& impl) {
   std::lock_guard<std::mutex> lock(impl.mu);
   for (const Service* service : impl.services) internal::TakeOverFromGrpc(service);
+  if (impl.standard != nullptr) {
+    for (const Service* service : impl.standard->services()) internal::TakeOverFromGrpc(service);
+  }
 }
 
 // The warning for a server whose services have both non-blocking unary
@@ -100,6 +103,8 @@ absl::Status Server::AddService(Service& service) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot add service ", service.info().full_name, ": the server has started"));
   }
+  absl::Status standard = internal::CheckNotStandard(service.info().full_name);
+  if (!standard.ok()) return standard;
   for (Service* added : impl_->services) {
     if (added->info().full_name == service.info().full_name) {
       return absl::AlreadyExistsError(
@@ -171,7 +176,11 @@ absl::StatusOr<int> Server::Start() {
     builder.AddListeningPort(ListenAddress(impl_->options.host, 0),
                              grpc::InsecureServerCredentials(), &plaintext_port);
   }
+  impl_->standard = std::make_unique<internal::StandardServices>(impl_->services, impl_->runtime);
   for (Service* service : impl_->services) {
+    builder.RegisterService(internal::ServiceAccess::GrpcService(*service));
+  }
+  for (Service* service : impl_->standard->services()) {
     builder.RegisterService(internal::ServiceAccess::GrpcService(*service));
   }
   impl_->grpc_server = builder.BuildAndStart();
@@ -211,6 +220,7 @@ void Server::Shutdown(absl::Duration grace) {
     if (!impl_->started || impl_->shut_down) return;
     impl_->shut_down = true;
     impl_->ready_servers->fetch_sub(1);  // not ready from now on: /ready says 503
+    impl_->standard->SetNotServing();    // and health says NOT_SERVING
     server = impl_->grpc_server.get();
     registered_name = std::move(impl_->registered_name);
   }

@@ -13,6 +13,7 @@
 #include "meshup/server.h"
 #include "security/workload_identity.h"
 #include "server_runtime.h"
+#include "standard/standard_services.h"
 
 namespace meshup {
 
@@ -27,7 +28,9 @@ struct Server::Impl {
   int admin_port = 0;                                    // the Mesh's, registered with the workload
   std::atomic<int>* ready_servers = nullptr;             // the Mesh's count, for /ready
   mutable std::mutex mu;
-  std::vector<Service*> services;             // guarded by mu
+  std::vector<Service*> services;  // guarded by mu; the user's
+  // Health and reflection, made by Start(); guarded by mu.
+  std::unique_ptr<internal::StandardServices> standard;
   std::unique_ptr<grpc::Server> grpc_server;  // guarded by mu
   bool started = false;                       // guarded by mu
   bool shut_down = false;                     // guarded by mu

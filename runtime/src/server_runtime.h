@@ -21,10 +21,13 @@ struct ServerRuntime {
   std::map<std::string, std::string> labels;
   std::string namespace_name;
   std::atomic<int64_t>* denied = nullptr;  // the Mesh's count of calls refused by policy
-  Telemetry* telemetry = nullptr;
+  Telemetry* telemetry = nullptr;          // the Mesh's; null: no telemetry
   // Each service's IDL allowed_callers as an ALLOW policy (absent: anyone).
   // Filled by AddService() before the server starts; read-only after.
-  std::map<const Service*, config::AuthorizationPolicy> declared_policies;   // the Mesh's; null: no telemetry
+  std::map<const Service*, config::AuthorizationPolicy> declared_policies;
+  // The one method no policy applies to: health's Check, for probes
+  // (standard/standard_services.h). Set before the server starts.
+  const MethodInfo* authorization_exempt = nullptr;
 };
 
 }  // namespace meshup::internal

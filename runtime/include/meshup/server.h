@@ -2,7 +2,10 @@
 //
 // Made by Mesh::NewServer(). Add services, then Start(); the server also
 // serves the standard gRPC health service (grpc.health.v1.Health) and server
-// reflection. When the Mesh has a registry, Start() registers this workload
+// reflection (grpc.reflection.v1 and v1alpha), through the same
+// authorization and telemetry as its own services; health's Check is exempt
+// from authorization for probes (docs/security.md). Health answers
+// NOT_SERVING from the moment Shutdown() begins. When the Mesh has a registry, Start() registers this workload
 // (labels app=<service>, version=<version>) once it serves, and Shutdown()
 // deregisters it first, keeps serving for `drain_delay` so that clients see
 // it go, then stops accepting calls, lets calls in flight finish within the

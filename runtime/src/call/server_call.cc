@@ -68,9 +68,11 @@ namespace internal {
 namespace {
 
 // Applies the configuration's AuthorizationPolicy to the call; OK to go on.
-absl::Status Authorize(ServerRuntime& runtime, const Service& service,
-                       const ServerContext& context, grpc::ServerContextBase& grpc_context) {
-  if (runtime.config == nullptr) return absl::OkStatus();
+absl::Status Authorize(ServerRuntime& runtime, const Service& service, const ServerContext& context,
+                       grpc::ServerContextBase& grpc_context) {
+  if (runtime.config == nullptr || &context.method() == runtime.authorization_exempt) {
+    return absl::OkStatus();
+  }
   std::shared_ptr<const config::Snapshot> snapshot = runtime.config->Current();
   auto declared = runtime.declared_policies.find(&service);
   const bool has_declared = declared != runtime.declared_policies.end();
@@ -89,10 +91,10 @@ absl::Status Authorize(ServerRuntime& runtime, const Service& service,
   if (absl::StatusOr<SpiffeId> id = ParseSpiffeId(context.peer_identity()); id.ok()) {
     request.source_namespace = id->namespace_name;
   }
-  AuthzDecision decision = internal::Authorize(
-      *snapshot, runtime.labels, runtime.namespace_name, request,
-      has_declared ? absl::MakeConstSpan(&declared->second, 1)
-                   : absl::Span<const config::AuthorizationPolicy>());
+  AuthzDecision decision =
+      internal::Authorize(*snapshot, runtime.labels, runtime.namespace_name, request,
+                          has_declared ? absl::MakeConstSpan(&declared->second, 1)
+                                       : absl::Span<const config::AuthorizationPolicy>());
   if (decision.allowed) return absl::OkStatus();
   if (runtime.denied != nullptr) runtime.denied->fetch_add(1, std::memory_order_relaxed);
   return absl::PermissionDeniedError("RBAC: access denied");

@@ -24,6 +24,7 @@
 #include "names.h"
 #include "security/transport.h"
 #include "server_impl.h"
+#include "this_workload.h"
 #include "util/malloc_arenas.h"
 
 namespace meshup {
@@ -297,6 +298,46 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   server->ready_servers = &impl_->ready_servers;
   impl_->servers.fetch_add(1);
   return std::unique_ptr<Server>(new Server(std::move(server)));
+}
+
+namespace {
+
+class RegistryEntry final : public Registration {
+ public:
+  RegistryEntry(internal::Registry* registry, std::string name)
+      : registry_(registry), name_(std::move(name)) {}
+  ~RegistryEntry() override {
+    if (registry_ == nullptr) return;
+    absl::Status deregistered = registry_->Deregister(name_);
+    if (!deregistered.ok()) {
+      std::fprintf(stderr, "meshup: %s\n", std::string(deregistered.message()).c_str());
+    }
+  }
+
+ private:
+  internal::Registry* const registry_;  // null: nothing listed
+  const std::string name_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Registration>> Mesh::RegisterHttpServer(const std::string& host,
+                                                                       int port) {
+  if (port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RegisterHttpServer: port ", port, " is not 1 to 65535"));
+  }
+  if (impl_->registry == nullptr) return std::make_unique<RegistryEntry>(nullptr, "");
+  internal::WorkloadRecord workload = internal::ThisWorkload(impl_->options, impl_->identity.get(),
+                                                             host, "", port, impl_->admin_port);
+  workload.http_port = static_cast<uint32_t>(port);
+  workload.labels[internal::kTlsModeLabel] = "disabled";  // plain HTTP
+  absl::Status registered = impl_->registry->Register(workload);
+  if (!registered.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot register the HTTP server on port ", port, ": ", registered.message()));
+  }
+  return std::make_unique<RegistryEntry>(impl_->registry.get(), workload.name);
 }
 
 }  // namespace meshup

@@ -1,7 +1,5 @@
 #include "meshup/server.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
@@ -9,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/resource_quota.h"
@@ -20,6 +17,7 @@
 #include "security/peer_authentication.h"
 #include "server_impl.h"
 #include "service_access.h"
+#include "this_workload.h"
 #include "util/tsan.h"
 
 namespace meshup {
@@ -27,28 +25,12 @@ namespace {
 
 // This workload as the registry lists it.
 internal::WorkloadRecord Workload(const Server::Impl& impl, int port) {
-  internal::WorkloadRecord workload;
-  const MeshOptions& mesh = impl.mesh_options;
-  std::string version = absl::AsciiStrToLower(mesh.version);
-  for (char& c : version) {
-    if (!absl::ascii_isalnum(c)) c = '-';
-  }
-  workload.name = absl::StrCat(mesh.service, "-", version, "-", getpid(), "-", port);
-  workload.namespace_name = mesh.namespace_name;
-  workload.address = impl.options.advertise_address;
-  if (workload.address.empty()) {
-    const std::string& host = impl.options.host;
-    workload.address = (host == "0.0.0.0" || host == "::" || host.empty()) ? "127.0.0.1" : host;
-  }
+  internal::WorkloadRecord workload =
+      internal::ThisWorkload(impl.mesh_options, impl.identity, impl.options.host,
+                             impl.options.advertise_address, port, impl.admin_port);
   workload.port = static_cast<uint32_t>(port);
-  workload.labels = {{"app", mesh.service}, {"version", mesh.version}};
-  // With an identity, clients verify the server against what it registers.
-  workload.service_account =
-      impl.identity != nullptr ? impl.identity->id().service_account : mesh.service;
-  if (impl.identity != nullptr) workload.namespace_name = impl.identity->id().namespace_name;
   workload.labels[internal::kTlsModeLabel] = impl.serves_mtls ? "istio" : "disabled";
   workload.plaintext_port = static_cast<uint32_t>(impl.plaintext_port);
-  workload.admin_port = static_cast<uint32_t>(impl.admin_port);
   return workload;
 }
 

@@ -161,8 +161,22 @@ spec:
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
 }
 
+TEST_F(LiveConfigTest, TheHttpFrontEndIsInTheRegistryForTheCheck) {
+  // `meshup check` of the live directory knows the workloads from the
+  // registry alone: the HTTP-only productpage registers like the others, so
+  // its subset matches a workload.
+  CommandResult applied = Meshup("apply -f " + Write("destination-rule-all.yaml", kAllRules));
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  CommandResult checked = meshup::testing::RunCommand(
+      absl::StrCat("timeout 60 ", MESHUP_CLI, " check ", (*state_ / "config").string()));
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_THAT(checked.output, Not(HasSubstr("productpage"))) << checked.output;
+  CommandResult restored = Meshup("apply " + kSampleRules);
+  EXPECT_EQ(restored.exit_code, 0) << restored.output;
+}
+
 TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
-  // Every host is served, the front end's too (it does not register).
+  // Every host is served, the front end's too.
   const std::string task =
       absl::StrCat(MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/virtual-service-all-v1.yaml");
   CommandResult applied = Meshup("apply " + task);

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -320,6 +322,62 @@ TEST(ServerTest, StrictByDefaultAServerWithoutIdentityRefusesToStart) {
   EXPECT_EQ(port.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(port.status().message(), HasSubstr("STRICT (MeshUp's default)"));
   EXPECT_THAT(port.status().message(), HasSubstr("MeshOptions.identity_dir"));
+}
+
+TEST(ServerTest, AUserServiceCannotTakeAStandardServicesName) {
+  // A service generated from gRPC's health.proto: every server serves it.
+  class Health final : public ::meshup::Service {
+   public:
+    Health() : Service(Info()) {}
+    static const ServiceInfo& Info() {
+      static const ServiceInfo info{"grpc.health.v1.Health", "health", 0, "health", {}, {}};
+      return info;
+    }
+  } health;
+  auto mesh = Mesh::Create(Options());
+  ASSERT_TRUE(mesh.ok());
+  absl::Status added = (*mesh)->NewServer()->AddService(health);
+  EXPECT_EQ(added.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(added.message(), HasSubstr("served by every MeshUp server"));
+}
+
+TEST(MeshTest, AnHttpServerIsListedWhileItsRegistrationLivesAndGetsNoCalls) {
+  const std::filesystem::path registry =
+      std::filesystem::temp_directory_path() / absl::StrCat("meshup-http-registry-", getpid());
+  std::filesystem::remove_all(registry);
+  MeshOptions options = Options();
+  options.service = "frontend";
+  options.registry_dir = registry.string();
+  {
+    auto mesh = Mesh::Create(options);
+    ASSERT_TRUE(mesh.ok()) << mesh.status();
+    absl::StatusOr<std::unique_ptr<Registration>> registration =
+        (*mesh)->RegisterHttpServer("0.0.0.0", 9080);
+    ASSERT_TRUE(registration.ok()) << registration.status();
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(registry)) {
+      files.push_back(entry.path());
+    }
+    ASSERT_EQ(files.size(), 1u);
+    std::ifstream in(files[0]);
+    const std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(yaml, HasSubstr("http: 9080"));
+    EXPECT_THAT(yaml, HasSubstr("address: 127.0.0.1"));
+    EXPECT_THAT(yaml, HasSubstr("app: frontend"));
+    EXPECT_THAT(yaml, ::testing::Not(HasSubstr("grpc:")));
+    // Its own mesh's clients know it serves no gRPC: no endpoint to call.
+    auto channel = (*mesh)->Connect("frontend");
+    ASSERT_TRUE(channel.ok());
+    meshup_test::everything::Everything::Client client(*channel);
+    absl::StatusOr<meshup_test::common::Echo> answer = client.Echo({});
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(answer.status().message(), HasSubstr("no healthy upstream"));
+    registration->reset();
+    EXPECT_TRUE(std::filesystem::is_empty(registry));
+    EXPECT_EQ((*mesh)->RegisterHttpServer("127.0.0.1", 0).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  std::filesystem::remove_all(registry);
 }
 
 TEST(ServerTest, ShutdownTwiceIsHarmless) {

@@ -90,6 +90,13 @@ struct MeshOptions {
   bool keep_malloc_arenas = false;
 };
 
+// An entry this workload keeps in the registry while the Registration lives
+// (see Mesh::RegisterHttpServer()).
+class Registration {
+ public:
+  virtual ~Registration() = default;
+};
+
 class Mesh {
  public:
   // The runtime's state behind the API; opaque to users.
@@ -115,6 +122,17 @@ class Mesh {
 
   // A new server for this workload; see server.h.
   std::unique_ptr<Server> NewServer(ServerOptions options = {});
+
+  // Lists this workload in the registry as serving HTTP/1.1 on `port` of
+  // `host` (a web frontend on meshup::HttpServer, which knows no Mesh),
+  // labelled as its servers are, so that discovery, `meshup check` and
+  // `meshup stat` know it; the mesh's clients never send gRPC calls to it.
+  // A wildcard `host` (0.0.0.0, ::) registers 127.0.0.1. The entry goes when
+  // the Registration is destroyed, which must happen before the Mesh is
+  // destroyed. Without a registry nothing is listed. An error when the
+  // registry refuses the entry.
+  absl::StatusOr<std::unique_ptr<Registration>> RegisterHttpServer(const std::string& host,
+                                                                   int port);
 
  private:
   friend class Server;

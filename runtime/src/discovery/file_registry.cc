@@ -117,7 +117,10 @@ std::string WorkloadEntryYaml(const WorkloadRecord& workload, const std::string&
   out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "address" << YAML::Value << workload.address;
   out << YAML::Key << "ports" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "grpc" << YAML::Value << workload.port;
+  if (workload.port != 0) out << YAML::Key << "grpc" << YAML::Value << workload.port;
+  if (workload.http_port != 0) {
+    out << YAML::Key << kHttpPortName << YAML::Value << workload.http_port;
+  }
   if (workload.plaintext_port != 0) {
     out << YAML::Key << kPlaintextPortName << YAML::Value << workload.plaintext_port;
   }
@@ -157,13 +160,15 @@ absl::StatusOr<WorkloadRecord> ParseWorkloadEntryYaml(const std::string& file_na
   record.address = entry.address;
   record.labels = entry.labels;
   record.service_account = entry.service_account;
+  auto http = entry.ports.find(kHttpPortName);
+  if (http != entry.ports.end()) record.http_port = http->second;
   if (auto grpc = entry.ports.find("grpc"); grpc != entry.ports.end()) {
     record.port = grpc->second;
-  } else if (entry.ports.size() == 1) {
+  } else if (entry.ports.size() == 1 && http == entry.ports.end()) {
     record.port = entry.ports.begin()->second;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ": spec.ports needs a port named grpc (or exactly one port)"));
+  } else if (http == entry.ports.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file_name, ": spec.ports needs a port named grpc or http (or exactly one port)"));
   }
   if (auto plaintext = entry.ports.find(kPlaintextPortName); plaintext != entry.ports.end()) {
     record.plaintext_port = plaintext->second;

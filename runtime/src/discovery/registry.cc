@@ -28,7 +28,7 @@ std::string WorkloadRecord::PlaintextHostPort() const {
 bool WorkloadRecord::operator==(const WorkloadRecord& other) const {
   return name == other.name && namespace_name == other.namespace_name && address == other.address &&
          port == other.port && plaintext_port == other.plaintext_port &&
-         admin_port == other.admin_port && labels == other.labels && service_account == other.service_account;
+         admin_port == other.admin_port && http_port == other.http_port && labels == other.labels && service_account == other.service_account;
 }
 
 }  // namespace meshup::internal

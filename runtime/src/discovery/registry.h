@@ -27,6 +27,8 @@ namespace meshup::internal {
 // Names of a workload's ports in WorkloadEntry documents besides "grpc".
 inline constexpr char kPlaintextPortName[] = "grpc-plaintext";
 inline constexpr char kAdminPortName[] = "http-admin";
+// The port of a workload that serves HTTP/1.1 (a web frontend).
+inline constexpr char kHttpPortName[] = "http";
 // The label that says whether a workload serves mTLS ("istio") or not
 // ("disabled"), as Istio's sidecar injector sets it; clients choose mTLS or
 // plaintext by it when no DestinationRule says.
@@ -36,12 +38,15 @@ struct WorkloadRecord {
   std::string name;  // unique in the registry, e.g. "reviews-v2-4711"
   std::string namespace_name = "default";
   std::string address;                        // "127.0.0.1", or an IPv6 address without brackets
-  uint32_t port = 0;                          // the gRPC port
+  uint32_t port = 0;  // the gRPC port; 0: the workload serves no gRPC (only HTTP)
   // A second, plaintext gRPC port of a PERMISSIVE workload with an identity
   // (its main port then serves mTLS); 0: none.
   uint32_t plaintext_port = 0;
   // The admin HTTP port (/metrics, /ready, ...); 0: none.
   uint32_t admin_port = 0;
+  // An HTTP/1.1 port the workload serves (a web frontend); 0: none. Clients
+  // of the mesh never send gRPC calls to it.
+  uint32_t http_port = 0;
   std::map<std::string, std::string> labels;  // app, version, ...
   std::string service_account;
 

@@ -164,6 +164,7 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool ke
   // The workloads of the host: registered ones, then the configuration's.
   std::vector<EndpointInfo> infos;
   for (const WorkloadRecord& record : entry.registered_) {
+    if (record.port == 0) continue;  // serves only HTTP
     infos.push_back(Info(record, record.labels, record.service_account, record.namespace_name));
     infos.back().discovered = true;
   }

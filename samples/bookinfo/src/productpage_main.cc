@@ -25,8 +25,14 @@ int main() {
   page.Register(server);
   absl::StatusOr<int> port = server.Start(workload->server.host, workload->server.port);
   if (!port.ok()) return bookinfo::Fail(kProgram, port.status());
+  // Listed in the registry like the gRPC workloads, so that the mesh's tools
+  // know it.
+  absl::StatusOr<std::unique_ptr<meshup::Registration>> registration =
+      workload->mesh->RegisterHttpServer(workload->server.host, *port);
+  if (!registration.ok()) return bookinfo::Fail(kProgram, registration.status());
   bookinfo::AnnounceServing(*workload->mesh, workload->server.host, *port);
   bookinfo::WaitForTerminationSignal();
+  registration->reset();
   server.Shutdown();
   return 0;
 }

@@ -93,6 +93,19 @@ TEST(WorkloadEntryYamlTest, RoundTrips) {
   EXPECT_EQ(parsed->HostPort(), "127.0.0.1:9082");
 }
 
+TEST(WorkloadEntryYamlTest, AnHttpOnlyWorkloadRoundTripsWithoutAGrpcPort) {
+  WorkloadRecord record = Reviews("productpage-v1-1", "v1", 0);
+  record.labels["app"] = "productpage";
+  record.http_port = 9080;
+  const std::string yaml = WorkloadEntryYaml(record);
+  EXPECT_THAT(yaml, ::testing::HasSubstr("http: 9080"));
+  EXPECT_THAT(yaml, ::testing::Not(::testing::HasSubstr("grpc:")));
+  absl::StatusOr<WorkloadRecord> parsed = ParseWorkloadEntryYaml("x.yaml", yaml);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, record);
+  EXPECT_EQ(parsed->port, 0u);
+}
+
 TEST(WorkloadEntryYamlTest, BracketsIpv6) {
   WorkloadRecord record = Reviews("r", "v1", 80);
   record.address = "::1";

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,6 +27,7 @@
 #include "processes.h"
 #include "security/certificate_authority.h"
 #include "util/files.h"
+#include "util/process_identity.h"
 
 namespace meshup::cli {
 namespace {
@@ -83,6 +85,13 @@ std::string Tail(const std::string& path, int lines) {
   return out;
 }
 
+// The ports `workload` announced in `log`: the last of each, 0 when none.
+void ReadAnnouncedPorts(const std::string& log, LocalWorkload& workload) {
+  workload.port = PortOf(
+      AfterMarker(log, absl::StrCat("serving ", workload.service, " ", workload.version, " on ")));
+  workload.admin_port = PortOf(AfterMarker(log, " admin on "));
+}
+
 // Waits until `workload` announced its ports and answers ready.
 absl::Status WaitUntilReady(LocalWorkload& workload, absl::Time deadline) {
   const std::string name = absl::StrCat(workload.service, " ", workload.version);
@@ -93,10 +102,7 @@ absl::Status WaitUntilReady(LocalWorkload& workload, absl::Time deadline) {
                                                  Tail(workload.log, 8)));
     }
     absl::StatusOr<std::string> log = internal::ReadFile(workload.log);
-    if (log.ok()) {
-      workload.port = PortOf(AfterMarker(*log, absl::StrCat("serving ", name, " on ")));
-      workload.admin_port = PortOf(AfterMarker(*log, " admin on "));
-    }
+    if (log.ok()) ReadAnnouncedPorts(*log, workload);
     if (workload.port != 0 && workload.admin_port != 0) {
       auto ready = internal::HttpGet(
           absl::StrCat("http://127.0.0.1:", workload.admin_port, "/ready"), absl::Seconds(2));
@@ -160,6 +166,7 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
 
   if (absl::StatusOr<LocalMesh> running = ReadLocalMesh(state.string()); running.ok()) {
     std::string pids;
+    if (IsRunning(running->supervisor)) absl::StrAppend(&pids, running->supervisor.pid);
     for (const LocalWorkload& workload : running->workloads) {
       if (IsRunning(workload.process())) {
         absl::StrAppend(&pids, pids.empty() ? "" : " ", workload.pid);
@@ -212,6 +219,7 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
                   {"MESHUP_PORT", service.grpc ? "0" : std::to_string(options.port)},
                   {"MESHUP_ADMIN_PORT", "0"}};
       for (const auto& [name, value] : version.env) spec.env.emplace_back(name, value);
+      workload.spec = spec;
       plan.emplace_back(std::move(spec), std::move(workload));
     }
   }
@@ -262,6 +270,10 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
       mesh.url = absl::StrCat("http://", options.host, ":", workload.port, "/productpage");
     }
   }
+  if (options.supervised) {
+    absl::StatusOr<internal::ProcessStatus> self = internal::ReadProcessStatus(getpid());
+    if (self.ok()) mesh.supervisor = {getpid(), self->start_time, self->command_line};
+  }
   if (absl::Status written = WriteLocalMesh(mesh); !written.ok()) {
     StopLocalMesh(mesh);
     return written;
@@ -297,6 +309,12 @@ absl::StatusOr<LocalMesh> ReadLocalMesh(const std::string& state_dir) {
     workload.http = item.value("http", false);
     if (workload.pid > 1) mesh.workloads.push_back(std::move(workload));
   }
+  if (const auto& supervisor = json["supervisor"]; supervisor.is_object()) {
+    mesh.supervisor.pid = supervisor.value("pid", 0);
+    mesh.supervisor.start_time = supervisor.value("start_time", uint64_t{0});
+    mesh.supervisor.command_line = supervisor.value("command_line", "");
+    if (mesh.supervisor.pid <= 1) mesh.supervisor = StartedProcess();
+  }
   return mesh;
 }
 
@@ -315,6 +333,11 @@ absl::Status WriteLocalMesh(const LocalMesh& mesh) {
                          {"http", workload.http}});
   }
   nlohmann::json json = {{"url", mesh.url}, {"workloads", std::move(workloads)}};
+  if (mesh.supervisor.pid > 1) {
+    json["supervisor"] = {{"pid", mesh.supervisor.pid},
+                          {"start_time", mesh.supervisor.start_time},
+                          {"command_line", mesh.supervisor.command_line}};
+  }
   return internal::WriteFileAtomically((fs::path(mesh.state_dir) / "state.json").string(),
                                        json.dump(2) + "\n", 0644);
 }
@@ -346,6 +369,91 @@ StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace) {
   std::error_code error;
   fs::remove(fs::path(mesh.state_dir) / "state.json", error);
   return report;
+}
+
+LocalMeshProcesses::LocalMeshProcesses(LocalMesh& mesh)
+    : mesh_(mesh), log_offsets_(mesh.workloads.size(), -1) {}
+
+std::string LocalMeshProcesses::Name(size_t index) const {
+  return absl::StrCat(mesh_.workloads[index].service, " ", mesh_.workloads[index].version);
+}
+
+std::optional<int> LocalMeshProcesses::PollExit(size_t index) {
+  const LocalWorkload& workload = mesh_.workloads[index];
+  int wait_status = 0;
+  const pid_t reaped = waitpid(workload.pid, &wait_status, WNOHANG);
+  if (reaped == 0) return std::nullopt;
+  if (reaped != workload.pid) {
+    // Not a child of this process: it runs while it is as recorded.
+    if (IsRunning(workload.process())) return std::nullopt;
+    wait_status = -1;
+  }
+  // It could not deregister if it was killed: its entry goes now, which
+  // also tells every watcher of the registry at once.
+  internal::FileRegistry::RemoveEntriesOfGoneProcesses(
+      (fs::path(mesh_.state_dir) / "registry").string())
+      .IgnoreError();
+  return wait_status;
+}
+
+absl::Status LocalMeshProcesses::Restart(size_t index) {
+  LocalWorkload& workload = mesh_.workloads[index];
+  if (workload.spec.program.empty()) {
+    return absl::FailedPreconditionError("how it was started is not known");
+  }
+  std::error_code error;
+  const uintmax_t size = fs::file_size(workload.log, error);
+  const int64_t offset = error ? 0 : static_cast<int64_t>(size);
+  if (std::ofstream log(workload.log, std::ios::app); log) {
+    log << "--- meshup up restarts " << workload.service << " " << workload.version << " at "
+        << absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::Now(), absl::LocalTimeZone())
+        << " ---\n";
+  }
+  absl::StatusOr<StartedProcess> started = Spawn(workload.spec);
+  if (!started.ok()) return started.status();
+  workload.pid = started->pid;
+  workload.start_time = started->start_time;
+  workload.command_line = started->command_line;
+  if (!workload.http) workload.port = 0;  // until it announces its new ones
+  workload.admin_port = 0;
+  log_offsets_[index] = offset;
+  // `meshup down` from another shell must find the new process at once.
+  return WriteLocalMesh(mesh_);
+}
+
+std::vector<std::string> LocalMeshProcesses::Refresh() {
+  std::vector<std::string> lines;
+  bool changed = false;
+  for (size_t i = 0; i < mesh_.workloads.size(); ++i) {
+    if (log_offsets_[i] < 0) continue;
+    LocalWorkload& workload = mesh_.workloads[i];
+    absl::StatusOr<std::string> log = internal::ReadFile(workload.log);
+    if (!log.ok() || static_cast<int64_t>(log->size()) < log_offsets_[i]) continue;
+    LocalWorkload announced = workload;
+    ReadAnnouncedPorts(log->substr(log_offsets_[i]), announced);
+    if (announced.port == 0 || announced.admin_port == 0) continue;
+    workload.port = announced.port;
+    workload.admin_port = announced.admin_port;
+    log_offsets_[i] = -1;
+    changed = true;
+    if (workload.http) {
+      const size_t scheme = mesh_.url.find("://");
+      const size_t colon = mesh_.url.find(':', scheme == std::string::npos ? 0 : scheme + 3);
+      const size_t path = mesh_.url.find('/', colon == std::string::npos ? 0 : colon);
+      if (colon != std::string::npos && path != std::string::npos) {
+        mesh_.url = absl::StrCat(mesh_.url.substr(0, colon + 1), workload.port,
+                                 mesh_.url.substr(path));
+      }
+    }
+    lines.push_back(absl::StrCat(Name(i), " (pid ", workload.pid, ") serves on port ",
+                                 workload.port, ", admin port ", workload.admin_port,
+                                 workload.http ? absl::StrCat(": open ", mesh_.url) : ""));
+  }
+  if (changed) {
+    absl::Status written = WriteLocalMesh(mesh_);
+    if (!written.ok()) lines.push_back(absl::StrCat("state.json: ", written.message()));
+  }
+  return lines;
 }
 
 std::string DescribeLocalMesh(const LocalMesh& mesh) {

@@ -11,18 +11,27 @@
 //   registry/            the file registry
 //   logs/<workload>.log  each process's stdout and stderr; access.jsonl, spans.jsonl
 //   state.json           the running workloads (pids with their start times and
-//                        command lines, ports), for `meshup down`
+//                        command lines, ports), and the foreground `meshup up`
+//                        that supervises them, for `meshup down` and `stat`
 //
 // StartLocalMesh() checks everything it can before starting anything (the
 // deploy file, every binary, the front end's port, no mesh already running
 // from this state directory), starts the workloads, and waits until each is
 // ready (its admin /ready, the front end's /health). On any failure it stops
 // what it started and returns an error naming the workload and its log.
+//
+// In the foreground, `meshup up` keeps the workloads running (supervisor.h,
+// through LocalMeshProcesses): a workload that exits is started again with
+// the same program, environment and log file (appended to), state.json
+// records its new process, and the registry entry of the one that died is
+// removed. Nothing supervises a mesh started with --detach.
 #ifndef MESHUP_CLI_LOCAL_MESH_H_
 #define MESHUP_CLI_LOCAL_MESH_H_
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "processes.h"
+#include "supervisor.h"
 
 namespace meshup::cli {
 
@@ -40,6 +50,9 @@ struct UpOptions {
   std::string host = "127.0.0.1";
   int port = 9080;         // the HTTP front end's; 0 picks a free one
   absl::Duration ready_timeout = absl::Seconds(30);
+  // Record this process in state.json as the mesh's supervisor, which
+  // `meshup down` then asks to stop everything (the foreground `meshup up`).
+  bool supervised = false;
 };
 
 struct LocalWorkload {
@@ -53,6 +66,7 @@ struct LocalWorkload {
   std::string identity;  // the SPIFFE ID
   std::string log;
   bool http = false;     // the front end
+  ProcessSpec spec;      // how it was started; not in state.json
 
   StartedProcess process() const { return {pid, start_time, command_line}; }
 };
@@ -61,6 +75,7 @@ struct LocalMesh {
   std::string state_dir;
   std::string url;  // the front end's page
   std::vector<LocalWorkload> workloads;
+  StartedProcess supervisor;  // the foreground `meshup up`; pid 0 when detached
 };
 
 absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options);
@@ -82,6 +97,31 @@ struct StopReport {
 // signalled), removes the registry entries of workloads that are gone, and
 // removes state.json.
 StopReport StopLocalMesh(const LocalMesh& mesh, absl::Duration grace = absl::Seconds(10));
+
+// The workloads of a mesh that StartLocalMesh() started, for a Supervisor:
+// a restart spawns the workload's ProcessSpec again (its log appended to,
+// with a line saying so), records the new process in state.json at once and
+// its ports once it announces them (Refresh()). An exit removes the
+// registry entries of processes that are gone.
+class LocalMeshProcesses final : public SupervisedProcesses {
+ public:
+  explicit LocalMeshProcesses(LocalMesh& mesh);
+
+  size_t size() const override { return mesh_.workloads.size(); }
+  std::string Name(size_t index) const override;
+  pid_t Pid(size_t index) const override { return mesh_.workloads[index].pid; }
+  std::string LogFile(size_t index) const override { return mesh_.workloads[index].log; }
+  std::optional<int> PollExit(size_t index) override;
+  absl::Status Restart(size_t index) override;
+
+  // Reads the ports that restarted workloads announced in their logs since
+  // they started, records them in state.json, and returns a line for each.
+  std::vector<std::string> Refresh();
+
+ private:
+  LocalMesh& mesh_;
+  std::vector<int64_t> log_offsets_;  // where each restarted run's log starts; -1: none pending
+};
 
 // The table `meshup up` prints: service, version, pid, ports, identity.
 std::string DescribeLocalMesh(const LocalMesh& mesh);

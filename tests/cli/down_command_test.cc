@@ -87,6 +87,30 @@ TEST_F(DownCommandTest, LeavesAProcessWhoseCommandLineDiffers) {
   EXPECT_FALSE(sleeper_->ExitStatus().has_value()) << "meshup down killed an unrelated process";
 }
 
+// A foreground `meshup up` recorded as the supervisor is asked to stop the
+// mesh itself (it would restart what `down` stopped); whatever it left
+// recorded when it is gone is stopped by `down`.
+TEST_F(DownCommandTest, StopsTheRecordedForegroundUpFirstThenWhatItLeft) {
+  auto supervisor = Subprocess::Start({"/bin/sleep", "301"});
+  ASSERT_TRUE(supervisor.ok()) << supervisor.status();
+  std::ofstream(dir_ / "state.json")
+      << "{\"url\": \"\", \"supervisor\": {\"pid\": " << (*supervisor)->pid()
+      << ", \"start_time\": " << StartTime((*supervisor)->pid())
+      << ", \"command_line\": \"/bin/sleep 301\"}, \"workloads\": [{\"service\": \"reviews\", "
+      << "\"version\": \"v1\", \"pid\": " << sleeper_->pid() << ", \"start_time\": " << start_time_
+      << ", \"command_line\": \"/bin/sleep 300\", \"port\": 1, \"admin_port\": 2, "
+      << "\"identity\": \"\", \"log\": \"\", \"http\": false}]}\n";
+  CommandResult down = Meshup(absl::StrCat("down --state ", dir_.string()));
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_THAT(down.output, HasSubstr("stopped 1 workloads"));
+  for (Subprocess* process : {supervisor->get(), sleeper_.get()}) {
+    auto status = process->Stop(0, absl::Seconds(10));  // reaps it: it got SIGTERM
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << *status;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "state.json"));
+}
+
 // A registry entry as a workload writes it: naming the process that registered it.
 std::string OwnedEntry(const std::string& name, pid_t pid, uint64_t start_time) {
   std::string boot;

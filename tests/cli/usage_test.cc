@@ -45,6 +45,14 @@ TEST(UsageTest, HelpPrintsTheUsage) {
   EXPECT_THAT(apply.output, HasSubstr("--filename"));
 }
 
+TEST(UsageTest, UpHelpSaysWhatRestartsAWorkloadAndThatDetachedNothingDoes) {
+  CommandResult up = Meshup("up --help");
+  EXPECT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_THAT(up.output, HasSubstr("restarts a workload that exits"));
+  EXPECT_THAT(up.output, HasSubstr("up to 30 s"));
+  EXPECT_THAT(up.output, HasSubstr("With --detach nothing supervises the mesh"));
+}
+
 TEST(UsageTest, AnUnknownCommandIsNamedWithTheUsage) {
   CommandResult result = Meshup("deploy samples/bookinfo");
   EXPECT_EQ(result.exit_code, 2) << result.output;

@@ -178,6 +178,10 @@ TEST_F(ConfigStoreTest, GetListsTheLiveObjectsAndTheirSources) {
   CommandResult missing = Meshup("get vs details");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.output, HasSubstr("virtualservice.networking.istio.io/details not found"));
+  // A kind with no object says so, naming the kind: other kinds are live.
+  CommandResult none = Meshup("get pa");
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_EQ(none.output, absl::StrCat("no PeerAuthentication objects in ", Config(), "\n"));
   CommandResult kind = Meshup("get gateway");
   EXPECT_EQ(kind.exit_code, 2);
   EXPECT_THAT(kind.output, HasSubstr("unknown kind 'gateway'"));

@@ -1,12 +1,17 @@
 #include "apply_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "config/loader.h"
 #include "config_check.h"
 #include "config_store.h"
 #include "get_command.h"
@@ -45,19 +50,40 @@ std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
   return workloads;
 }
 
-// Prints `meshup check`'s findings on the configuration after a change,
-// when the workloads they are checked against are known (a running mesh).
-void PrintFindings(const config::Snapshot& snapshot, const std::string& registry_dir,
-                   const std::string& state_dir) {
-  if (registry_dir.empty()) return;
+// The workloads the checks know for a running mesh: its file registry's and
+// those of state.json. Empty, with the error printed, when unreadable.
+std::optional<std::vector<KnownWorkload>> CheckedWorkloads(const std::string& registry_dir,
+                                                           const std::string& state_dir) {
   absl::StatusOr<std::vector<KnownWorkload>> workloads = RegistryWorkloads(registry_dir);
   if (!workloads.ok()) {
     std::fprintf(stderr, "meshup check: %s\n", std::string(workloads.status().message()).c_str());
-    return;
+    return std::nullopt;
   }
   for (KnownWorkload& workload : MeshWorkloads(state_dir))
     workloads->push_back(std::move(workload));
-  for (const Finding& finding : CheckSnapshot(snapshot, *workloads)) {
+  return *std::move(workloads);
+}
+
+std::string FindingKey(const Finding& finding) {
+  return absl::StrCat(finding.code, " ", finding.file, " ", finding.message);
+}
+
+// Prints `meshup check`'s findings on the configuration after a change, as
+// kubectl prints an object's warnings: those on the applied files' objects,
+// and any other the change brought (`before`: the findings it found). What
+// was already wrong elsewhere is `meshup check`'s to say, not every apply's.
+void PrintFindings(const config::Snapshot& snapshot, const std::vector<KnownWorkload>& workloads,
+                   const std::vector<Finding>& before,
+                   const std::vector<config::ConfigFile>& applied) {
+  std::set<std::string> known;
+  for (const Finding& finding : before) known.insert(FindingKey(finding));
+  for (const Finding& finding : CheckSnapshot(snapshot, workloads)) {
+    const bool on_applied =
+        std::any_of(applied.begin(), applied.end(), [&](const config::ConfigFile& file) {
+          return finding.file == file.name ||
+                 (finding.file.empty() && absl::StartsWith(finding.message, file.name + ":"));
+        });
+    if (!on_applied && known.count(FindingKey(finding)) > 0) continue;
     std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
   }
 }
@@ -69,6 +95,16 @@ int Run(const ApplyFlags& flags, bool apply) {
   absl::StatusOr<std::string> config_dir = LiveConfigDir(flags.target, &registry_dir);
   absl::StatusOr<std::vector<config::ConfigFile>> files =
       config_dir.ok() ? ReadConfigPaths(flags.files) : config_dir.status();
+  // The checks run when the workloads they are checked against are known
+  // (a running mesh), on what the change brings.
+  std::optional<std::vector<KnownWorkload>> workloads;
+  std::vector<Finding> before;
+  if (files.ok() && !registry_dir.empty()) {
+    workloads = CheckedWorkloads(registry_dir, flags.target.state_dir);
+    absl::StatusOr<std::shared_ptr<const config::Snapshot>> current =
+        config::LoadConfigDirectory(*config_dir);
+    if (workloads && current.ok()) before = CheckSnapshot(**current, *workloads);
+  }
   if (!files.ok()) {
     result = files.status();
   } else {
@@ -82,7 +118,10 @@ int Run(const ApplyFlags& flags, bool apply) {
   }
   for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
   std::fflush(stdout);
-  PrintFindings(*result->snapshot, registry_dir, flags.target.state_dir);
+  if (workloads) {
+    PrintFindings(*result->snapshot, *workloads, before,
+                  apply ? *files : std::vector<config::ConfigFile>{});
+  }
   return 0;
 }
 

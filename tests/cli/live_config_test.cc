@@ -173,4 +173,44 @@ TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
 }
 
+// Istio's traffic tasks apply destination-rule-all.yaml, whose subsets
+// bookinfo does not all run (ratings v2), then one route after another:
+// each apply warns about what it applies, not again about those subsets.
+TEST_F(LiveConfigTest, ApplyWarnsAboutWhatItAppliesAndWhatItBreaksOnly) {
+  CommandResult rules = Meshup("apply -f " + Write("destination-rule-all.yaml", kAllRules));
+  EXPECT_EQ(rules.exit_code, 0) << rules.output;
+  EXPECT_THAT(rules.output, HasSubstr("warning MU0103: DestinationRule default/ratings: subset "
+                                      "'v2' of host 'ratings' matches no workload"));
+  const std::string task =
+      absl::StrCat(MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/virtual-service-all-v1.yaml");
+  CommandResult routes = Meshup("apply " + task);
+  EXPECT_EQ(routes.exit_code, 0) << routes.output;
+  EXPECT_THAT(routes.output, HasSubstr("virtualservice.networking.istio.io/reviews created"));
+  EXPECT_THAT(routes.output, Not(HasSubstr("Warning"))) << "the ratings v2 subset is old news";
+  // A field that has no effect is the applied rule's own warning.
+  CommandResult pool = Meshup("apply -f " + Write("reviews-pool.yaml", R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 1}}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+)"));
+  EXPECT_EQ(pool.exit_code, 0) << pool.output;
+  EXPECT_THAT(pool.output, HasSubstr("reviews-pool.yaml:8:28: DestinationRule default/reviews: "
+                                     "spec.trafficPolicy.connectionPool.tcp.maxConnections: has "
+                                     "no effect in MeshUp and is ignored"));
+  EXPECT_THAT(pool.output, Not(HasSubstr("MU0103"))) << pool.output;
+  CommandResult deleted = Meshup("delete " + task);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, Not(HasSubstr("Warning")));
+  CommandResult restored = Meshup("apply " + kSampleRules);
+  EXPECT_EQ(restored.exit_code, 0) << restored.output;
+}
+
 }  // namespace

@@ -93,6 +93,23 @@ TEST_F(ConfigStoreTest, ApplySaysCreatedConfiguredOrUnchangedPerObject) {
   CommandResult v2 = Meshup("apply " + Write("v2.yaml", Route("v2")));
   EXPECT_EQ(v2.output, "virtualservice.networking.istio.io/reviews configured\n");
   EXPECT_EQ(ConfigFiles(), 3u) << "one file per object";
+  // The same object written otherwise (comments, flow style, key order,
+  // quotes), as Istio's copy of a sample file is: unchanged.
+  CommandResult same = Meshup("apply -f " + Write("v2-again.yaml", R"(# Reviews v2 only.
+kind: VirtualService
+apiVersion: "networking.istio.io/v1"
+metadata:
+  name: reviews
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        subset: v2
+        host: 'reviews'
+)"));
+  EXPECT_EQ(same.output, "virtualservice.networking.istio.io/reviews unchanged\n");
 }
 
 TEST_F(ConfigStoreTest, ApplyingADirectoryAppliesItsYamlFiles) {

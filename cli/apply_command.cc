@@ -28,27 +28,6 @@ struct ApplyFlags {
   bool ignore_not_found = false;
 };
 
-// The workloads a running mesh runs (state.json), as the checks know them:
-// the HTTP front end does not register, yet serves its host.
-std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
-  std::vector<KnownWorkload> workloads;
-  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
-  if (!mesh.ok()) return workloads;
-  for (const LocalWorkload& workload : mesh->workloads) {
-    // spiffe://<trust domain>/ns/<namespace>/sa/<service account>
-    std::vector<std::string> parts = absl::StrSplit(workload.identity, '/');
-    KnownWorkload known;
-    known.labels = {{"app", workload.service}, {"version", workload.version}};
-    if (parts.size() == 7 && parts[3] == "ns" && parts[5] == "sa") {
-      known.namespace_name = parts[4];
-      known.service_account = parts[6];
-    } else {
-      known.namespace_name = "default";
-    }
-    workloads.push_back(std::move(known));
-  }
-  return workloads;
-}
 
 // The workloads the checks know for a running mesh: its file registry's and
 // those of state.json. Empty, with the error printed, when unreadable.
@@ -126,6 +105,26 @@ int Run(const ApplyFlags& flags, bool apply) {
 }
 
 }  // namespace
+
+std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
+  std::vector<KnownWorkload> workloads;
+  absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
+  if (!mesh.ok()) return workloads;
+  for (const LocalWorkload& workload : mesh->workloads) {
+    // spiffe://<trust domain>/ns/<namespace>/sa/<service account>
+    std::vector<std::string> parts = absl::StrSplit(workload.identity, '/');
+    KnownWorkload known;
+    known.labels = {{"app", workload.service}, {"version", workload.version}};
+    if (parts.size() == 7 && parts[3] == "ns" && parts[5] == "sa") {
+      known.namespace_name = parts[4];
+      known.service_account = parts[6];
+    } else {
+      known.namespace_name = "default";
+    }
+    workloads.push_back(std::move(known));
+  }
+  return workloads;
+}
 
 void LiveTarget::AddOptions(CLI::App& command) {
   command.add_option("--state", state_dir, "The state directory of `meshup up`")

@@ -322,11 +322,11 @@ absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
   if (registry_dir.empty() && mesh_registry.type == config::MeshConfig::Registry::Type::kFile) {
     registry_dir = mesh_registry.directory;
   }
-  std::vector<KnownWorkload> workloads;
+  std::vector<KnownWorkload> workloads = options.workloads;
   if (!registry_dir.empty()) {
     absl::StatusOr<std::vector<KnownWorkload>> registry = RegistryWorkloads(registry_dir);
     if (!registry.ok()) return registry.status();
-    workloads = *std::move(registry);
+    workloads.insert(workloads.end(), registry->begin(), registry->end());
   }
   if (!options.deploy_file.empty()) {
     absl::StatusOr<manifests::ManifestModel> model =

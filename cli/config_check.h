@@ -53,6 +53,7 @@ struct CheckOptions {
   std::string config_dir;
   std::string registry_dir;  // optional
   std::string deploy_file;   // optional
+  std::vector<KnownWorkload> workloads;  // more, e.g. a running mesh's
 };
 
 // The findings for a loaded snapshot and the workloads known besides its own

@@ -173,6 +173,27 @@ TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
 }
 
+// `meshup check` with no directory checks the running mesh's configuration
+// against what it runs: the product page, which does not register, too.
+TEST_F(LiveConfigTest, CheckWithoutADirectoryChecksTheRunningMesh) {
+  CommandResult clean = Meshup("check");
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  EXPECT_THAT(clean.output, HasSubstr("/config: 0 error(s), 0 warning(s)")) << clean.output;
+  // Istio's rules name subsets bookinfo does not run (ratings v2): those
+  // warn; productpage's v1, which runs, does not.
+  ASSERT_EQ(Meshup("apply -f " + Write("destination-rule-all.yaml", kAllRules)).exit_code, 0);
+  CommandResult warned = Meshup("check");
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_THAT(warned.output, HasSubstr("subset 'v2' of host 'ratings' matches no workload"));
+  EXPECT_THAT(warned.output, Not(HasSubstr("host 'productpage'")));
+  EXPECT_EQ(Meshup("check --strict").exit_code, 1);
+  ASSERT_EQ(Meshup("apply " + kSampleRules).exit_code, 0);
+  CommandResult none = meshup::testing::RunCommand(
+      absl::StrCat(MESHUP_CLI, " check --state ", (*state_ / "nothing-here").string()));
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no mesh runs from state directory"));
+}
+
 // Istio's traffic tasks apply destination-rule-all.yaml, whose subsets
 // bookinfo does not all run (ratings v2), then one route after another:
 // each apply warns about what it applies, not again about those subsets.

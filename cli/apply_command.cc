@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "config/loader.h"
 #include "config_check.h"
@@ -67,13 +68,88 @@ void PrintFindings(const config::Snapshot& snapshot, const std::vector<KnownWork
   }
 }
 
+// `meshup delete KIND/NAME ...` or `KIND NAME ...`, as kubectl takes them
+// (Istio's tasks clean up so): the arguments name live objects rather than
+// files when none of them is a path that exists and the first names a kind.
+bool NamesObjects(const std::vector<std::string>& args) {
+  if (args.empty()) return false;
+  for (const std::string& arg : args) {
+    std::error_code error;
+    if (arg == "-" || std::filesystem::exists(arg, error)) return false;
+  }
+  const std::string& first = args.front();
+  return !KindOf(first.substr(0, first.find('/'))).empty();
+}
+
+// The live documents the arguments name, as files for ConfigStore::Delete;
+// those not live go to `missing` ("virtualservice.networking.istio.io/x").
+absl::StatusOr<std::vector<config::ConfigFile>> NamedObjects(const std::string& config_dir,
+                                                             const std::vector<std::string>& args,
+                                                             std::vector<std::string>& missing) {
+  std::vector<std::pair<std::string, std::string>> wanted;  // kind, name
+  if (args.front().find('/') == std::string::npos) {
+    if (args.size() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat("name the ", KindOf(args.front()),
+                                                     " to delete: meshup delete ", args.front(),
+                                                     " NAME ..."));
+    }
+    for (size_t i = 1; i < args.size(); ++i) wanted.emplace_back(KindOf(args.front()), args[i]);
+  } else {
+    for (const std::string& arg : args) {
+      const size_t slash = arg.find('/');
+      const std::string kind =
+          slash == std::string::npos ? std::string() : KindOf(arg.substr(0, slash));
+      if (kind.empty() || slash + 1 == arg.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", arg, "' is neither a file nor KIND/NAME (e.g. vs/reviews)"));
+      }
+      wanted.emplace_back(kind, arg.substr(slash + 1));
+    }
+  }
+  absl::StatusOr<std::vector<StoredObject>> live = ConfigStore(config_dir).List();
+  if (!live.ok()) return live.status();
+  std::vector<config::ConfigFile> files;
+  for (const auto& [kind, name] : wanted) {
+    std::vector<const StoredObject*> found;
+    for (const StoredObject& object : *live) {
+      if (object.kind == kind && object.name == name) found.push_back(&object);
+    }
+    if (found.empty()) missing.push_back(ResourceName(kind, name));
+    if (found.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ResourceName(kind, name),
+                       " is live in several namespaces: delete it with -f and a file naming "
+                       "its namespace"));
+    }
+    if (found.size() == 1) files.push_back({found.front()->file, found.front()->text});
+  }
+  return files;
+}
+
 int Run(const ApplyFlags& flags, bool apply) {
   const char* command = apply ? "apply" : "delete";
   std::string registry_dir;
   absl::StatusOr<ChangeResult> result = absl::UnknownError("");
   absl::StatusOr<std::string> config_dir = LiveConfigDir(flags.target, &registry_dir);
+  std::vector<std::string> missing;  // objects named that are not live
   absl::StatusOr<std::vector<config::ConfigFile>> files =
-      config_dir.ok() ? ReadConfigPaths(flags.files) : config_dir.status();
+      !config_dir.ok()                      ? config_dir.status()
+      : !apply && NamesObjects(flags.files) ? NamedObjects(*config_dir, flags.files, missing)
+                                            : ReadConfigPaths(flags.files);
+  if (files.ok() && !missing.empty()) {
+    if (!flags.ignore_not_found) {
+      std::fprintf(
+          stderr,
+          "meshup delete: not deleted: %s not in the live configuration (%s); "
+          "--ignore-not-found deletes the others\n",
+          absl::StrCat(absl::StrJoin(missing, ", "), missing.size() == 1 ? " is" : " are").c_str(),
+          config_dir->c_str());
+      return 1;
+    }
+    for (const std::string& name : missing) std::printf("%s not found (ignored)\n", name.c_str());
+    std::fflush(stdout);
+    if (files->empty()) return 0;
+  }
   // The checks run when the workloads they are checked against are known
   // (a running mesh), on what the change brings.
   std::optional<std::vector<KnownWorkload>> workloads;
@@ -158,7 +234,9 @@ void AddApplyCommands(CLI::App& app, int& exit_code) {
               : "Remove the objects a YAML file names from a running mesh's configuration");
     command
         ->add_option("-f,--filename,file", flags->files,
-                     "YAML files or directories of them (their *.yaml, *.yml); - is stdin")
+                     apply ? "YAML files or directories of them (their *.yaml, *.yml); - is stdin"
+                           : "YAML files or directories of them (their *.yaml, *.yml); - is "
+                             "stdin. Or live objects: KIND/NAME ... or KIND NAME ...")
         ->required()
         ->default_str("");
     flags->target.AddOptions(*command);

@@ -5,7 +5,8 @@
 //                                  "created", "configured" or "unchanged";
 //                                  then `meshup check`'s findings on what
 //                                  the change touched
-//   meshup delete -f FILE|DIR ...  remove the objects the files name; one that
+//   meshup delete -f FILE|DIR ...  remove the objects the files name (or
+//                                  KIND/NAME ..., KIND NAME ...); one that
 //                                  is not live is an error (--ignore-not-found)
 //   meshup get [KIND [NAME]]       what is live and where it came from
 //

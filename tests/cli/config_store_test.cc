@@ -147,6 +147,33 @@ TEST_F(ConfigStoreTest, DeleteRemovesWhatTheFileNamesAndFailsOnWhatIsNotThere) {
   EXPECT_NE(Meshup("delete " + rules).exit_code, 0);
 }
 
+// As kubectl, and as Istio's tasks clean up: objects by kind and name.
+TEST_F(ConfigStoreTest, DeleteTakesLiveObjectsByKindAndName) {
+  ASSERT_EQ(Meshup("apply " + Write("rules.yaml", kRules)).exit_code, 0);
+  ASSERT_EQ(Meshup("apply " + Write("v1.yaml", Route("v1"))).exit_code, 0);
+  CommandResult missing = Meshup("delete destinationrule.networking.istio.io/reviews vs/nothing");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output,
+              HasSubstr("not deleted: virtualservice.networking.istio.io/nothing is not in the "
+                        "live configuration"));
+  EXPECT_EQ(Meshup("get dr reviews").exit_code, 0) << "nothing half-deleted";
+  CommandResult route = Meshup("delete virtualservice.networking.istio.io/reviews");
+  EXPECT_EQ(route.exit_code, 0) << route.output;
+  EXPECT_EQ(route.output, "virtualservice.networking.istio.io/reviews deleted\n");
+  CommandResult rules = Meshup("delete dr reviews ratings");
+  EXPECT_EQ(rules.exit_code, 0) << rules.output;
+  EXPECT_EQ(rules.output,
+            "destinationrule.networking.istio.io/reviews deleted\n"
+            "destinationrule.networking.istio.io/ratings deleted\n");
+  CommandResult ignored = Meshup("delete vs/reviews --ignore-not-found");
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.output;
+  EXPECT_EQ(ignored.output, "virtualservice.networking.istio.io/reviews not found (ignored)\n");
+  CommandResult bare = Meshup("delete dr");
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_THAT(bare.output, HasSubstr("name the DestinationRule to delete"));
+  EXPECT_EQ(ConfigFiles(), 0u);
+}
+
 TEST_F(ConfigStoreTest, AFileWhoseObjectsWouldNotLoadChangesNothing) {
   ASSERT_EQ(Meshup("apply " + Write("rules.yaml", kRules)).exit_code, 0);
   ASSERT_EQ(Meshup("apply " + Write("v1.yaml", Route("v1"))).exit_code, 0);

@@ -399,7 +399,18 @@ absl::StatusOr<ChangeResult> ConfigStore::Apply(const std::vector<config::Config
   if (!snapshot.ok())
     return absl::InvalidArgumentError(absl::StrCat("not applied: ", snapshot.status().message()));
   result.snapshot = *std::move(snapshot);
-  for (const StoredObject& object : *incoming) {
+  // An unchanged object keeps its file and source: nothing is written for
+  // it, so no workload reloads, as kubectl leaves an unchanged object alone.
+  std::set<Key> changed;
+  for (size_t i = 0; i < incoming->size(); ++i) {
+    if (result.changes[i].outcome != Change::Outcome::kUnchanged)
+      changed.insert(KeyOf((*incoming)[i]));
+  }
+  after = contents->files;
+  RemoveObjects(*contents, changed, after);
+  for (size_t i = 0; i < incoming->size(); ++i) {
+    const StoredObject& object = (*incoming)[i];
+    if (result.changes[i].outcome == Change::Outcome::kUnchanged) continue;
     after[CanonicalFile(object)] = FileText(object.source, {object.text});
   }
   absl::Status written = WriteDifference(directory_, contents->files, after);

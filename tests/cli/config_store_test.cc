@@ -110,6 +110,9 @@ spec:
         host: 'reviews'
 )"));
   EXPECT_EQ(same.output, "virtualservice.networking.istio.io/reviews unchanged\n");
+  // Unchanged, it is left alone: its file and source stay those of v2.yaml.
+  CommandResult route = Meshup("get vs reviews -o yaml");
+  EXPECT_THAT(route.output, HasSubstr(absl::StrCat("# source: ", dir_.string(), "/v2.yaml\n")));
 }
 
 TEST_F(ConfigStoreTest, ApplyingADirectoryAppliesItsYamlFiles) {

@@ -1,12 +1,18 @@
 #include "apply_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "config/loader.h"
 #include "config_check.h"
 #include "config_store.h"
 #include "get_command.h"
@@ -23,8 +29,159 @@ struct ApplyFlags {
   bool ignore_not_found = false;
 };
 
-// The workloads a running mesh runs (state.json), as the checks know them:
-// the HTTP front end does not register, yet serves its host.
+
+// The workloads the checks know for a running mesh: its file registry's and
+// those of state.json. Empty, with the error printed, when unreadable.
+std::optional<std::vector<KnownWorkload>> CheckedWorkloads(const std::string& registry_dir,
+                                                           const std::string& state_dir) {
+  absl::StatusOr<std::vector<KnownWorkload>> workloads = RegistryWorkloads(registry_dir);
+  if (!workloads.ok()) {
+    std::fprintf(stderr, "meshup check: %s\n", std::string(workloads.status().message()).c_str());
+    return std::nullopt;
+  }
+  for (KnownWorkload& workload : MeshWorkloads(state_dir))
+    workloads->push_back(std::move(workload));
+  return *std::move(workloads);
+}
+
+std::string FindingKey(const Finding& finding) {
+  return absl::StrCat(finding.code, " ", finding.file, " ", finding.message);
+}
+
+// Prints `meshup check`'s findings on the configuration after a change, as
+// kubectl prints an object's warnings: those on the applied files' objects,
+// and any other the change brought (`before`: the findings it found). What
+// was already wrong elsewhere is `meshup check`'s to say, not every apply's.
+void PrintFindings(const config::Snapshot& snapshot, const std::vector<KnownWorkload>& workloads,
+                   const std::vector<Finding>& before,
+                   const std::vector<config::ConfigFile>& applied) {
+  std::set<std::string> known;
+  for (const Finding& finding : before) known.insert(FindingKey(finding));
+  for (const Finding& finding : CheckSnapshot(snapshot, workloads)) {
+    const bool on_applied =
+        std::any_of(applied.begin(), applied.end(), [&](const config::ConfigFile& file) {
+          return finding.file == file.name ||
+                 (finding.file.empty() && absl::StartsWith(finding.message, file.name + ":"));
+        });
+    if (!on_applied && known.count(FindingKey(finding)) > 0) continue;
+    std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
+  }
+}
+
+// `meshup delete KIND/NAME ...` or `KIND NAME ...`, as kubectl takes them
+// (Istio's tasks clean up so): the arguments name live objects rather than
+// files when none of them is a path that exists and the first names a kind.
+bool NamesObjects(const std::vector<std::string>& args) {
+  if (args.empty()) return false;
+  for (const std::string& arg : args) {
+    std::error_code error;
+    if (arg == "-" || std::filesystem::exists(arg, error)) return false;
+  }
+  const std::string& first = args.front();
+  return !KindOf(first.substr(0, first.find('/'))).empty();
+}
+
+// The live documents the arguments name, as files for ConfigStore::Delete;
+// those not live go to `missing` ("virtualservice.networking.istio.io/x").
+absl::StatusOr<std::vector<config::ConfigFile>> NamedObjects(const std::string& config_dir,
+                                                             const std::vector<std::string>& args,
+                                                             std::vector<std::string>& missing) {
+  std::vector<std::pair<std::string, std::string>> wanted;  // kind, name
+  if (args.front().find('/') == std::string::npos) {
+    if (args.size() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat("name the ", KindOf(args.front()),
+                                                     " to delete: meshup delete ", args.front(),
+                                                     " NAME ..."));
+    }
+    for (size_t i = 1; i < args.size(); ++i) wanted.emplace_back(KindOf(args.front()), args[i]);
+  } else {
+    for (const std::string& arg : args) {
+      const size_t slash = arg.find('/');
+      const std::string kind =
+          slash == std::string::npos ? std::string() : KindOf(arg.substr(0, slash));
+      if (kind.empty() || slash + 1 == arg.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", arg, "' is neither a file nor KIND/NAME (e.g. vs/reviews)"));
+      }
+      wanted.emplace_back(kind, arg.substr(slash + 1));
+    }
+  }
+  absl::StatusOr<std::vector<StoredObject>> live = ConfigStore(config_dir).List();
+  if (!live.ok()) return live.status();
+  std::vector<config::ConfigFile> files;
+  for (const auto& [kind, name] : wanted) {
+    std::vector<const StoredObject*> found;
+    for (const StoredObject& object : *live) {
+      if (object.kind == kind && object.name == name) found.push_back(&object);
+    }
+    if (found.empty()) missing.push_back(ResourceName(kind, name));
+    if (found.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ResourceName(kind, name),
+                       " is live in several namespaces: delete it with -f and a file naming "
+                       "its namespace"));
+    }
+    if (found.size() == 1) files.push_back({found.front()->file, found.front()->text});
+  }
+  return files;
+}
+
+int Run(const ApplyFlags& flags, bool apply) {
+  const char* command = apply ? "apply" : "delete";
+  std::string registry_dir;
+  absl::StatusOr<ChangeResult> result = absl::UnknownError("");
+  absl::StatusOr<std::string> config_dir = LiveConfigDir(flags.target, &registry_dir);
+  std::vector<std::string> missing;  // objects named that are not live
+  absl::StatusOr<std::vector<config::ConfigFile>> files =
+      !config_dir.ok()                      ? config_dir.status()
+      : !apply && NamesObjects(flags.files) ? NamedObjects(*config_dir, flags.files, missing)
+                                            : ReadConfigPaths(flags.files);
+  if (files.ok() && !missing.empty()) {
+    if (!flags.ignore_not_found) {
+      std::fprintf(
+          stderr,
+          "meshup delete: not deleted: %s not in the live configuration (%s); "
+          "--ignore-not-found deletes the others\n",
+          absl::StrCat(absl::StrJoin(missing, ", "), missing.size() == 1 ? " is" : " are").c_str(),
+          config_dir->c_str());
+      return 1;
+    }
+    for (const std::string& name : missing) std::printf("%s not found (ignored)\n", name.c_str());
+    std::fflush(stdout);
+    if (files->empty()) return 0;
+  }
+  // The checks run when the workloads they are checked against are known
+  // (a running mesh), on what the change brings.
+  std::optional<std::vector<KnownWorkload>> workloads;
+  std::vector<Finding> before;
+  if (files.ok() && !registry_dir.empty()) {
+    workloads = CheckedWorkloads(registry_dir, flags.target.state_dir);
+    absl::StatusOr<std::shared_ptr<const config::Snapshot>> current =
+        config::LoadConfigDirectory(*config_dir);
+    if (workloads && current.ok()) before = CheckSnapshot(**current, *workloads);
+  }
+  if (!files.ok()) {
+    result = files.status();
+  } else {
+    ConfigStore store(*config_dir);
+    result = apply ? store.Apply(*files) : store.Delete(*files, flags.ignore_not_found);
+  }
+  if (!result.ok()) {
+    std::fprintf(stderr, "meshup %s: %s\n", command,
+                 std::string(result.status().message()).c_str());
+    return 1;
+  }
+  for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
+  std::fflush(stdout);
+  if (workloads) {
+    PrintFindings(*result->snapshot, *workloads, before,
+                  apply ? *files : std::vector<config::ConfigFile>{});
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
   std::vector<KnownWorkload> workloads;
   absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
@@ -44,49 +201,6 @@ std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir) {
   }
   return workloads;
 }
-
-// Prints `meshup check`'s findings on the configuration after a change,
-// when the workloads they are checked against are known (a running mesh).
-void PrintFindings(const config::Snapshot& snapshot, const std::string& registry_dir,
-                   const std::string& state_dir) {
-  if (registry_dir.empty()) return;
-  absl::StatusOr<std::vector<KnownWorkload>> workloads = RegistryWorkloads(registry_dir);
-  if (!workloads.ok()) {
-    std::fprintf(stderr, "meshup check: %s\n", std::string(workloads.status().message()).c_str());
-    return;
-  }
-  for (KnownWorkload& workload : MeshWorkloads(state_dir))
-    workloads->push_back(std::move(workload));
-  for (const Finding& finding : CheckSnapshot(snapshot, *workloads)) {
-    std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
-  }
-}
-
-int Run(const ApplyFlags& flags, bool apply) {
-  const char* command = apply ? "apply" : "delete";
-  std::string registry_dir;
-  absl::StatusOr<ChangeResult> result = absl::UnknownError("");
-  absl::StatusOr<std::string> config_dir = LiveConfigDir(flags.target, &registry_dir);
-  absl::StatusOr<std::vector<config::ConfigFile>> files =
-      config_dir.ok() ? ReadConfigPaths(flags.files) : config_dir.status();
-  if (!files.ok()) {
-    result = files.status();
-  } else {
-    ConfigStore store(*config_dir);
-    result = apply ? store.Apply(*files) : store.Delete(*files, flags.ignore_not_found);
-  }
-  if (!result.ok()) {
-    std::fprintf(stderr, "meshup %s: %s\n", command,
-                 std::string(result.status().message()).c_str());
-    return 1;
-  }
-  for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
-  std::fflush(stdout);
-  PrintFindings(*result->snapshot, registry_dir, flags.target.state_dir);
-  return 0;
-}
-
-}  // namespace
 
 void LiveTarget::AddOptions(CLI::App& command) {
   command.add_option("--state", state_dir, "The state directory of `meshup up`")
@@ -120,7 +234,9 @@ void AddApplyCommands(CLI::App& app, int& exit_code) {
               : "Remove the objects a YAML file names from a running mesh's configuration");
     command
         ->add_option("-f,--filename,file", flags->files,
-                     "YAML files or directories of them (their *.yaml, *.yml); - is stdin")
+                     apply ? "YAML files or directories of them (their *.yaml, *.yml); - is stdin"
+                           : "YAML files or directories of them (their *.yaml, *.yml); - is "
+                             "stdin. Or live objects: KIND/NAME ... or KIND NAME ...")
         ->required()
         ->default_str("");
     flags->target.AddOptions(*command);

@@ -3,8 +3,10 @@
 //
 //   meshup apply -f FILE|DIR ...   create or replace the objects; per object
 //                                  "created", "configured" or "unchanged";
-//                                  then `meshup check`'s findings on the result
-//   meshup delete -f FILE|DIR ...  remove the objects the files name; one that
+//                                  then `meshup check`'s findings on what
+//                                  the change touched
+//   meshup delete -f FILE|DIR ...  remove the objects the files name (or
+//                                  KIND/NAME ..., KIND NAME ...); one that
 //                                  is not live is an error (--ignore-not-found)
 //   meshup get [KIND [NAME]]       what is live and where it came from
 //
@@ -17,9 +19,11 @@
 #define MESHUP_CLI_APPLY_COMMAND_H_
 
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "config_check.h"
 
 namespace meshup::cli {
 
@@ -37,6 +41,11 @@ struct LiveTarget {
 // state directory otherwise). `registry_dir` gets the mesh's registry, or
 // empty with --config-dir.
 absl::StatusOr<std::string> LiveConfigDir(const LiveTarget& target, std::string* registry_dir);
+
+// The workloads a mesh that `meshup up` runs from `state_dir` runs (its
+// state.json), as the checks know them, also those that are starting and
+// not registered yet. Empty when no mesh runs from it.
+std::vector<KnownWorkload> MeshWorkloads(const std::string& state_dir);
 
 void AddApplyCommands(CLI::App& app, int& exit_code);
 

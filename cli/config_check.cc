@@ -213,6 +213,62 @@ void CheckPolicies(const Snapshot& snapshot, const std::vector<KnownWorkload>& w
   }
 }
 
+// MU0107: gRPC calls are POST, so an operation whose methods leave POST out
+// matches no MeshUp call (Istio's HTTP tasks write methods: ["GET"]).
+void CheckPolicyMethods(const Snapshot& snapshot, std::vector<Finding>& findings) {
+  for (const config::AuthorizationPolicy& policy : snapshot.authorization_policies) {
+    for (size_t r = 0; r < policy.rules.size(); ++r) {
+      const config::AuthzRule& rule = policy.rules[r];
+      for (size_t o = 0; o < rule.to.size(); ++o) {
+        const config::AuthzOperation& operation = rule.to[o];
+        auto matches_post = [](const std::vector<config::AuthzValue>& values) {
+          return std::any_of(values.begin(), values.end(),
+                             [](const config::AuthzValue& value) { return value.Matches("POST"); });
+        };
+        std::string why;
+        if (!operation.methods.empty() && !matches_post(operation.methods)) {
+          std::vector<std::string> listed;
+          for (const config::AuthzValue& value : operation.methods) listed.push_back(value.text);
+          why = absl::StrCat("methods [", absl::StrJoin(listed, ", "), "] leave out POST");
+        } else if (matches_post(operation.not_methods)) {
+          why = "notMethods covers POST";
+        }
+        if (why.empty()) continue;
+        const bool deny = policy.action == config::AuthorizationPolicy::Action::kDeny;
+        findings.push_back(Make(
+            "MU0107", Finding::Severity::kWarning, policy.origin.file, policy.origin.line,
+            absl::StrCat(Name(policy.origin), ": rules[", r, "].to[", o, "]: ", why,
+                         ", and every gRPC call is POST: this operation matches no call, so the "
+                         "rule ",
+                         deny ? "denies" : "allows", " nothing")));
+      }
+    }
+  }
+}
+
+// MU0002: what the loader warns about (fields that load and do nothing, ...),
+// but for what MU0102 and MU0105 already say.
+void AddLoaderWarnings(const Snapshot& snapshot, std::vector<Finding>& findings) {
+  const std::set<std::string> said(snapshot.undefined_subsets.begin(),
+                                   snapshot.undefined_subsets.end());
+  std::vector<std::string> ignored_routes;  // the loader's text for MU0105's cases
+  for (const config::VirtualService& vs : snapshot.virtual_services) {
+    for (const std::string& host : vs.hosts) {
+      ignored_routes.push_back(absl::StrCat(
+          vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
+          vs.origin.name, ": host '", host, "' is already routed by "));
+    }
+  }
+  for (const std::string& warning : snapshot.warnings) {
+    if (said.count(warning) > 0) continue;
+    if (std::any_of(ignored_routes.begin(), ignored_routes.end(),
+                    [&](const std::string& prefix) { return absl::StartsWith(warning, prefix); })) {
+      continue;
+    }
+    findings.push_back(Make("MU0002", Finding::Severity::kWarning, "", 0, warning));
+  }
+}
+
 }  // namespace
 
 std::string Finding::ToString() const {
@@ -230,6 +286,8 @@ std::vector<Finding> CheckSnapshot(const Snapshot& snapshot,
   CheckRoutes(snapshot, hosts, routed_subsets, findings);
   CheckSubsets(snapshot, hosts, routed_subsets, findings);
   CheckPolicies(snapshot, workloads, findings);
+  CheckPolicyMethods(snapshot, findings);
+  AddLoaderWarnings(snapshot, findings);
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.file, a.line, a.code) < std::tie(b.file, b.line, b.code);
   });
@@ -264,11 +322,11 @@ absl::StatusOr<std::vector<Finding>> CheckConfig(const CheckOptions& options) {
   if (registry_dir.empty() && mesh_registry.type == config::MeshConfig::Registry::Type::kFile) {
     registry_dir = mesh_registry.directory;
   }
-  std::vector<KnownWorkload> workloads;
+  std::vector<KnownWorkload> workloads = options.workloads;
   if (!registry_dir.empty()) {
     absl::StatusOr<std::vector<KnownWorkload>> registry = RegistryWorkloads(registry_dir);
     if (!registry.ok()) return registry.status();
-    workloads = *std::move(registry);
+    workloads.insert(workloads.end(), registry->begin(), registry->end());
   }
   if (!options.deploy_file.empty()) {
     absl::StatusOr<manifests::ManifestModel> model =

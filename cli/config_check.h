@@ -10,12 +10,14 @@
 //
 // Codes are stable; docs/manifests.md lists them:
 //   MU0001 error    the directory does not load
+//   MU0002 warning  the loader's warning (a field that loads and does nothing, ...)
 //   MU0101 error    a route (or mirror) sends to a host no workload serves
 //   MU0102 error    a route sends to a subset no workload matches, or none defines
 //   MU0103 warning  a DestinationRule subset no workload matches
 //   MU0104 warning  a route after a catch-all route can never match
 //   MU0105 error    a second VirtualService for a host (ignored for it)
 //   MU0106 warning  an AuthorizationPolicy names a service account no workload runs as
+//   MU0107 warning  an AuthorizationPolicy operation whose methods leave out POST (gRPC's)
 #ifndef MESHUP_CLI_CONFIG_CHECK_H_
 #define MESHUP_CLI_CONFIG_CHECK_H_
 
@@ -51,6 +53,7 @@ struct CheckOptions {
   std::string config_dir;
   std::string registry_dir;  // optional
   std::string deploy_file;   // optional
+  std::vector<KnownWorkload> workloads;  // more, e.g. a running mesh's
 };
 
 // The findings for a loaded snapshot and the workloads known besides its own

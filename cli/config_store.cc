@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "config/yaml_tree.h"
 #include "util/files.h"
 
 namespace meshup::cli {
@@ -30,6 +31,35 @@ absl::StatusOr<std::shared_ptr<const config::Snapshot>> LoadAcceptable(
     return absl::InvalidArgumentError((*snapshot)->undefined_subsets.front());
   }
   return snapshot;
+}
+
+// A document's content, whatever its comments, layout, quoting or key
+// order: what decides `unchanged` (a scalar's text is what the loader reads;
+// a mapping's keys are unique, so sorting them loses nothing).
+std::string Canonical(const config::YamlNode& node) {
+  if (node.IsScalar()) return absl::StrCat("s", node.text().size(), ":", node.text());
+  if (node.IsSequence()) {
+    std::string out = "[";
+    for (size_t i = 0; i < node.size(); ++i) absl::StrAppend(&out, Canonical(node[i]), ",");
+    return out + "]";
+  }
+  if (node.IsMap()) {
+    std::vector<std::string> entries;
+    for (size_t i = 0; i < node.size(); ++i) {
+      entries.push_back(absl::StrCat(Canonical(node.key(i)), "=", Canonical(node.value(i))));
+    }
+    std::sort(entries.begin(), entries.end());
+    return absl::StrCat("{", absl::StrJoin(entries, ","), "}");
+  }
+  return "~";
+}
+
+bool SameContent(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  absl::StatusOr<config::YamlStream> x = config::ParseYaml(a, "a");
+  absl::StatusOr<config::YamlStream> y = config::ParseYaml(b, "b");
+  if (!x.ok() || !y.ok() || x->size() != 1 || y->size() != 1) return false;
+  return Canonical(x->document(0)) == Canonical(y->document(0));
 }
 
 namespace fs = std::filesystem;
@@ -353,7 +383,7 @@ absl::StatusOr<ChangeResult> ConfigStore::Apply(const std::vector<config::Config
     auto existing = contents->index.find(KeyOf(object));
     if (existing != contents->index.end()) {
       replaced.insert(KeyOf(object));
-      const bool same = contents->objects[existing->second].text == object.text;
+      const bool same = SameContent(contents->objects[existing->second].text, object.text);
       change.outcome = same ? Change::Outcome::kUnchanged : Change::Outcome::kConfigured;
     }
     result.changes.push_back(std::move(change));
@@ -369,7 +399,18 @@ absl::StatusOr<ChangeResult> ConfigStore::Apply(const std::vector<config::Config
   if (!snapshot.ok())
     return absl::InvalidArgumentError(absl::StrCat("not applied: ", snapshot.status().message()));
   result.snapshot = *std::move(snapshot);
-  for (const StoredObject& object : *incoming) {
+  // An unchanged object keeps its file and source: nothing is written for
+  // it, so no workload reloads, as kubectl leaves an unchanged object alone.
+  std::set<Key> changed;
+  for (size_t i = 0; i < incoming->size(); ++i) {
+    if (result.changes[i].outcome != Change::Outcome::kUnchanged)
+      changed.insert(KeyOf((*incoming)[i]));
+  }
+  after = contents->files;
+  RemoveObjects(*contents, changed, after);
+  for (size_t i = 0; i < incoming->size(); ++i) {
+    const StoredObject& object = (*incoming)[i];
+    if (result.changes[i].outcome == Change::Outcome::kUnchanged) continue;
     after[CanonicalFile(object)] = FileText(object.source, {object.text});
   }
   absl::Status written = WriteDifference(directory_, contents->files, after);

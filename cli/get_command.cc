@@ -51,7 +51,9 @@ int Run(const GetFlags& flags) {
     return 1;
   }
   if (selected.empty() && flags.output == "table") {
-    std::fprintf(stderr, "no objects in %s\n", config_dir->c_str());
+    // As kubectl: say what was asked for, not that the mesh has nothing.
+    const std::string what = kind.empty() ? "objects" : kind + " objects";
+    std::fprintf(stderr, "no %s in %s\n", what.c_str(), config_dir->c_str());
     return 0;
   }
   if (flags.output == "yaml") {

@@ -218,6 +218,66 @@ TEST(ConfigCheckTest, MU0106PolicyNamingAnUnusedServiceAccount) {
   EXPECT_THAT(Check(policy("cluster.local/ns/default/sa/*")), IsEmpty());
 }
 
+// Fields that load and do nothing (Istio's circuit-breaking rule sets
+// several) are the loader's warnings; the check shows them, once each.
+TEST(ConfigCheckTest, MU0002TheLoadersWarnings) {
+  const std::string rule = R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-pool}
+spec:
+  host: ratings
+  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 1}
+      http: {http1MaxPendingRequests: 1, http2MaxRequests: 1}
+    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m}
+  subsets: [{name: v1, labels: {version: v1}}]
+)";
+  std::vector<Finding> findings = Check(rule);
+  ASSERT_THAT(Codes(findings), ::testing::ElementsAre("MU0002", "MU0002", "MU0002"));
+  std::vector<std::string> lines;
+  for (const Finding& finding : findings) {
+    EXPECT_EQ(finding.severity, Finding::Severity::kWarning);
+    lines.push_back(finding.ToString());
+  }
+  EXPECT_THAT(lines, ::testing::UnorderedElementsAre(
+                         HasSubstr("warning MU0002: test.yaml:9:13: DestinationRule "
+                                   "default/reviews-pool: spec.trafficPolicy.connectionPool.tcp."
+                                   "maxConnections: has no effect in MeshUp and is ignored"),
+                         HasSubstr("connectionPool.http.http1MaxPendingRequests: has no effect"),
+                         HasSubstr("outlierDetection.interval: has no effect")));
+  // What MU0102 and MU0105 say, the loader also warns: said once.
+  const std::string route = "  - route: [{destination: {host: reviews, subset: v9}}]\n";
+  EXPECT_THAT(Codes(Check(VirtualService("reviews", "reviews", route) + "---\n" +
+                          VirtualService("reviews-canary", "reviews", route))),
+              ::testing::UnorderedElementsAre("MU0102", "MU0102", "MU0105"));
+}
+
+// gRPC calls are POST: Istio's HTTP policies, methods: ["GET"], match none,
+// so an ALLOW rule allows nothing and a DENY rule denies nothing.
+TEST(ConfigCheckTest, MU0107PolicyMethodsThatNoGrpcCallHas) {
+  auto policy = [](const std::string& action, const std::string& operation) {
+    return "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: "
+           "ratings}\nspec:\n  selector: {matchLabels: {app: ratings}}\n  action: " +
+           action + "\n  rules:\n  - to:\n    - operation: " + operation + "\n";
+  };
+  std::vector<Finding> findings = Check(policy("DENY", "{methods: [GET]}"));
+  ASSERT_THAT(Codes(findings), ::testing::ElementsAre("MU0107"));
+  EXPECT_EQ(findings[0].ToString(),
+            "test.yaml:1: warning MU0107: AuthorizationPolicy default/ratings: rules[0].to[0]: "
+            "methods [GET] leave out POST, and every gRPC call is POST: this operation matches "
+            "no call, so the rule denies nothing");
+  findings = Check(policy("ALLOW", "{notMethods: [\"P*\"]}"));
+  ASSERT_THAT(Codes(findings), ::testing::ElementsAre("MU0107"));
+  EXPECT_THAT(findings[0].message, HasSubstr("notMethods covers POST"));
+  EXPECT_THAT(findings[0].message, HasSubstr("the rule allows nothing"));
+  // POST, a pattern that covers it, or a notMethods without it: fine.
+  EXPECT_THAT(Check(policy("DENY", "{methods: [GET, POST]}")), IsEmpty());
+  EXPECT_THAT(Check(policy("DENY", "{methods: [\"*\"]}")), IsEmpty());
+  EXPECT_THAT(Check(policy("ALLOW", "{notMethods: [GET]}")), IsEmpty());
+}
+
 // `meshup check DIR` of a running mesh's live configuration: the workloads
 // of the registry its Mesh document names count, as the workloads find it.
 TEST(ConfigCheckTest, TheRegistryTheMeshDocumentNamesCounts) {

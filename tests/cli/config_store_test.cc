@@ -93,6 +93,26 @@ TEST_F(ConfigStoreTest, ApplySaysCreatedConfiguredOrUnchangedPerObject) {
   CommandResult v2 = Meshup("apply " + Write("v2.yaml", Route("v2")));
   EXPECT_EQ(v2.output, "virtualservice.networking.istio.io/reviews configured\n");
   EXPECT_EQ(ConfigFiles(), 3u) << "one file per object";
+  // The same object written otherwise (comments, flow style, key order,
+  // quotes), as Istio's copy of a sample file is: unchanged.
+  CommandResult same = Meshup("apply -f " + Write("v2-again.yaml", R"(# Reviews v2 only.
+kind: VirtualService
+apiVersion: "networking.istio.io/v1"
+metadata:
+  name: reviews
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        subset: v2
+        host: 'reviews'
+)"));
+  EXPECT_EQ(same.output, "virtualservice.networking.istio.io/reviews unchanged\n");
+  // Unchanged, it is left alone: its file and source stay those of v2.yaml.
+  CommandResult route = Meshup("get vs reviews -o yaml");
+  EXPECT_THAT(route.output, HasSubstr(absl::StrCat("# source: ", dir_.string(), "/v2.yaml\n")));
 }
 
 TEST_F(ConfigStoreTest, ApplyingADirectoryAppliesItsYamlFiles) {
@@ -128,6 +148,33 @@ TEST_F(ConfigStoreTest, DeleteRemovesWhatTheFileNamesAndFailsOnWhatIsNotThere) {
             "destinationrule.networking.istio.io/ratings deleted\n");
   EXPECT_EQ(ConfigFiles(), 0u);
   EXPECT_NE(Meshup("delete " + rules).exit_code, 0);
+}
+
+// As kubectl, and as Istio's tasks clean up: objects by kind and name.
+TEST_F(ConfigStoreTest, DeleteTakesLiveObjectsByKindAndName) {
+  ASSERT_EQ(Meshup("apply " + Write("rules.yaml", kRules)).exit_code, 0);
+  ASSERT_EQ(Meshup("apply " + Write("v1.yaml", Route("v1"))).exit_code, 0);
+  CommandResult missing = Meshup("delete destinationrule.networking.istio.io/reviews vs/nothing");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output,
+              HasSubstr("not deleted: virtualservice.networking.istio.io/nothing is not in the "
+                        "live configuration"));
+  EXPECT_EQ(Meshup("get dr reviews").exit_code, 0) << "nothing half-deleted";
+  CommandResult route = Meshup("delete virtualservice.networking.istio.io/reviews");
+  EXPECT_EQ(route.exit_code, 0) << route.output;
+  EXPECT_EQ(route.output, "virtualservice.networking.istio.io/reviews deleted\n");
+  CommandResult rules = Meshup("delete dr reviews ratings");
+  EXPECT_EQ(rules.exit_code, 0) << rules.output;
+  EXPECT_EQ(rules.output,
+            "destinationrule.networking.istio.io/reviews deleted\n"
+            "destinationrule.networking.istio.io/ratings deleted\n");
+  CommandResult ignored = Meshup("delete vs/reviews --ignore-not-found");
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.output;
+  EXPECT_EQ(ignored.output, "virtualservice.networking.istio.io/reviews not found (ignored)\n");
+  CommandResult bare = Meshup("delete dr");
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_THAT(bare.output, HasSubstr("name the DestinationRule to delete"));
+  EXPECT_EQ(ConfigFiles(), 0u);
 }
 
 TEST_F(ConfigStoreTest, AFileWhoseObjectsWouldNotLoadChangesNothing) {
@@ -178,6 +225,10 @@ TEST_F(ConfigStoreTest, GetListsTheLiveObjectsAndTheirSources) {
   CommandResult missing = Meshup("get vs details");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.output, HasSubstr("virtualservice.networking.istio.io/details not found"));
+  // A kind with no object says so, naming the kind: other kinds are live.
+  CommandResult none = Meshup("get pa");
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_EQ(none.output, absl::StrCat("no PeerAuthentication objects in ", Config(), "\n"));
   CommandResult kind = Meshup("get gateway");
   EXPECT_EQ(kind.exit_code, 2);
   EXPECT_THAT(kind.output, HasSubstr("unknown kind 'gateway'"));

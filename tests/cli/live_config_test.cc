@@ -187,4 +187,65 @@ TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
 }
 
+// `meshup check` with no directory checks the running mesh's configuration
+// against what it runs: the product page, which does not register, too.
+TEST_F(LiveConfigTest, CheckWithoutADirectoryChecksTheRunningMesh) {
+  CommandResult clean = Meshup("check");
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  EXPECT_THAT(clean.output, HasSubstr("/config: 0 error(s), 0 warning(s)")) << clean.output;
+  // Istio's rules name subsets bookinfo does not run (ratings v2): those
+  // warn; productpage's v1, which runs, does not.
+  ASSERT_EQ(Meshup("apply -f " + Write("destination-rule-all.yaml", kAllRules)).exit_code, 0);
+  CommandResult warned = Meshup("check");
+  EXPECT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_THAT(warned.output, HasSubstr("subset 'v2' of host 'ratings' matches no workload"));
+  EXPECT_THAT(warned.output, Not(HasSubstr("host 'productpage'")));
+  EXPECT_EQ(Meshup("check --strict").exit_code, 1);
+  ASSERT_EQ(Meshup("apply " + kSampleRules).exit_code, 0);
+  CommandResult none = meshup::testing::RunCommand(
+      absl::StrCat(MESHUP_CLI, " check --state ", (*state_ / "nothing-here").string()));
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no mesh runs from state directory"));
+}
+
+// Istio's traffic tasks apply destination-rule-all.yaml, whose subsets
+// bookinfo does not all run (ratings v2), then one route after another:
+// each apply warns about what it applies, not again about those subsets.
+TEST_F(LiveConfigTest, ApplyWarnsAboutWhatItAppliesAndWhatItBreaksOnly) {
+  CommandResult rules = Meshup("apply -f " + Write("destination-rule-all.yaml", kAllRules));
+  EXPECT_EQ(rules.exit_code, 0) << rules.output;
+  EXPECT_THAT(rules.output, HasSubstr("warning MU0103: DestinationRule default/ratings: subset "
+                                      "'v2' of host 'ratings' matches no workload"));
+  const std::string task =
+      absl::StrCat(MESHUP_SOURCE_DIR, "/samples/bookinfo/networking/virtual-service-all-v1.yaml");
+  CommandResult routes = Meshup("apply " + task);
+  EXPECT_EQ(routes.exit_code, 0) << routes.output;
+  EXPECT_THAT(routes.output, HasSubstr("virtualservice.networking.istio.io/reviews created"));
+  EXPECT_THAT(routes.output, Not(HasSubstr("Warning"))) << "the ratings v2 subset is old news";
+  // A field that has no effect is the applied rule's own warning.
+  CommandResult pool = Meshup("apply -f " + Write("reviews-pool.yaml", R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 1}}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+)"));
+  EXPECT_EQ(pool.exit_code, 0) << pool.output;
+  EXPECT_THAT(pool.output, HasSubstr("reviews-pool.yaml:8:28: DestinationRule default/reviews: "
+                                     "spec.trafficPolicy.connectionPool.tcp.maxConnections: has "
+                                     "no effect in MeshUp and is ignored"));
+  EXPECT_THAT(pool.output, Not(HasSubstr("MU0103"))) << pool.output;
+  CommandResult deleted = Meshup("delete " + task);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, Not(HasSubstr("Warning")));
+  CommandResult restored = Meshup("apply " + kSampleRules);
+  EXPECT_EQ(restored.exit_code, 0) << restored.output;
+}
+
 }  // namespace

@@ -29,7 +29,6 @@ struct ApplyFlags {
   bool ignore_not_found = false;
 };
 
-
 // The workloads the checks know for a running mesh: its file registry's and
 // those of state.json. Empty, with the error printed, when unreadable.
 std::optional<std::vector<KnownWorkload>> CheckedWorkloads(const std::string& registry_dir,
@@ -237,14 +236,24 @@ void AddApplyCommands(CLI::App& app, int& exit_code) {
                      apply ? "YAML files or directories of them (their *.yaml, *.yml); - is stdin"
                            : "YAML files or directories of them (their *.yaml, *.yml); - is "
                              "stdin. Or live objects: KIND/NAME ... or KIND NAME ...")
-        ->required()
         ->default_str("");
     flags->target.AddOptions(*command);
     if (!apply) {
       command->add_flag("--ignore-not-found", flags->ignore_not_found,
                         "Delete the objects that are live; the others are no error");
     }
-    command->callback([flags, apply, &exit_code] { exit_code = Run(*flags, apply); });
+    command->callback([flags, apply, &exit_code] {
+      if (flags->files.empty()) {  // a usage error, said as CLI11 says its own
+        std::fprintf(stderr,
+                     "meshup %s: name what to %s: -f FILE, a directory, or - (stdin)%s\n"
+                     "Run with --help for more information.\n",
+                     apply ? "apply" : "delete", apply ? "apply" : "delete",
+                     apply ? "" : ", or KIND/NAME");
+        exit_code = 2;
+        return;
+      }
+      exit_code = Run(*flags, apply);
+    });
   }
   AddGetCommand(app, exit_code);
 }

@@ -41,7 +41,7 @@ TEST(UsageTest, HelpPrintsTheUsage) {
   }
   CommandResult apply = Meshup("help apply");
   EXPECT_EQ(apply.exit_code, 0) << apply.output;
-  EXPECT_THAT(apply.output, HasSubstr("Usage: meshup apply [OPTIONS] file..."));
+  EXPECT_THAT(apply.output, HasSubstr("Usage: meshup apply [OPTIONS] [file...]"));
   EXPECT_THAT(apply.output, HasSubstr("--filename"));
 }
 
@@ -75,6 +75,18 @@ TEST(UsageTest, UsageErrorsExitWithTwo) {
   for (const char* args : {"apply", "get -o json", "up", "stat --window x", "apply --bogus x"}) {
     CommandResult result = Meshup(args);
     EXPECT_EQ(result.exit_code, 2) << args << ": " << result.output;
+  }
+}
+
+TEST(UsageTest, ApplyAndDeleteWithoutAFileSayWhatToName) {
+  for (const char* command : {"apply", "delete"}) {
+    CommandResult result = Meshup(command);
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_THAT(result.output, HasSubstr(absl::StrCat("meshup ", command, ": name what to ")));
+    EXPECT_THAT(result.output, HasSubstr("-f FILE")) << result.output;
+    // One spelling is not required where the other will do.
+    CommandResult help = Meshup(absl::StrCat("help ", command));
+    EXPECT_THAT(help.output, Not(HasSubstr("REQUIRED"))) << help.output;
   }
 }
 

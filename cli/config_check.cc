@@ -4,7 +4,9 @@
 #include <set>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codegen/manifests/manifest_model.h"
@@ -127,18 +129,18 @@ void CheckRoutes(
         const config::DestinationRule* rule = snapshot.DestinationRuleFor(destination->host);
         const config::Subset* subset = rule ? rule->FindSubset(destination->subset) : nullptr;
         if (subset == nullptr) {  // the loader warns; calls there fail
-          findings.push_back(Make(
-              "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
-              absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
-                           mirror ? "mirrors" : "routes", " to subset '", destination->subset,
-                           "' of host '", destination->host,
-                           "', which no DestinationRule defines: its calls fail with "
-                           "UNAVAILABLE")));
+          findings.push_back(
+              Make("MU0102", Finding::Severity::kError, vs.origin.file, route.line,
+                   absl::StrCat(Name(vs.origin), ": ", RouteName(route, i), " ",
+                                mirror ? "mirrors" : "routes", " to subset '", destination->subset,
+                                "' of host '", destination->host,
+                                "', which no DestinationRule defines: its calls fail with "
+                                "UNAVAILABLE")));
           continue;
         }
-        const bool matched =
-            std::any_of(served->second.begin(), served->second.end(),
-                        [&](const auto& labels) { return config::SelectorMatches(subset->labels, labels); });
+        const bool matched = std::any_of(
+            served->second.begin(), served->second.end(),
+            [&](const auto& labels) { return config::SelectorMatches(subset->labels, labels); });
         if (!matched) {
           findings.push_back(Make(
               "MU0102", Finding::Severity::kError, vs.origin.file, route.line,
@@ -165,8 +167,9 @@ void CheckSubsets(
       if (routed_subsets.count({rule.host, subset.name}) > 0) continue;  // MU0102 says it
       const bool matched =
           served != hosts.end() &&
-          std::any_of(served->second.begin(), served->second.end(),
-                      [&](const auto& labels) { return config::SelectorMatches(subset.labels, labels); });
+          std::any_of(served->second.begin(), served->second.end(), [&](const auto& labels) {
+            return config::SelectorMatches(subset.labels, labels);
+          });
       if (!matched) {
         findings.push_back(
             Make("MU0103", Finding::Severity::kWarning, rule.origin.file, rule.origin.line,
@@ -246,6 +249,32 @@ void CheckPolicyMethods(const Snapshot& snapshot, std::vector<Finding>& findings
   }
 }
 
+// Moves the place a loader message starts with ("file:line: " or
+// "file:line:column: ") from `finding.message` into its fields.
+void PlaceLoaderMessage(Finding& finding) {
+  const std::string& text = finding.message;
+  for (size_t colon = text.find(':'); colon != std::string::npos;
+       colon = text.find(':', colon + 1)) {
+    int numbers[2] = {0, 0};
+    size_t at = colon;
+    int read = 0;
+    while (read < 2 && at < text.size() && text[at] == ':' && at + 1 < text.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text[at + 1]))) {
+      size_t end = at + 1;
+      while (end < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[end]))) ++end;
+      if (!absl::SimpleAtoi(text.substr(at + 1, end - at - 1), &numbers[read])) return;
+      ++read;
+      at = end;
+    }
+    if (read == 0 || text.compare(at, 2, ": ") != 0) continue;
+    finding.file = text.substr(0, colon);
+    finding.line = numbers[0];
+    finding.column = read == 2 ? numbers[1] : 0;
+    finding.message = text.substr(at + 2);
+    return;
+  }
+}
+
 // MU0002: what the loader warns about (fields that load and do nothing, ...),
 // but for what MU0102 and MU0105 already say.
 void AddLoaderWarnings(const Snapshot& snapshot, std::vector<Finding>& findings) {
@@ -265,7 +294,10 @@ void AddLoaderWarnings(const Snapshot& snapshot, std::vector<Finding>& findings)
                     [&](const std::string& prefix) { return absl::StartsWith(warning, prefix); })) {
       continue;
     }
-    findings.push_back(Make("MU0002", Finding::Severity::kWarning, "", 0, warning));
+    // The loader's "file:line[:column]: message", placed as other findings are.
+    Finding finding = Make("MU0002", Finding::Severity::kWarning, "", 0, warning);
+    PlaceLoaderMessage(finding);
+    findings.push_back(std::move(finding));
   }
 }
 
@@ -274,7 +306,8 @@ void AddLoaderWarnings(const Snapshot& snapshot, std::vector<Finding>& findings)
 std::string Finding::ToString() const {
   const char* level = severity == Severity::kError ? "error" : "warning";
   if (file.empty()) return absl::StrCat(level, " ", code, ": ", message);
-  return absl::StrCat(file, ":", line, ": ", level, " ", code, ": ", message);
+  const std::string column_text = column > 0 ? absl::StrCat(":", column) : "";
+  return absl::StrCat(file, ":", line, column_text, ": ", level, " ", code, ": ", message);
 }
 
 std::vector<Finding> CheckSnapshot(const Snapshot& snapshot,
@@ -303,7 +336,8 @@ absl::StatusOr<std::vector<KnownWorkload>> RegistryWorkloads(const std::string& 
         absl::StrCat("registry ", registry_dir, ": ", registry.status().message()));
   }
   for (const config::Workload& workload : (*registry)->workload_entries) {
-    workloads.push_back({workload.origin.namespace_name, workload.labels, workload.service_account});
+    workloads.push_back(
+        {workload.origin.namespace_name, workload.labels, workload.service_account});
   }
   return workloads;
 }

@@ -37,8 +37,9 @@ struct Finding {
   std::string file;  // empty when the message carries its own place (MU0001)
   int line = 0;
   std::string message;
+  int column = 0;  // 0: not known
 
-  // "routes.yaml:12: error MU0101: ..."
+  // "routes.yaml:12: error MU0101: ...", "routes.yaml:12:7: warning ..."
   std::string ToString() const;
 };
 

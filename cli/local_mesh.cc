@@ -160,10 +160,6 @@ absl::Status WriteConfig(const UpOptions& options, const fs::path& state) {
 
 absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
   const fs::path state = fs::absolute(options.state_dir);
-  absl::StatusOr<manifests::ManifestModel> model =
-      manifests::LoadManifestModel((fs::path(options.sample_dir) / "deploy.yaml").string());
-  if (!model.ok()) return model.status();
-
   if (absl::StatusOr<LocalMesh> running = ReadLocalMesh(state.string()); running.ok()) {
     std::string pids;
     if (IsRunning(running->supervisor)) absl::StrAppend(&pids, running->supervisor.pid);
@@ -178,6 +174,10 @@ absl::StatusOr<LocalMesh> StartLocalMesh(const UpOptions& options) {
           "): stop it with `meshup down --state ", options.state_dir, "`"));
     }
   }
+
+  absl::StatusOr<manifests::ManifestModel> model =
+      manifests::LoadManifestModel((fs::path(options.sample_dir) / "deploy.yaml").string());
+  if (!model.ok()) return model.status();
 
   // Everything that can be checked before a process starts.
   LocalMesh mesh;

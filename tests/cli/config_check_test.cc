@@ -242,7 +242,7 @@ spec:
     lines.push_back(finding.ToString());
   }
   EXPECT_THAT(lines, ::testing::UnorderedElementsAre(
-                         HasSubstr("warning MU0002: test.yaml:9:13: DestinationRule "
+                         HasSubstr("test.yaml:9:13: warning MU0002: DestinationRule "
                                    "default/reviews-pool: spec.trafficPolicy.connectionPool.tcp."
                                    "maxConnections: has no effect in MeshUp and is ignored"),
                          HasSubstr("connectionPool.http.http1MaxPendingRequests: has no effect"),

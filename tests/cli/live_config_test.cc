@@ -175,6 +175,13 @@ TEST_F(LiveConfigTest, TheHttpFrontEndIsInTheRegistryForTheCheck) {
   EXPECT_EQ(restored.exit_code, 0) << restored.output;
 }
 
+TEST_F(LiveConfigTest, UpOnARunningMeshSaysItRunsWhateverTheSample) {
+  CommandResult again = Meshup("up /nonexistent-sample --port 0 --detach");
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("a mesh already runs from")) << again.output;
+  EXPECT_THAT(again.output, Not(HasSubstr("deploy.yaml"))) << again.output;
+}
+
 TEST_F(LiveConfigTest, ABookinfoTaskAppliesWithoutWarnings) {
   // Every host is served, the front end's too.
   const std::string task =
@@ -237,9 +244,10 @@ spec:
   - {name: v3, labels: {version: v3}}
 )"));
   EXPECT_EQ(pool.exit_code, 0) << pool.output;
-  EXPECT_THAT(pool.output, HasSubstr("reviews-pool.yaml:8:28: DestinationRule default/reviews: "
-                                     "spec.trafficPolicy.connectionPool.tcp.maxConnections: has "
-                                     "no effect in MeshUp and is ignored"));
+  EXPECT_THAT(pool.output,
+              HasSubstr("reviews-pool.yaml:8:28: warning MU0002: DestinationRule default/reviews: "
+                        "spec.trafficPolicy.connectionPool.tcp.maxConnections: has "
+                        "no effect in MeshUp and is ignored"));
   EXPECT_THAT(pool.output, Not(HasSubstr("MU0103"))) << pool.output;
   CommandResult deleted = Meshup("delete " + task);
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <memory>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -17,15 +17,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/security/tls_certificate_provider.h"
-#include "grpcpp/security/tls_certificate_verifier.h"
-#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "mtls_channel.h"
 #include "test_ca.h"
 #include "util/tsan.h"
 
@@ -36,17 +33,6 @@ using meshup_test::common::Echo;
 using meshup_test::everything::Everything;
 
 constexpr char kEchoPath[] = "/meshup_test.everything.Everything/Echo";
-
-// Accepts any server name once gRPC has verified the chain to our CA.
-class AnyServerName final : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest*,
-              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
-    *sync_status = grpc::Status::OK;
-    return true;
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
-};
 
 class CountingEcho final : public Everything::Service {
  public:
@@ -157,27 +143,11 @@ TEST_F(AuthorizationTest, APolicyChangeAppliesLiveAndDeniedCallsNeverReachTheHan
   EXPECT_TRUE(EventuallyEchoes(absl::StatusCode::kOk));
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // Calls `path` with gRPC's generic stub and an empty message, over mTLS as
 // the workload in `identity_dir` (the server is STRICT: a plaintext call
 // would never reach its authorization).
 grpc::Status RawCall(const std::string& address, const std::string& identity_dir,
                      const std::string& path) {
-  const std::filesystem::path dir(identity_dir);
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      ReadFile(dir / "root.pem"),
-      std::vector<grpc::experimental::IdentityKeyCertPair>{
-          {ReadFile(dir / "key.pem"), ReadFile(dir / "cert.pem")}});
-  grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(provider);
-  options.watch_root_certs();
-  options.watch_identity_key_cert_pairs();
-  options.set_verify_server_certs(true);  // the chain; the name is a SPIFFE ID
-  options.set_check_call_host(false);
   // What gRPC's threads use is made and handed over inside gRPC's scope, as
   // MeshUp's own calls do (runtime/src/util/tsan.h).
   struct Call {
@@ -189,9 +159,7 @@ grpc::Status RawCall(const std::string& address, const std::string& identity_dir
   std::future<grpc::Status> result;
   {
     internal::GrpcCode in_grpc;
-    options.set_certificate_verifier(
-        grpc::experimental::ExternalCertificateVerifier::Create<AnyServerName>());
-    auto channel = grpc::CreateChannel(address, grpc::experimental::TlsCredentials(options));
+    auto channel = testing::MtlsChannel(address, identity_dir);
     grpc::GenericStub stub(channel);
     call = std::make_unique<Call>();
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -199,10 +167,9 @@ grpc::Status RawCall(const std::string& address, const std::string& identity_dir
     call->request = grpc::ByteBuffer(&empty, 1);
     result = call->done.get_future();
     Call* handed_over = call.get();
-    stub.UnaryCall(&call->context, path, grpc::StubOptions(), &call->request, &call->response,
-                   [handed_over](grpc::Status status) {
-                     handed_over->done.set_value(std::move(status));
-                   });
+    stub.UnaryCall(
+        &call->context, path, grpc::StubOptions(), &call->request, &call->response,
+        [handed_over](grpc::Status status) { handed_over->done.set_value(std::move(status)); });
   }
   return result.get();
 }

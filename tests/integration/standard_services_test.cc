@@ -12,9 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,16 +25,13 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/completion_queue.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/security/tls_certificate_provider.h"
-#include "grpcpp/security/tls_certificate_verifier.h"
-#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "http_get.h"
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
+#include "mtls_channel.h"
 #include "test_ca.h"
 #include "util/tsan.h"
 
@@ -67,22 +62,6 @@ std::string Field(char tag, const std::string& text) {
 std::string HealthOf(const std::string& name) { return Field('\x0a', name); }
 std::string FileContaining(const std::string& symbol) { return Field('\x22', symbol); }
 
-// Accepts any server name once gRPC has verified the chain to the test CA.
-class AnyServerName final : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest*,
-              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
-    *sync_status = grpc::Status::OK;
-    return true;
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
-};
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 struct RawResult {
   grpc::Status status;
   std::vector<std::string> messages;  // the first `max_reads` the server sent
@@ -96,22 +75,10 @@ RawResult RawCall(
     const std::string& address, const std::string& identity_dir, const std::string& path,
     const std::string& request, int max_reads = 10,
     const std::function<void(int)>& on_message = [](int) {}) {
-  const std::filesystem::path dir(identity_dir);
   // What gRPC's threads use is made and handed over inside gRPC's scope, as
   // MeshUp's own calls do (runtime/src/util/tsan.h).
   internal::GrpcCode in_grpc;
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      ReadFile(dir / "root.pem"), std::vector<grpc::experimental::IdentityKeyCertPair>{
-                                      {ReadFile(dir / "key.pem"), ReadFile(dir / "cert.pem")}});
-  grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(provider);
-  options.watch_root_certs();
-  options.watch_identity_key_cert_pairs();
-  options.set_verify_server_certs(true);  // the chain; the name is a SPIFFE ID
-  options.set_check_call_host(false);
-  options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<AnyServerName>());
-  auto channel = grpc::CreateChannel(address, grpc::experimental::TlsCredentials(options));
+  auto channel = testing::MtlsChannel(address, identity_dir);
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue queue;
   grpc::ClientContext context;

@@ -1,6 +1,7 @@
 #include "call/attempt_policy.h"
 
 #include "gtest/gtest.h"
+#include "routing/router.h"
 
 namespace meshup::internal {
 namespace {
@@ -19,6 +20,13 @@ MethodInfo Method(absl::Duration timeout, int attempts, bool idempotent) {
 }
 
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
+
+// The call's deadline as a static-address call plans it (no route).
+absl::Time CallDeadline(absl::Time now, const MethodInfo& method, const CallOptions& options) {
+  CallPlan plan;
+  PlanDeadlineAndRetries(method, options, /*route=*/nullptr, now, plan);
+  return plan.deadline;
+}
 
 TEST(CallDeadlineTest, NoTimeoutMeansNoDeadline) {
   EXPECT_EQ(CallDeadline(kNow, Method(absl::InfiniteDuration(), 0, false), CallOptions{}),
@@ -42,6 +50,22 @@ TEST(CallDeadlineTest, TheMethodsShorterTimeoutWins) {
   options.timeout = absl::Seconds(10);
   EXPECT_EQ(CallDeadline(kNow, Method(absl::Seconds(2), 0, false), options),
             kNow + absl::Seconds(2));
+}
+
+TEST(CallPlanTest, AStaticCallAndAnUnroutedHostCallGetTheSameRetries) {
+  MethodInfo method = Method(absl::Seconds(2), 0, true);
+  CallPlan plan;
+  PlanDeadlineAndRetries(method, CallOptions{}, /*route=*/nullptr, kNow, plan);
+  EXPECT_EQ(plan.tries, kDefaultTries);
+  EXPECT_EQ(std::vector<absl::StatusCode>(plan.retry_on.begin(), plan.retry_on.end()),
+            std::vector<absl::StatusCode>{absl::StatusCode::kUnavailable});
+  config::HttpRoute route;
+  route.retries.emplace();
+  route.retries->attempts = 4;
+  route.timeout = absl::Milliseconds(700);
+  PlanDeadlineAndRetries(method, CallOptions{}, &route, kNow, plan);
+  EXPECT_EQ(plan.tries, 5);
+  EXPECT_EQ(plan.deadline, kNow + absl::Milliseconds(700));
 }
 
 TEST(AttemptDeadlineTest, WithoutPerTryTimeoutIsTheCallDeadline) {

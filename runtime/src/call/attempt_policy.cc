@@ -4,12 +4,6 @@
 
 namespace meshup::internal {
 
-absl::Time CallDeadline(absl::Time now, const MethodInfo& method, const CallOptions& options) {
-  absl::Duration timeout = std::min(method.timeout, options.timeout);
-  if (timeout == absl::InfiniteDuration()) return absl::InfiniteFuture();
-  return now + timeout;
-}
-
 absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const RetryPolicy& retry) {
   if (retry.per_try_timeout <= absl::ZeroDuration()) return call_deadline;
   return std::min(call_deadline, now + retry.per_try_timeout);

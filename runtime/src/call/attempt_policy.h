@@ -10,10 +10,6 @@
 
 namespace meshup::internal {
 
-// The deadline of the whole call, retries included: the earliest of the
-// method's timeout and the caller's. absl::InfiniteFuture() when neither is set.
-absl::Time CallDeadline(absl::Time now, const MethodInfo& method, const CallOptions& options);
-
 // The deadline of one attempt started at `now`: the call's deadline, or
 // earlier when the retry policy sets a per-try timeout.
 absl::Time AttemptDeadline(absl::Time now, absl::Time call_deadline, const RetryPolicy& retry);

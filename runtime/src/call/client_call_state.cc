@@ -123,10 +123,7 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
   if (channel_.router != nullptr) {
     plan_ = channel_.router->Plan(channel_.host, method, options, now);
   } else {
-    plan_.deadline = CallDeadline(now, method, options);
-    plan_.tries = IdlTries(method);
-    plan_.per_try_timeout = method.retry.per_try_timeout;
-    plan_.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
+    PlanDeadlineAndRetries(method, options, /*route=*/nullptr, now, plan_);
   }
 }
 

@@ -241,6 +241,31 @@ void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool ke
   std::atomic_store(&entry.state_, std::shared_ptr<const HostState>(std::move(state)));
 }
 
+void PlanDeadlineAndRetries(const MethodInfo& method, const CallOptions& options,
+                            const config::HttpRoute* route, absl::Time now, CallPlan& plan) {
+  absl::Duration timeout = method.timeout;
+  if (route != nullptr && route->timeout) {
+    timeout = *route->timeout == absl::ZeroDuration() ? absl::InfiniteDuration() : *route->timeout;
+  }
+  timeout = std::min(timeout, options.timeout);
+  plan.deadline = timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : now + timeout;
+
+  // Istio counts retries; the plan counts tries.
+  if (route != nullptr && route->retries) {
+    plan.tries = route->retries->attempts + 1;
+    plan.per_try_timeout = route->retries->per_try_timeout;
+    plan.retry_on.assign(route->retries->retry_on.begin(), route->retries->retry_on.end());
+    if (plan.retry_on.empty()) {
+      plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
+    }
+  } else {
+    plan.tries = IdlTries(method);
+    plan.per_try_timeout = method.retry.per_try_timeout;
+    plan.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
+    if (plan.retry_on.empty()) plan.retry_on.push_back(absl::StatusCode::kUnavailable);
+  }
+}
+
 CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& method,
                       const CallOptions& options, absl::Time now) {
   CallPlan plan;
@@ -262,29 +287,7 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
     }
   }
   plan.host = *destination_host == host->host() ? host : Host(*destination_host);
-
-  // Timeout: the route's replaces the IDL's; the caller's can only shorten it.
-  absl::Duration timeout = method.timeout;
-  if (route != nullptr && route->timeout) {
-    timeout = *route->timeout == absl::ZeroDuration() ? absl::InfiniteDuration() : *route->timeout;
-  }
-  timeout = std::min(timeout, options.timeout);
-  if (timeout != absl::InfiniteDuration()) plan.deadline = now + timeout;
-
-  // Retries: the route's replace the IDL's. Istio counts retries; we count tries.
-  if (route != nullptr && route->retries) {
-    plan.tries = route->retries->attempts + 1;
-    plan.per_try_timeout = route->retries->per_try_timeout;
-    plan.retry_on.assign(route->retries->retry_on.begin(), route->retries->retry_on.end());
-    if (plan.retry_on.empty()) {
-      plan.retry_on.assign(std::begin(kDefaultRouteRetryOn), std::end(kDefaultRouteRetryOn));
-    }
-  } else {
-    plan.tries = IdlTries(method);
-    plan.per_try_timeout = method.retry.per_try_timeout;
-    plan.retry_on.assign(method.retry.retry_on.begin(), method.retry.retry_on.end());
-    if (plan.retry_on.empty()) plan.retry_on.push_back(absl::StatusCode::kUnavailable);
-  }
+  PlanDeadlineAndRetries(method, options, route, now, plan);
 
   if (route != nullptr) {
     if (route->delay && random_.Percent() < route->delay->percentage) {

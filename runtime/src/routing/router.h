@@ -152,6 +152,14 @@ struct CallPlan {
   }
 };
 
+// The deadline and retries of a call of `method` started at `now`, into
+// `plan`: a route's timeout and retries, where it sets them, replace the
+// IDL's; the caller's timeout can only shorten the deadline. `route` null:
+// the IDL's alone (a static address, or no route applies). The one place
+// where a call's deadline and retry plan are decided.
+void PlanDeadlineAndRetries(const MethodInfo& method, const CallOptions& options,
+                            const config::HttpRoute* route, absl::Time now, CallPlan& plan);
+
 // One attempt's endpoint; `state` keeps it (and the subset) alive.
 struct Attempt {
   std::shared_ptr<const HostState> state;

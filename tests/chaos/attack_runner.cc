@@ -19,7 +19,7 @@ using meshup_test::common::Echo;
 
 constexpr double kRate = 500;  // legitimate Echo calls per second
 // How long the replica may take to give back threads and memory.
-constexpr absl::Duration kSettleTimeout = absl::Seconds(10);
+constexpr absl::Duration kSettleTimeout = absl::Seconds(5);
 
 // A whole MiB figure of KiB.
 std::string MiB(int64_t kib) { return absl::StrCat(kib / 1024); }

@@ -187,7 +187,7 @@ void OpenStreams(AttackRunner& attacks, ChaosCluster& cluster, bool ack_settings
                      FloodStreams(cluster.replica(0).port, cluster.client_identity(), options);
                  attacks.Check(flood.connections >= 4, "mTLS handshakes failed");
                  return absl::StrCat(flood.streams, " HEADERS sent in ", Rounded(flood.took),
-                                     " on ", flood.connections, " connections (",
+                                     " on ", flood.connections, " connection(s) (",
                                      flood.closed_by_server, " closed by the server), ",
                                      flood.bytes_read / 1024, " KiB answered");
                }});
@@ -200,25 +200,38 @@ TEST_F(HostileCallersTest, Attack4bConcurrentStreamsLimitNeverAcknowledged) {
   OpenStreams(*attacks_, *cluster_, false);
 }
 
-// Was: 8,112 threads, a legitimate call took 600 ms.
-TEST_F(HostileCallersTest, Attack5RapidReset) {
+// Was: 8,112 threads, a legitimate call took 600 ms. The caller
+// acknowledges the stream limit (a well-behaved HTTP/2 client but for the
+// resets), or never does.
+void RapidReset(AttackRunner& attacks, ChaosCluster& cluster, bool ack_settings) {
   Bounds bounds;
   bounds.p99 = absl::Milliseconds(50);
-  attacks_->Run(
-      {"5-rapid-reset",
-       "gRPC port (mTLS, valid client identity): 20,000 HEADERS + RST_STREAM pairs",
-       absl::Seconds(4), bounds, [&](absl::Time deadline) {
-         FloodOptions options;
-         options.streams = 20000;
-         options.reset = true;
-         options.deadline = deadline;
-         options.hold = absl::Seconds(1);
-         const StreamFlood flood = FloodStreams(grpc_port_, cluster_->client_identity(), options);
-         attacks_->Check(flood.connections >= 1, "the mTLS handshake failed");
-         return absl::StrCat(flood.streams, " pairs sent in ", Rounded(flood.took), " on ",
-                             flood.connections, " connections (", flood.closed_by_server,
-                             " closed by the server), ", flood.bytes_read / 1024, " KiB answered");
-       }});
+  const std::string id = ack_settings ? "5-rapid-reset" : "5b-rapid-reset-unacked";
+  const std::string name = absl::StrCat(
+      "gRPC port (mTLS, valid client identity): 20,000 HEADERS + RST_STREAM pairs, the "
+      "server's SETTINGS ",
+      ack_settings ? "acknowledged" : "never acknowledged");
+  attacks.Run({id, name, absl::Seconds(4), bounds, [&](absl::Time deadline) {
+                 FloodOptions options;
+                 options.streams = 20000;
+                 options.reset = true;
+                 options.ack_settings = ack_settings;
+                 options.deadline = deadline;
+                 options.hold = absl::Seconds(1);
+                 const StreamFlood flood =
+                     FloodStreams(cluster.replica(0).port, cluster.client_identity(), options);
+                 attacks.Check(flood.connections >= 1, "the mTLS handshake failed");
+                 return absl::StrCat(flood.streams, " pairs sent in ", Rounded(flood.took), " on ",
+                                     flood.connections, " connection(s) (", flood.closed_by_server,
+                                     " closed by the server), ", flood.bytes_read / 1024,
+                                     " KiB answered");
+               }});
+}
+
+TEST_F(HostileCallersTest, Attack5RapidReset) { RapidReset(*attacks_, *cluster_, true); }
+
+TEST_F(HostileCallersTest, Attack5bRapidResetLimitNeverAcknowledged) {
+  RapidReset(*attacks_, *cluster_, false);
 }
 
 // A proxy in front may read `Host : x` as another header than the server

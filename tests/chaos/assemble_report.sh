@@ -41,7 +41,7 @@ Echo calls/s of legitimate load (open loop, through the client Mesh) while
 one caller attacks it. Memory (VmRSS, MiB) and threads of the replica:
 before the attack (under the legitimate load), at the peak (sampled every
 10 ms during the attack) and after (once within the bounds and steady over
-250 ms, at most 10 s: "settled in"). Legitimate calls: those meant to start
+250 ms, at most 5 s: "settled in"). Legitimate calls: those meant to start
 during the attack, latency from their intended start. Each bound is
 asserted by the test; the load average is the machine's when the attack
 began (other work shares its cores). Row 0 is the reference: the same load,

@@ -325,5 +325,45 @@ TEST_F(HostileCallersTest, Attack7WatchedFilesThatAreNoConfig) {
        }});
 }
 
+// Secure naming: a workload with a valid certificate of the mesh's CA, but
+// for another service account, registers as `everything`.
+TEST_F(HostileCallersTest, Attack8ImpostorInTheRegistry) {
+  absl::StatusOr<std::string> attacker = cluster_->ca().Issue("attacker");
+  ASSERT_TRUE(attacker.ok()) << attacker.status();
+  Bounds bounds;
+  bounds.more = "the impostor handles no call; refused_identity counted";
+  attacks_->Run(
+      {"8-impostor",
+       "registry: a second `everything` replica running as service account "
+       "`attacker` (valid certificate of the mesh's CA), held 1.5 s",
+       absl::Seconds(6), bounds, [&](absl::Time deadline) -> std::string {
+         const absl::Status started = cluster_->StartReplica(1, *attacker);
+         attacks_->Check(started.ok(), "the impostor did not start: " + started.ToString());
+         if (!started.ok()) return "the impostor did not start";
+         const std::string address = cluster_->replica(1).address();
+         // Listed by the client (it is in the registry), then given the load.
+         bool listed = false;
+         while (!listed && absl::Now() < deadline - absl::Seconds(2)) {
+           absl::StatusOr<nlohmann::json> view = cluster_->ClientCluster();
+           listed = view.ok() && !ChaosCluster::EndpointOf(*view, address).is_null();
+           if (!listed) absl::SleepFor(absl::Milliseconds(20));
+         }
+         attacks_->Check(listed, "the client never listed the impostor");
+         absl::SleepFor(absl::Milliseconds(1500));
+         absl::StatusOr<nlohmann::json> view = cluster_->ClientCluster();
+         const nlohmann::json endpoint =
+             view.ok() ? ChaosCluster::EndpointOf(*view, address) : nlohmann::json();
+         const int64_t refused =
+             endpoint.is_null() ? 0 : endpoint["refused_identity"].get<int64_t>();
+         absl::StatusOr<ServerStats> stats = cluster_->Stats(1);  // by address: allowed
+         attacks_->Check(stats.ok(), "no __stats__ from the impostor");
+         const int64_t handled = stats.ok() ? stats->handled : -1;
+         attacks_->Check(handled == 0, absl::StrCat("the impostor handled ", handled, " calls"));
+         attacks_->Check(refused > 0, "refused_identity not counted");
+         return absl::StrCat("listed by the client: ", listed ? "yes" : "no",
+                             "; calls it handled: ", handled, "; refused_identity ", refused);
+       }});
+}
+
 }  // namespace
 }  // namespace meshup::chaos

@@ -40,7 +40,7 @@ Scenario 9 (\`tests/chaos/hostile_callers_test.cc\`, same run): one replica
 Echo calls/s of legitimate load (open loop, through the client Mesh) while
 one caller attacks it. Memory (VmRSS, MiB) and threads of the replica:
 before the attack (under the legitimate load), at the peak (sampled every
-10 ms during the attack) and after (once within the bounds and steady over
+10 ms from the attack's start until the end of the settling) and after (once within the bounds and steady over
 250 ms, at most 5 s: "settled in"). Legitimate calls: those meant to start
 during the attack, latency from their intended start. Each bound is
 asserted by the test; the load average is the machine's when the attack

@@ -61,7 +61,6 @@ void AttackRunner::Run(const Attack& attack) {
   const absl::Time end = absl::Now();
   const bool under_load = load.running();
   const absl::Status load_status = load.Wait();
-  const ProcessStatus peak = sampler.Stop();
   const LatencyWindow during = latencies.Between(start, end);
   Check(load_status.ok(), load_status.ToString());
   Check(under_load, "the attack outlasted the load");
@@ -87,6 +86,8 @@ void AttackRunner::Run(const Attack& attack) {
     absl::SleepFor(absl::Milliseconds(250));
   }
   const absl::Duration settled_in = absl::Now() - settle_start;
+  // The peak of the attack and of what the replica did after it.
+  const ProcessStatus peak = sampler.Stop();
 
   Check(during.calls > 0, "no legitimate call started during the attack");
   Check(during.failed == 0,

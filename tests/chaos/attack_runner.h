@@ -1,10 +1,10 @@
 // Runs one attack of the hostile-callers scenario against one replica and
 // measures it: 500 legitimate Echo calls/s through the client Mesh (open
 // loop) around the attack; the replica's resident memory and threads before
-// (under the legitimate load alone), at the peak (sampled every 10 ms during
-// the attack) and after (once within the bounds and steady, or after a
-// bounded wait); the legitimate calls' p99 and failures among those that
-// started during the attack. Asserts the attack's bounds (gtest
+// (under the legitimate load alone), at the peak (sampled every 10 ms from
+// the attack's start until it settled) and after (once within the bounds
+// and steady, or after a bounded wait); the legitimate calls' p99 and
+// failures among those that started during the attack. Asserts the attack's bounds (gtest
 // expectations, so that the row is written however it ends) and writes the
 // attack's row of the report's "hostile callers" section.
 #ifndef MESHUP_TESTS_CHAOS_ATTACK_RUNNER_H_

@@ -78,14 +78,13 @@ class HostileCallersTest : public ::testing::Test {
     CHAOS_ASSERT_OK(cluster_->StartReplica(0));
     CHAOS_ASSERT_OK(cluster_->StartClient());
     CHAOS_ASSERT_OK(cluster_->WaitForEndpoints());
-    grpc_port_ = cluster_->replica(0).port;
     admin_port_ = cluster_->replica(0).admin_port;
     attacks_ = std::make_unique<AttackRunner>(*cluster_, 0);
   }
 
   std::unique_ptr<ChaosCluster> cluster_;
   std::unique_ptr<AttackRunner> attacks_;
-  int grpc_port_ = 0, admin_port_ = 0;
+  int admin_port_ = 0;
 };
 
 // No attack: what the legitimate load and the replica measure alone.

@@ -71,14 +71,14 @@ absl::Status ChaosCluster::WriteServerConfig(const std::string& name, const std:
   return WriteConfig(root_ / "server-config", name, text);
 }
 
-absl::Status ChaosCluster::StartReplica(int index) {
+absl::Status ChaosCluster::StartReplica(int index, const std::string& identity_dir) {
   Replica& replica = replicas_[index];
   if (replica.process != nullptr) return absl::FailedPreconditionError("replica already runs");
   std::vector<std::string> argv = {
       MESHUP_TEST_SERVER,
       "--service=everything",
       "--version=v1",
-      "--identity=" + server_identity_,
+      "--identity=" + (identity_dir.empty() ? server_identity_ : identity_dir),
       "--config=" + (root_ / "server-config").string(),
       absl::StrCat("--drain_ms=", options_.drain_ms),
       absl::StrCat("--ledger=", (root_ / "ledgers" / absl::StrCat(index, "-", ++starts_)).string()),

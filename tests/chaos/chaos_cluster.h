@@ -83,8 +83,9 @@ class ChaosCluster {
   absl::Status WriteServerConfig(const std::string& name, const std::string& text);
 
   // Starts replica `index` (again), with a new ledger file, and waits until
-  // it serves.
-  absl::Status StartReplica(int index);
+  // it serves; with the identity in `identity_dir` when given, else the
+  // cluster's server identity.
+  absl::Status StartReplica(int index, const std::string& identity_dir = "");
   absl::Status StartReplicas();
   // Sends `signal` to replica `index` and waits (bounded) for it to exit.
   absl::StatusOr<int> StopReplica(int index, int signal);

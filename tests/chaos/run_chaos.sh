@@ -25,6 +25,7 @@ start=$(date +%s)
 status=0
 ctest --test-dir "$build" -L chaos --output-on-failure || status=$?
 seconds=$(( $(date +%s) - start ))
-tests/chaos/assemble_report.sh "$results" "$mode" "$seconds" > tests/chaos/REPORT.md
+tests/chaos/assemble_report.sh "$results" "$mode" "$seconds" "tests/chaos/run_chaos.sh${*:+ $*}" \
+  > tests/chaos/REPORT.md
 echo "wrote tests/chaos/REPORT.md (${seconds} s)"
 exit "$status"

@@ -42,6 +42,11 @@ class ScenarioReport {
   std::vector<std::string> notes_;
 };
 
+// Writes a row of a section of the report other than the scenarios' table
+// ("<id>.<section>" beside the rows; assemble_report.sh reads each section's
+// files), e.g. one row per attack of a scenario.
+void WriteSectionRow(const std::string& section, const std::string& id, const std::string& row);
+
 }  // namespace meshup::chaos
 
 #endif  // MESHUP_TESTS_CHAOS_SCENARIO_REPORT_H_

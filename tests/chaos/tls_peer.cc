@@ -140,6 +140,16 @@ size_t TlsPeer::Drain(absl::Duration timeout) {
   }
 }
 
+size_t TlsPeer::ReadSome(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  char buffer[16384];
+  while (true) {
+    const int read = SSL_read(state_->ssl, buffer, sizeof(buffer));
+    if (read > 0) return static_cast<size_t>(read) + Drain(absl::ZeroDuration());
+    if (!WaitFor(state_->ssl, state_->fd, read, deadline)) return 0;
+  }
+}
+
 absl::StatusOr<std::string> CertificateSerial(const std::string& pem_path) {
   BIO* file = BIO_new_file(pem_path.c_str(), "r");
   if (file == nullptr) return absl::NotFoundError(pem_path);

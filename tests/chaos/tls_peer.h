@@ -33,6 +33,9 @@ class TlsPeer {
   // Reads whatever comes for up to `timeout`, until the peer closes; returns
   // how many bytes came.
   size_t Drain(absl::Duration timeout);
+  // Reads what came, waiting up to `timeout` for the first bytes; returns
+  // how many bytes came (0: none in time, or the peer closed).
+  size_t ReadSome(absl::Duration timeout);
 
  private:
   TlsPeer() = default;

@@ -171,6 +171,20 @@ std::vector<Abuse> MalformedHttp2() {
   };
 }
 
+std::string Http2ClientStart() { return std::string(kPreface) + Frame(kSettings, 0, 0, ""); }
+
+std::string Http2SettingsAck() {
+  constexpr uint8_t kAck = 1;
+  return Frame(kSettings, kAck, 0, "");
+}
+
+std::string Http2EchoHeaders(uint32_t stream, bool end_stream) {
+  return Frame(kHeaders, static_cast<uint8_t>(kEndHeaders | (end_stream ? kEndStream : 0)), stream,
+               EchoRequestHeaders());
+}
+
+std::string Http2Cancel(uint32_t stream) { return Frame(kRstStream, 0, stream, U32(8)); }
+
 int HoldConnections(int port, int count, absl::Duration hold) {
   std::vector<int> fds;
   for (int i = 0; i < count; ++i) {

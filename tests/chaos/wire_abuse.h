@@ -7,6 +7,7 @@
 #ifndef MESHUP_TESTS_CHAOS_WIRE_ABUSE_H_
 #define MESHUP_TESTS_CHAOS_WIRE_ABUSE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,15 @@ std::vector<Abuse> MalformedHttp1();
 // preface (bad frame sizes, bad HPACK, flow-control violations, PING and
 // CONTINUATION floods, rapid reset of real gRPC requests, ...).
 std::vector<Abuse> MalformedHttp2();
+
+// Pieces of HTTP/2 for attacks made by hand: the client preface with an
+// empty SETTINGS; the ACK of the server's SETTINGS; the HEADERS of a real gRPC Echo
+// call on `stream` (END_HEADERS, and END_STREAM when `end_stream`); an
+// RST_STREAM CANCEL of `stream`.
+std::string Http2ClientStart();
+std::string Http2SettingsAck();
+std::string Http2EchoHeaders(uint32_t stream, bool end_stream);
+std::string Http2Cancel(uint32_t stream);
 
 // Opens `count` TCP connections to 127.0.0.1:`port` at once, holds them for
 // `hold`, and closes them; returns how many opened.

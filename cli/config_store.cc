@@ -181,10 +181,12 @@ absl::StatusOr<Contents> ReadContents(const std::string& directory) {
 
 // The objects of the files a user named, each with the source to record.
 absl::StatusOr<std::vector<StoredObject>> ReadIncoming(const std::vector<config::ConfigFile>& files,
-                                                       const std::string& source) {
+                                                       const std::string& source,
+                                                       bool names_only = false) {
   std::vector<StoredObject> incoming;
   for (const config::ConfigFile& file : files) {
-    absl::StatusOr<std::vector<config::ObjectText>> read = config::ReadObjects(file);
+    absl::StatusOr<std::vector<config::ObjectText>> read =
+        names_only ? config::ReadObjectNames(file) : config::ReadObjects(file);
     if (!read.ok()) return read.status();
     std::string file_source = source;
     if (file_source.empty() && absl::StartsWith(file.name, "<")) file_source = file.name;
@@ -422,7 +424,8 @@ absl::StatusOr<ChangeResult> ConfigStore::Delete(const std::vector<config::Confi
                                                  bool ignore_not_found) {
   absl::StatusOr<Contents> contents = ReadContents(directory_);
   if (!contents.ok()) return contents.status();
-  absl::StatusOr<std::vector<StoredObject>> incoming = ReadIncoming(files, "");
+  // As kubectl: a file names what to delete; the rest of it does not matter.
+  absl::StatusOr<std::vector<StoredObject>> incoming = ReadIncoming(files, "", /*names_only=*/true);
   if (!incoming.ok()) return incoming.status();
 
   ChangeResult result;

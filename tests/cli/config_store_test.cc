@@ -150,6 +150,32 @@ TEST_F(ConfigStoreTest, DeleteRemovesWhatTheFileNamesAndFailsOnWhatIsNotThere) {
   EXPECT_NE(Meshup("delete " + rules).exit_code, 0);
 }
 
+// As kubectl: a file naming objects by apiVersion, kind and metadata is
+// enough to delete them (what `meshup get -o yaml` of a name prints, trimmed).
+TEST_F(ConfigStoreTest, DeleteNeedsOnlyWhatAFileNames) {
+  ASSERT_EQ(Meshup("apply " + Write("rules.yaml", kRules)).exit_code, 0);
+  const std::string names = Write("names.yaml", R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: ratings
+  namespace: default
+spec: {host: ratings, subsets: [{name: v1, noSuchField: 1}]}
+)");
+  CommandResult deleted = Meshup("delete -f " + names);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_EQ(deleted.output,
+            "destinationrule.networking.istio.io/reviews deleted\n"
+            "destinationrule.networking.istio.io/ratings deleted\n");
+  EXPECT_EQ(ConfigFiles(), 0u);
+  CommandResult nameless = Meshup("delete -f " + Write("nameless.yaml", "kind: DestinationRule\n"));
+  EXPECT_EQ(nameless.exit_code, 1) << nameless.output;
+  EXPECT_THAT(nameless.output, HasSubstr("nameless.yaml"));
+}
+
 // As kubectl, and as Istio's tasks clean up: objects by kind and name.
 TEST_F(ConfigStoreTest, DeleteTakesLiveObjectsByKindAndName) {
   ASSERT_EQ(Meshup("apply " + Write("rules.yaml", kRules)).exit_code, 0);

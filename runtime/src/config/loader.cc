@@ -492,6 +492,36 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
   return objects;
 }
 
+absl::StatusOr<std::vector<ObjectText>> ReadObjectNames(const ConfigFile& file) {
+  MESHUP_RETURN_IF_ERROR(CheckText(file));
+  std::vector<ObjectText> objects;
+  for (const DocumentText& part : SplitDocuments(file.text)) {
+    absl::StatusOr<YamlStream> stream = ParseYaml(part.text, file.name, part.first_line);
+    if (!stream.ok()) {
+      if (OnlyDirectives(part.text)) continue;
+      return stream.status();
+    }
+    if (stream->size() == 0 || stream->document(0).IsNull()) continue;
+    Document doc(file.name, nullptr);
+    Fields top(stream->document(0), "", doc);
+    MESHUP_RETURN_IF_ERROR(top.status());
+    MESHUP_RETURN_IF_ERROR(ReadString(top.Get("apiVersion"), "apiVersion", doc).status());
+    MESHUP_ASSIGN_OR_RETURN(std::string kind, ReadString(top.Get("kind"), "kind", doc));
+    Fields metadata(top.Get("metadata"), "metadata", doc);
+    MESHUP_RETURN_IF_ERROR(metadata.status());
+    ObjectText object;
+    object.kind = std::move(kind);
+    MESHUP_ASSIGN_OR_RETURN(object.name, ReadString(metadata.Get("name"), "metadata.name", doc));
+    object.namespace_name = "default";
+    if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
+      MESHUP_ASSIGN_OR_RETURN(object.namespace_name, ReadString(ns, "metadata.namespace", doc));
+    }
+    object.text = std::string(part.text);
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
     const std::vector<ConfigFile>& files, ParsedFileCache* cache) {
   // What the cache has for the same name and text is reused; the rest is parsed.

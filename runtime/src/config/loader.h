@@ -65,6 +65,12 @@ struct ObjectText {
 // needs to know which objects a file replaces before it checks the result.
 absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file);
 
+// Reads only which objects `file` names (apiVersion, kind, metadata.name and
+// namespace of each document), as `kubectl delete -f` does: the rest of a
+// document may be missing or wrong. Errors for YAML that does not parse and
+// for a document without kind or name.
+absl::StatusOr<std::vector<ObjectText>> ReadObjectNames(const ConfigFile& file);
+
 struct ParsedFile;
 
 // The good files of the last load through it, as parsed: a load through the

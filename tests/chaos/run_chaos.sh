@@ -24,6 +24,11 @@ export MESHUP_CHAOS_RESULTS=$results
 start=$(date +%s)
 status=0
 ctest --test-dir "$build" -L chaos --output-on-failure || status=$?
+# The hostile-caller attacks that do not hold on this gRPC (disabled in
+# ctest, see hostile_callers_test.cc): run for their rows in the report;
+# their failures are the report's to show, not this script's.
+"$build/tests/chaos/meshup_chaos_test" --gtest_also_run_disabled_tests \
+  --gtest_filter='HostileCallersTest.DISABLED_*' > "$results/disabled.log" 2>&1 || true
 seconds=$(( $(date +%s) - start ))
 tests/chaos/assemble_report.sh "$results" "$mode" "$seconds" "tests/chaos/run_chaos.sh${*:+ $*}" \
   > tests/chaos/REPORT.md

@@ -51,6 +51,15 @@ void TakeBackServices(const Server::Impl& impl) {
   }
 }
 
+bool HasNonBlockingMethods(const std::vector<Service*>& services) {
+  for (const Service* service : services) {
+    for (const MethodInfo& method : service->info().methods) {
+      if (method.non_blocking) return true;
+    }
+  }
+  return false;
+}
+
 // The warning for a server whose services have both non-blocking unary
 // methods (run on gRPC's callback threads) and others (run on its handler
 // threads); empty when they do not mix. Measured with the benchmark's echo
@@ -165,12 +174,16 @@ absl::StatusOr<int> Server::Start() {
   for (Service* service : impl_->standard->services()) {
     builder.RegisterService(internal::ServiceAccess::GrpcService(*service));
   }
+  if (HasNonBlockingMethods(impl_->services)) {
+    impl_->poller = std::make_unique<internal::ServerPoller>(builder);
+  }
   impl_->grpc_server = builder.BuildAndStart();
   if (impl_->grpc_server == nullptr || bound_port == 0 || (plaintext_too && plaintext_port == 0)) {
     impl_->grpc_server.reset();
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", address, ": the address is in use or not available on this host"));
   }
+  if (impl_->poller != nullptr) impl_->poller->Start();
   impl_->started = true;
   impl_->port = bound_port;
   impl_->plaintext_port = plaintext_port;
@@ -181,6 +194,7 @@ absl::StatusOr<int> Server::Start() {
     if (!registered.ok()) {
       impl_->grpc_server->Shutdown();
       impl_->grpc_server->Wait();
+      if (impl_->poller != nullptr) impl_->poller->Stop();
       impl_->shut_down = true;
       return absl::UnavailableError(absl::StrCat(
           "serving on ", address, " but cannot register in the registry: ", registered.message()));
@@ -227,6 +241,10 @@ void Server::Wait() {
     server = impl_->grpc_server.get();
   }
   server->Wait();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->poller != nullptr) impl_->poller->Stop();
+  }
   TakeBackServices(*impl_);
 }
 

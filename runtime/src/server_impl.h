@@ -12,6 +12,7 @@
 #include "meshup/mesh.h"
 #include "meshup/server.h"
 #include "security/workload_identity.h"
+#include "server_poller.h"
 #include "server_runtime.h"
 #include "standard/standard_services.h"
 
@@ -31,6 +32,9 @@ struct Server::Impl {
   std::vector<Service*> services;  // guarded by mu; the user's
   // Health and reflection, made by Start(); guarded by mu.
   std::unique_ptr<internal::StandardServices> standard;
+  // Set by Start() for a server with non-blocking methods; guarded by mu.
+  // Declared before grpc_server, so that the server goes first.
+  std::unique_ptr<internal::ServerPoller> poller;
   std::unique_ptr<grpc::Server> grpc_server;  // guarded by mu
   bool started = false;                       // guarded by mu
   bool shut_down = false;                     // guarded by mu

@@ -52,9 +52,6 @@ enforces MAX_CONCURRENT_STREAMS only once the caller has acknowledged the
 server's SETTINGS, and it has no defence against rapid reset (HEADERS +
 RST_STREAM floods); no server option makes up for either. Their tests are
 left out of ctest (\`DISABLED_\`), and this script runs them for these rows.
-The legitimate calls' p99 of about 90 ms with no attack (row 0) comes from
-a pause of about 100 ms roughly once a second in the server's blocking
-handler path, not yet explained.
 
 | # | attack | sent, and what came back | RSS MiB before / peak / after | threads before / peak / after | settled in | legitimate p99; failed | bounds | load avg | result |
 |---|---|---|---|---|---:|---|---|---|---|

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -32,6 +35,7 @@
 #include "meshup/mesh.h"
 #include "meshup_test/everything.meshup.h"
 #include "mtls_channel.h"
+#include "nopackage.pb.h"
 #include "test_ca.h"
 #include "util/tsan.h"
 
@@ -296,6 +300,52 @@ TEST_F(StandardServicesTest, HealthNamesTheServicesServedAndNothingElse) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(StandardServicesTest, WatchFollowsTheServicesAllowedCallersAndIsBounded) {
+  EXPECT_EQ(RawCall(address_, stranger_, kWatch, kCheckServer, 1).status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Each watcher holds a handler thread: at most 16 watch at once
+  // (docs/security.md).
+  constexpr int kMaxWatchers = 16;
+  std::mutex mu;
+  std::condition_variable changed;
+  int watching = 0;
+  bool release = false;
+  std::vector<std::thread> watchers;
+  for (int i = 0; i < kMaxWatchers; ++i) {
+    watchers.emplace_back([&] {
+      RawCall(address_, friend_, kWatch, kCheckServer, 1, [&](int) {
+        std::unique_lock<std::mutex> lock(mu);
+        ++watching;
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+      });
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait_for(lock, std::chrono::seconds(10), [&] { return watching == kMaxWatchers; });
+  }
+  EXPECT_EQ(watching, kMaxWatchers);
+  RawResult one_more = RawCall(address_, friend_, kWatch, kCheckServer, 1);
+  EXPECT_EQ(one_more.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << one_more.status.error_message();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    changed.notify_all();
+  }
+  for (std::thread& watcher : watchers) watcher.join();
+  // Their places are free again once the server has seen them go (it looks
+  // every 200 ms).
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  RawResult again = RawCall(address_, friend_, kWatch, kCheckServer, 1);
+  while (again.messages.empty() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+    again = RawCall(address_, friend_, kWatch, kCheckServer, 1);
+  }
+  EXPECT_EQ(again.messages, std::vector<std::string>{kServing}) << again.status.error_message();
+}
+
 TEST_F(StandardServicesTest, AWatchSeesTheServerGoAndDoesNotHoldItUp) {
   std::thread shutdown;
   const absl::Time start = absl::Now();
@@ -318,6 +368,10 @@ TEST_F(StandardServicesTest, ReflectionDescribesOnlyWhatTheServerServes) {
   ASSERT_EQ(served.messages.size(), 1u);
   EXPECT_THAT(served.messages[0], HasSubstr("meshup_test/everything.proto"));
   // Linked into this program, but served by no service of this server.
+  ASSERT_NE(PingRequest::descriptor(), nullptr);
+  ASSERT_NE(
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName("PingRequest"),
+      nullptr);
   RawResult other = RawCall(address_, friend_, kReflection, FileContaining("PingRequest"));
   ASSERT_TRUE(other.status.ok()) << other.status.error_message();
   ASSERT_EQ(other.messages.size(), 1u);

@@ -57,8 +57,20 @@ absl::Status HealthService::Watch(ServerContext& context, const HealthCheckReque
   HealthCheckResponse response;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (watchers_ >= kMaxWatchers) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("this server has ", kMaxWatchers, " health watchers already; use Check"));
+    }
+    ++watchers_;
     response.set_status(StatusOf(request.service()));
   }
+  struct Leave {
+    HealthService* health;
+    ~Leave() {
+      std::lock_guard<std::mutex> lock(health->mu_);
+      --health->watchers_;
+    }
+  } leave{this};
   if (!writer.Write(response)) return absl::CancelledError("the caller went away");
   if (response.status() == HealthCheckResponse::NOT_SERVING) return absl::OkStatus();
   if (!AwaitNotServing(context)) return absl::CancelledError("the caller cancelled");

@@ -6,7 +6,9 @@
 // answers SERVICE_UNKNOWN for it and keeps the stream open, as the protocol
 // says. A Watch sends the status at once and again when it changes; it ends
 // (OK) once it has sent NOT_SERVING, so that no watcher holds up a server's
-// shutdown, or when the caller cancels it. Thread-safe.
+// shutdown, or when the caller cancels it. A watcher holds a handler thread,
+// so at most kMaxWatchers watch at once; one more is refused with
+// RESOURCE_EXHAUSTED. Thread-safe.
 #ifndef MESHUP_SRC_STANDARD_HEALTH_SERVICE_H_
 #define MESHUP_SRC_STANDARD_HEALTH_SERVICE_H_
 
@@ -21,6 +23,8 @@ namespace meshup::internal {
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:
+  static constexpr int kMaxWatchers = 16;
+
   // `services`: the full names of the services the server serves.
   explicit HealthService(std::set<std::string> services);
 
@@ -45,6 +49,7 @@ class HealthService final : public grpc::health::v1::Health::Service {
   std::mutex mu_;
   std::condition_variable stopped_serving_;
   bool serving_ = true;  // guarded by mu_
+  int watchers_ = 0;     // guarded by mu_
 };
 
 }  // namespace meshup::internal

@@ -103,6 +103,7 @@ StandardServices::StandardServices(const std::vector<Service*>& served, ServerRu
     ServiceAccess::SetRuntime(*service, &runtime);
   }
   if (reflection_policy) {
+    runtime.declared_policies.emplace(&health_, *reflection_policy);  // Check is exempt
     runtime.declared_policies.emplace(&reflection_, *reflection_policy);
     runtime.declared_policies.emplace(&reflection_alpha_, *std::move(reflection_policy));
   }

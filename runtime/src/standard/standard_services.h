@@ -4,11 +4,11 @@
 // telemetry (docs/security.md), with two rules of their own:
 //   - Health's Check is exempt from authorization, as Istio exempts its
 //     probe paths, so that probes and load balancers reach it under any
-//     policy; it is still counted and traced. Watch is authorized as usual.
-//   - Reflection describes every service of the server, so the IDL's
-//     allowed_callers of each of them apply to it: a caller may use
-//     reflection only when every service that declares allowed_callers
-//     allows it.
+//     policy; it is still counted and traced.
+//   - Health's Watch and reflection concern every service of the server, so
+//     the IDL's allowed_callers of all of them apply to them as one ALLOW
+//     policy: the callers that every service declaring allowed_callers
+//     allows (beside the configuration's policies, as any declared policy).
 #ifndef MESHUP_SRC_STANDARD_STANDARD_SERVICES_H_
 #define MESHUP_SRC_STANDARD_STANDARD_SERVICES_H_
 

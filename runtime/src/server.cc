@@ -192,7 +192,8 @@ absl::StatusOr<int> Server::Start() {
     internal::WorkloadRecord workload = Workload(*impl_, bound_port);
     absl::Status registered = impl_->registry->Register(workload);
     if (!registered.ok()) {
-      impl_->grpc_server->Shutdown();
+      impl_->standard->SetNotServing();  // ends health watchers
+      impl_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
       impl_->grpc_server->Wait();
       if (impl_->poller != nullptr) impl_->poller->Stop();
       impl_->shut_down = true;

@@ -95,6 +95,11 @@ struct MeshOptions {
 class Registration {
  public:
   virtual ~Registration() = default;
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ protected:
+  Registration() = default;
 };
 
 class Mesh {

@@ -512,6 +512,9 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjectNames(const ConfigFile& file) 
     ObjectText object;
     object.kind = std::move(kind);
     MESHUP_ASSIGN_OR_RETURN(object.name, ReadString(metadata.Get("name"), "metadata.name", doc));
+    if (object.name.empty()) {
+      return doc.Error(stream->document(0), "metadata.name", "a name is required");
+    }
     object.namespace_name = "default";
     if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(object.namespace_name, ReadString(ns, "metadata.namespace", doc));

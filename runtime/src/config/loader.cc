@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -50,6 +51,26 @@ bool IsNetworkingVersion(absl::string_view version) {
          std::end(kNetworkingVersions);
 }
 
+// What names a document's object: apiVersion, kind, metadata.name and
+// namespace (into `origin`, with the file and line; the document's subject is
+// set from them). `metadata` is left for the caller to read further.
+absl::Status ReadIdentity(const YamlNode& root, Fields& top, Fields& metadata, Document& doc,
+                          std::string& api_version, Origin& origin) {
+  MESHUP_ASSIGN_OR_RETURN(api_version, ReadString(top.Get("apiVersion"), "apiVersion", doc));
+  MESHUP_ASSIGN_OR_RETURN(origin.kind, ReadString(top.Get("kind"), "kind", doc));
+  MESHUP_RETURN_IF_ERROR(metadata.status());
+  origin.file = doc.file();
+  origin.line = doc.Line(root);
+  MESHUP_ASSIGN_OR_RETURN(origin.name, ReadString(metadata.Get("name"), "metadata.name", doc));
+  origin.namespace_name = "default";
+  if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
+    MESHUP_ASSIGN_OR_RETURN(origin.namespace_name, ReadString(ns, "metadata.namespace", doc));
+  }
+  doc.set_subject(absl::StrCat(origin.kind, " ", origin.namespace_name, "/", origin.name));
+  if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
+  return absl::OkStatus();
+}
+
 // Reads one document into `snapshot`. A Mesh document's position goes to
 // `mesh_mark`, for the check across files.
 absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapshot& snapshot,
@@ -57,23 +78,11 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
   Document doc(file, &snapshot.warnings);
   Fields top(root, "", doc);
   MESHUP_RETURN_IF_ERROR(top.status());
-  MESHUP_ASSIGN_OR_RETURN(std::string api_version,
-                          ReadString(top.Get("apiVersion"), "apiVersion", doc));
-  MESHUP_ASSIGN_OR_RETURN(std::string kind, ReadString(top.Get("kind"), "kind", doc));
-
   Fields metadata(top.Get("metadata"), "metadata", doc);
-  MESHUP_RETURN_IF_ERROR(metadata.status());
+  std::string api_version;
   Origin origin;
-  origin.file = file;
-  origin.line = doc.Line(root);
-  origin.kind = kind;
-  MESHUP_ASSIGN_OR_RETURN(origin.name, ReadString(metadata.Get("name"), "metadata.name", doc));
-  origin.namespace_name = "default";
-  if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(origin.namespace_name, ReadString(ns, "metadata.namespace", doc));
-  }
-  doc.set_subject(absl::StrCat(kind, " ", origin.namespace_name, "/", origin.name));
-  if (origin.name.empty()) return doc.Error(root, "metadata.name", "a name is required");
+  MESHUP_RETURN_IF_ERROR(ReadIdentity(root, top, metadata, doc, api_version, origin));
+  const std::string& kind = origin.kind;
   metadata.Get("labels");  // Kubernetes metadata: meaningful to tools, not to routing
   metadata.Get("annotations");
   if (YamlNode created = metadata.Get("creationTimestamp");
@@ -219,7 +228,10 @@ bool OnlyDirectives(absl::string_view text) {
   return true;
 }
 
-absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh_mark = nullptr) {
+// Calls `read` with each document of `file` that is not empty, and its text.
+absl::Status ForEachDocument(
+    const ConfigFile& file,
+    absl::FunctionRef<absl::Status(const YamlNode& root, const DocumentText& part)> read) {
   MESHUP_RETURN_IF_ERROR(CheckText(file));
   for (const DocumentText& part : SplitDocuments(file.text)) {
     absl::StatusOr<YamlStream> stream = ParseYaml(part.text, file.name, part.first_line);
@@ -236,8 +248,15 @@ absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh
                        "that is just \"---\""));
     }
     if (stream->size() == 0 || stream->document(0).IsNull()) continue;  // an empty section
-    MESHUP_RETURN_IF_ERROR(LoadDocument(stream->document(0), file.name, snapshot, mesh_mark));
+    MESHUP_RETURN_IF_ERROR(read(stream->document(0), part));
   }
+  return absl::OkStatus();
+}
+
+absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh_mark = nullptr) {
+  MESHUP_RETURN_IF_ERROR(ForEachDocument(file, [&](const YamlNode& root, const DocumentText&) {
+    return LoadDocument(root, file.name, snapshot, mesh_mark);
+  }));
   snapshot.files.push_back(file.name);
   return absl::OkStatus();
 }
@@ -493,35 +512,18 @@ absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
 }
 
 absl::StatusOr<std::vector<ObjectText>> ReadObjectNames(const ConfigFile& file) {
-  MESHUP_RETURN_IF_ERROR(CheckText(file));
   std::vector<ObjectText> objects;
-  for (const DocumentText& part : SplitDocuments(file.text)) {
-    absl::StatusOr<YamlStream> stream = ParseYaml(part.text, file.name, part.first_line);
-    if (!stream.ok()) {
-      if (OnlyDirectives(part.text)) continue;
-      return stream.status();
-    }
-    if (stream->size() == 0 || stream->document(0).IsNull()) continue;
+  MESHUP_RETURN_IF_ERROR(ForEachDocument(file, [&](const YamlNode& root, const DocumentText& part) {
     Document doc(file.name, nullptr);
-    Fields top(stream->document(0), "", doc);
+    Fields top(root, "", doc);
     MESHUP_RETURN_IF_ERROR(top.status());
-    MESHUP_RETURN_IF_ERROR(ReadString(top.Get("apiVersion"), "apiVersion", doc).status());
-    MESHUP_ASSIGN_OR_RETURN(std::string kind, ReadString(top.Get("kind"), "kind", doc));
     Fields metadata(top.Get("metadata"), "metadata", doc);
-    MESHUP_RETURN_IF_ERROR(metadata.status());
-    ObjectText object;
-    object.kind = std::move(kind);
-    MESHUP_ASSIGN_OR_RETURN(object.name, ReadString(metadata.Get("name"), "metadata.name", doc));
-    if (object.name.empty()) {
-      return doc.Error(stream->document(0), "metadata.name", "a name is required");
-    }
-    object.namespace_name = "default";
-    if (YamlNode ns = metadata.Get("namespace"); ns.IsDefined()) {
-      MESHUP_ASSIGN_OR_RETURN(object.namespace_name, ReadString(ns, "metadata.namespace", doc));
-    }
-    object.text = std::string(part.text);
-    objects.push_back(std::move(object));
-  }
+    std::string api_version;
+    Origin origin;
+    MESHUP_RETURN_IF_ERROR(ReadIdentity(root, top, metadata, doc, api_version, origin));
+    objects.push_back({origin.kind, origin.namespace_name, origin.name, std::string(part.text)});
+    return absl::OkStatus();
+  }));
   return objects;
 }
 

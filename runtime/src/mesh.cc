@@ -262,14 +262,11 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   channel->telemetry = impl_->telemetry.get();
   channel->namespace_name = impl_->options.namespace_name;
   channel->live_calls = impl_->live_calls;
+  channel->router = impl_->router.get();
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
-    internal::EndpointInfo endpoint;
-    endpoint.address = channel->target;
-    auto grpc_channel = NewGrpcChannel(endpoint, impl_->identity.get());
-    channel->endpoint =
-        std::make_shared<internal::RoutedEndpoint>(std::move(endpoint), std::move(grpc_channel));
+    channel->host = impl_->router->StaticHost(channel->target);
   } else {
     std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {
@@ -278,7 +275,6 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
                        "' is neither a service of the mesh (a DNS name such as reviews or "
                        "reviews.default.svc.cluster.local) nor host:port"));
     }
-    channel->router = impl_->router.get();
     channel->host = impl_->router->Host(*host);  // watches its endpoints from now on
   }
   return internal::ChannelAccess::Make(std::move(channel));

@@ -1,6 +1,6 @@
-// What a meshup::Channel holds, for the call pipeline's eyes only: either one
-// static endpoint ("host:port"), or a host of the mesh and the Router that
-// routes its calls.
+// What a meshup::Channel holds, for the call pipeline's eyes only: the host
+// its calls go to (a service of the mesh, or one fixed "host:port") and the
+// Router that plans and places them.
 #ifndef MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 #define MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 
@@ -16,9 +16,8 @@ namespace meshup {
 
 struct Channel::Impl {
   std::string target;
-  // A static target: its one endpoint.
-  std::shared_ptr<internal::RoutedEndpoint> endpoint;
-  // A mesh host: routed per call. The router belongs to the Mesh.
+  // The router belongs to the Mesh; `host` is one of its entries (from
+  // Router::Host() or Router::StaticHost()).
   internal::Router* router = nullptr;
   std::shared_ptr<internal::HostEntry> host;
   // The Mesh's telemetry; null in tests of the pipeline without one.

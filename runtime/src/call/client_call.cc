@@ -96,7 +96,7 @@ class MirroredCall {
 
 // Whether the call's route mirrors it to another host.
 bool Mirrored(const ClientCallState& call) {
-  return call.router() != nullptr && call.plan().mirror_host != nullptr;
+  return call.plan().mirror_host != nullptr;
 }
 
 // One attempt of a blocking call, on the caller's thread.

@@ -36,14 +36,14 @@ RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& chan
     labels.destination.principal = absl::StrCat("spiffe://", telemetry.trust_domain(), "/ns/",
                                                 info.namespace_name, "/sa/", info.service_account);
   }
-  if (plan.host != nullptr) {
+  if (plan.host->fixed_address()) {
+    labels.destination_service = plan.host->host();
+    labels.destination_service_name = plan.host->host();
+  } else {
     labels.destination_service_name = plan.host->host();
     labels.destination_service_namespace = channel.namespace_name;
     labels.destination_service =
         absl::StrCat(plan.host->host(), ".", channel.namespace_name, ".svc.cluster.local");
-  } else {
-    labels.destination_service = channel.target;
-    labels.destination_service_name = channel.target;
   }
   return labels;
 }
@@ -55,7 +55,6 @@ RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& 
                                const CallPlan& plan) {
   RequestLabels labels = SourceLabels(telemetry, channel, plan, EndpointInfo());
   labels.mutual_tls = false;
-  if (plan.host == nullptr) return labels;
   std::shared_ptr<const HostState> state = plan.host->state();
   const HostState::SubsetState* subset = state->Find(plan.subset);
   if (subset == nullptr || subset->endpoints.empty()) return labels;
@@ -120,11 +119,7 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
     if (parent != nullptr) parent_span_ = parent->span_id;
     span_ = channel_.telemetry->NewSpan(parent);
   }
-  if (channel_.router != nullptr) {
-    plan_ = channel_.router->Plan(channel_.host, method, options, now);
-  } else {
-    PlanDeadlineAndRetries(method, options, /*route=*/nullptr, now, plan_);
-  }
+  plan_ = channel_.router->Plan(channel_.host, method, options, now);
 }
 
 ClientCallState::~ClientCallState() { Close(); }
@@ -132,7 +127,7 @@ ClientCallState::~ClientCallState() { Close(); }
 void ClientCallState::Close() {
   if (closed_) return;
   closed_ = true;
-  if (admitted_ && plan_.host != nullptr) plan_.host->in_flight().fetch_sub(1);
+  if (admitted_) plan_.host->in_flight().fetch_sub(1);
   if (channel_.telemetry != nullptr) Report();
 }
 
@@ -190,19 +185,17 @@ absl::Status ClientCallState::Admit() {
     return Refuse(
         absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
   }
-  if (plan_.host != nullptr) {
-    const int max_requests = plan_.host->state()->max_requests;
-    const int in_flight = plan_.host->in_flight().fetch_add(1);
-    if (max_requests > 0 && in_flight >= max_requests) {
-      plan_.host->in_flight().fetch_sub(1);
-      return Refuse(absl::ResourceExhaustedError(
-          absl::StrCat("connection pool of '", plan_.host->host(), "' is full: ", max_requests,
-                       " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
-                       "http2MaxRequests)")));
-    }
-    admitted_ = true;
-    plan_.host->budget().RecordCall();
+  const int max_requests = plan_.host->state()->max_requests;
+  const int in_flight = plan_.host->in_flight().fetch_add(1);
+  if (max_requests > 0 && in_flight >= max_requests) {
+    plan_.host->in_flight().fetch_sub(1);
+    return Refuse(absl::ResourceExhaustedError(
+        absl::StrCat("connection pool of '", plan_.host->host(), "' is full: ", max_requests,
+                     " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
+                     "http2MaxRequests)")));
   }
+  admitted_ = true;
+  plan_.host->budget().RecordCall();
   return absl::OkStatus();
 }
 
@@ -216,29 +209,25 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   ++attempt_number_;
   const absl::Time now = absl::Now();
   attempt_ = Attempt();
-  if (channel_.router != nullptr) {
-    const absl::Time pick_time = channel_.router->clock().Now();
-    absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, pick_time);
+  const absl::Time pick_time = channel_.router->clock().Now();
+  absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, pick_time);
+  if (!picked.ok()) return picked.status();
+  if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
+    // Rare: pick again among the others; Pick() returns an excluded
+    // endpoint only when nothing else is left.
+    absl::InlinedVector<Endpoint*, 8> excluded(tried_.begin(), tried_.end());
+    while (picked.ok() && !SecurelyNamed(method_, plan_, picked->endpoint->info()) &&
+           !absl::c_linear_search(excluded, picked->endpoint)) {
+      picked->endpoint->CountRefusedIdentity();
+      excluded.push_back(picked->endpoint);
+      picked = channel_.router->Pick(plan_, excluded, pick_time);
+    }
     if (!picked.ok()) return picked.status();
     if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
-      // Rare: pick again among the others; Pick() returns an excluded
-      // endpoint only when nothing else is left.
-      absl::InlinedVector<Endpoint*, 8> excluded(tried_.begin(), tried_.end());
-      while (picked.ok() && !SecurelyNamed(method_, plan_, picked->endpoint->info()) &&
-             !absl::c_linear_search(excluded, picked->endpoint)) {
-        picked->endpoint->CountRefusedIdentity();
-        excluded.push_back(picked->endpoint);
-        picked = channel_.router->Pick(plan_, excluded, pick_time);
-      }
-      if (!picked.ok()) return picked.status();
-      if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
-        return NotSecurelyNamedError(method_, plan_, picked->endpoint->info());
-      }
+      return NotSecurelyNamedError(method_, plan_, picked->endpoint->info());
     }
-    attempt_ = *std::move(picked);
-  } else {
-    attempt_.endpoint = channel_.endpoint.get();
   }
+  attempt_ = *std::move(picked);
   if (attempt_.endpoint->channel() == nullptr) {
     absl::Status unusable = attempt_.endpoint->unusable();
     attempt_ = Attempt();
@@ -282,7 +271,7 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                                                            bool& not_sent) {
   if (attempt_.endpoint != nullptr) {
     attempt_.endpoint->AddInFlight(-1);
-    if (channel_.router != nullptr) channel_.router->Report(attempt_, status.code());
+    channel_.router->Report(attempt_, status.code());
     tried_.push_back(attempt_.endpoint);
     // An attempt whose connection never became ready sent nothing.
     not_sent = status.code() == absl::StatusCode::kUnavailable &&
@@ -302,7 +291,7 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                    per_try_timed_out)) {
     return std::nullopt;
   }
-  if (plan_.host != nullptr && !plan_.host->budget().TryRetry()) return std::nullopt;
+  if (!plan_.host->budget().TryRetry()) return std::nullopt;
   const absl::Duration backoff = RetryBackoff(attempt_number_ + 1);
   if (absl::Now() + backoff >= plan_.deadline) return std::nullopt;
   return backoff;

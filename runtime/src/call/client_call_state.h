@@ -9,8 +9,9 @@
 //     backoff = call.EndAttempt(status);   // nullopt: the call is over
 //   }
 //
-// For a static channel the plan is the IDL's and the endpoint is fixed; for a
-// mesh host the Router decides. Retries follow the plan (route or IDL), go to
+// The Router plans the call and picks each attempt's endpoint, for a mesh
+// host and for a fixed address alike (whose one endpoint and IDL-only plan
+// are its host entry's). Retries follow the plan (route or IDL), go to
 // another endpoint when there is one, respect idempotency (a non-idempotent
 // call is retried only when its request surely was not sent), the host's
 // retry budget, and the call's deadline.

@@ -160,6 +160,21 @@ std::shared_ptr<HostEntry> Router::Host(const std::string& host) {
   return entry;
 }
 
+std::shared_ptr<HostEntry> Router::StaticHost(const std::string& address) {
+  auto entry = std::make_shared<HostEntry>(address, clock_, /*fixed_address=*/true);
+  EndpointInfo info;
+  info.address = address;
+  auto channel = channel_factory_(info);
+  auto endpoint = std::make_shared<RoutedEndpoint>(std::move(info), std::move(channel));
+  auto state = std::make_shared<HostState>();
+  state->endpoints.push_back(endpoint);
+  state->all = MakeSubset("", {}, state->endpoints, nullptr, nullptr, clock_, random_);
+  std::lock_guard<std::mutex> lock(entry->mu_);
+  entry->by_address_[address] = std::move(endpoint);
+  entry->state_ = std::move(state);
+  return entry;
+}
+
 void Router::Rebuild(HostEntry& entry, const config::Snapshot& snapshot, bool keep_if_unchanged) {
   // The workloads of the host: registered ones, then the configuration's.
   std::vector<EndpointInfo> infos;
@@ -272,7 +287,9 @@ CallPlan Router::Plan(const std::shared_ptr<HostEntry>& host, const MethodInfo& 
   plan.snapshot = config_.Current();
   const config::HttpRoute* route = nullptr;
   const std::string* destination_host = &host->host();
-  if (const config::VirtualService* vs = plan.snapshot->VirtualServiceFor(host->host())) {
+  const config::VirtualService* vs =
+      host->fixed_address() ? nullptr : plan.snapshot->VirtualServiceFor(host->host());
+  if (vs != nullptr) {
     RequestAttributes request;
     request.path = method.path;
     request.headers = options.headers;

@@ -89,9 +89,14 @@ struct HostState {
 
 class HostEntry {
  public:
-  HostEntry(std::string host, Clock& clock) : host_(std::move(host)), budget_({}, clock) {}
+  // `fixed_address`: the host is one address ("host:port"), not a service of
+  // the mesh; see Router::StaticHost().
+  HostEntry(std::string host, Clock& clock, bool fixed_address = false)
+      : host_(std::move(host)), fixed_address_(fixed_address), budget_({}, clock) {}
 
+  // The service's name, or the fixed address.
   const std::string& host() const { return host_; }
+  bool fixed_address() const { return fixed_address_; }
   std::shared_ptr<const HostState> state() const { return std::atomic_load(&state_); }
   std::atomic<int>& in_flight() { return in_flight_; }
   RetryBudget& budget() { return budget_; }
@@ -99,6 +104,7 @@ class HostEntry {
  private:
   friend class Router;
   const std::string host_;
+  const bool fixed_address_;
   std::shared_ptr<const HostState> state_ = std::make_shared<HostState>();
   std::atomic<int> in_flight_{0};
   RetryBudget budget_;
@@ -179,6 +185,13 @@ class Router {
 
   // The entry of `host`, made and watched on first use.
   std::shared_ptr<HostEntry> Host(const std::string& host);
+
+  // A new entry for one fixed address ("host:port", already validated): a
+  // single endpoint, never discovered or rebuilt. No VirtualService or
+  // DestinationRule applies to it (they name services, not addresses), so
+  // its calls follow the IDL's timeout and retries alone. It is the caller's
+  // and not listed in Hosts().
+  std::shared_ptr<HostEntry> StaticHost(const std::string& address);
 
   // Decides a call of `method` to `host` (an entry from Host(), which a
   // channel keeps, so the common call takes no lock here) at `now`.

@@ -108,6 +108,35 @@ TEST_F(RouterTest, WithoutAVirtualServiceTheIdlDecides) {
   EXPECT_EQ(plan.host->state()->endpoints.size(), 3u);
 }
 
+TEST_F(RouterTest, AFixedAddressIsOneEndpointThatNoRouteReaches) {
+  // reviews' VirtualService aborts every call, and its rule has subsets; an
+  // address, even one of reviews' own endpoints, is not reviews.
+  Load(std::string(kReviews) + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: v1}}]
+    fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
+)");
+  std::shared_ptr<HostEntry> fixed = router_->StaticHost("127.0.0.1:9003");
+  EXPECT_TRUE(fixed->fixed_address());
+  const absl::Time now = absl::Now();
+  CallPlan plan = router_->Plan(fixed, Method(), CallOptions(), now);
+  EXPECT_EQ(plan.host, fixed);
+  EXPECT_EQ(plan.subset, "");
+  EXPECT_FALSE(plan.abort.has_value());
+  EXPECT_EQ(plan.deadline, now + absl::Seconds(3));  // the IDL's
+  EXPECT_EQ(plan.tries, 2);
+  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  ASSERT_TRUE(attempt.ok()) << attempt.status();
+  EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9003");
+  EXPECT_EQ(fixed->state()->endpoints.size(), 1u);
+  for (const auto& host : router_->Hosts()) EXPECT_NE(host, fixed);
+}
+
 TEST_F(RouterTest, TheRouteDecidesSubsetTimeoutRetriesAndFaults) {
   Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1

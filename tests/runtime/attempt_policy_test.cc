@@ -84,42 +84,54 @@ TEST(AttemptDeadlineTest, NeverOutlivesTheCallDeadline) {
   EXPECT_EQ(AttemptDeadline(kNow, kNow + absl::Seconds(1), retry), kNow + absl::Seconds(1));
 }
 
+// Whether a call of `method` planned with no route tries again after its
+// attempt number `attempt` ended with `status`.
+bool Retries(const MethodInfo& method, int attempt, const absl::Status& status,
+             bool per_try_timed_out) {
+  CallPlan plan;
+  PlanDeadlineAndRetries(method, CallOptions{}, /*route=*/nullptr, kNow, plan);
+  return internal::ShouldRetry(plan.tries, plan.retry_on, method.idempotent, attempt, status,
+                     per_try_timed_out);
+}
+
 TEST(ShouldRetryTest, RetriesUnavailableByDefault) {
   MethodInfo method = Method(absl::Seconds(1), 3, true);
-  EXPECT_TRUE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
-  EXPECT_TRUE(ShouldRetry(method, 2, absl::UnavailableError("x"), false));
-  EXPECT_FALSE(ShouldRetry(method, 1, absl::InternalError("x"), false));
+  EXPECT_TRUE(Retries(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_TRUE(Retries(method, 2, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(Retries(method, 1, absl::InternalError("x"), false));
 }
 
 TEST(ShouldRetryTest, StopsWhenAttemptsAreUsedUp) {
   EXPECT_FALSE(
-      ShouldRetry(Method(absl::Seconds(1), 3, true), 3, absl::UnavailableError("x"), false));
-  EXPECT_FALSE(
-      ShouldRetry(Method(absl::Seconds(1), 0, true), 1, absl::UnavailableError("x"), false));
+      Retries(Method(absl::Seconds(1), 3, true), 3, absl::UnavailableError("x"), false));
+  // No attempts in the IDL: Istio's default of 2 retries.
+  const MethodInfo unset = Method(absl::Seconds(1), 0, true);
+  EXPECT_TRUE(Retries(unset, kDefaultTries - 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(Retries(unset, kDefaultTries, absl::UnavailableError("x"), false));
 }
 
 TEST(ShouldRetryTest, NeverRetriesANonIdempotentMethod) {
   MethodInfo method = Method(absl::Seconds(1), 3, false);
-  EXPECT_FALSE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
-  EXPECT_FALSE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), true));
+  EXPECT_FALSE(Retries(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(Retries(method, 1, absl::DeadlineExceededError("x"), true));
 }
 
 TEST(ShouldRetryTest, NeverRetriesSuccess) {
-  EXPECT_FALSE(ShouldRetry(Method(absl::Seconds(1), 3, true), 1, absl::OkStatus(), false));
+  EXPECT_FALSE(Retries(Method(absl::Seconds(1), 3, true), 1, absl::OkStatus(), false));
 }
 
 TEST(ShouldRetryTest, FollowsTheRetryOnList) {
   MethodInfo method = Method(absl::Seconds(1), 3, true);
   method.retry.retry_on = kRetryOnUnavailableAndInternal;
-  EXPECT_TRUE(ShouldRetry(method, 1, absl::InternalError("x"), false));
-  EXPECT_TRUE(ShouldRetry(method, 1, absl::UnavailableError("x"), false));
-  EXPECT_FALSE(ShouldRetry(method, 1, absl::ResourceExhaustedError("x"), false));
+  EXPECT_TRUE(Retries(method, 1, absl::InternalError("x"), false));
+  EXPECT_TRUE(Retries(method, 1, absl::UnavailableError("x"), false));
+  EXPECT_FALSE(Retries(method, 1, absl::ResourceExhaustedError("x"), false));
 }
 
 TEST(ShouldRetryTest, RetriesAnAttemptThatRanOutOfItsPerTryTimeout) {
   MethodInfo method = Method(absl::Seconds(1), 2, true);
-  EXPECT_TRUE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), true));
-  EXPECT_FALSE(ShouldRetry(method, 1, absl::DeadlineExceededError("x"), false));
+  EXPECT_TRUE(Retries(method, 1, absl::DeadlineExceededError("x"), true));
+  EXPECT_FALSE(Retries(method, 1, absl::DeadlineExceededError("x"), false));
 }
 
 TEST(PerTryTimedOutTest, AnAttemptEndingAtItsDeadlineRanOutOfIt) {

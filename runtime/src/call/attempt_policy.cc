@@ -15,12 +15,6 @@ bool PerTryTimedOut(const absl::Status& status, absl::Time now, absl::Time attem
          now >= attempt_deadline - kDeadlineSlack;
 }
 
-bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
-                 bool per_try_timed_out) {
-  return ShouldRetry(method.retry.attempts, method.retry.retry_on, method.idempotent, attempt,
-                     status, per_try_timed_out);
-}
-
 bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool may_resend,
                  int attempt, const absl::Status& status, bool per_try_timed_out) {
   if (status.ok() || !may_resend || attempt >= tries) return false;

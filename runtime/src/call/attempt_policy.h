@@ -28,17 +28,12 @@ bool PerTryTimedOut(const absl::Status& status, absl::Time now, absl::Time attem
                     absl::Time call_deadline);
 
 // Whether a call whose attempt number `attempt` (1 for the first) ended with
-// `status` is tried again. Only idempotent methods are retried, only while
-// attempts remain, and only for the policy's retryable codes (UNAVAILABLE
-// when it lists none) or when the attempt ran out of its per-try timeout
-// (`per_try_timed_out`) with time left on the call's deadline.
-bool ShouldRetry(const MethodInfo& method, int attempt, const absl::Status& status,
-                 bool per_try_timed_out);
-
-// The same decision for a retry policy given apart from the method (a
-// route's): `tries` counts every attempt, `retry_on` empty means
-// UNAVAILABLE, and `may_resend` is whether sending the request again is safe
-// (the method is idempotent, or the failed attempt surely did not send it).
+// `status` is tried again, under a call plan's retries: `tries` counts every
+// attempt, `retry_on` lists the retryable codes (empty means UNAVAILABLE),
+// and `may_resend` is whether sending the request again is safe (the method
+// is idempotent, or the failed attempt surely did not send it). An attempt
+// that ran out of its per-try timeout (`per_try_timed_out`) with time left
+// on the call's deadline is retried whatever its code.
 bool ShouldRetry(int tries, absl::Span<const absl::StatusCode> retry_on, bool may_resend,
                  int attempt, const absl::Status& status, bool per_try_timed_out);
 

@@ -1,5 +1,6 @@
 #include "stat_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -21,7 +22,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The workloads of a registry directory with an admin port.
+// Each destination app and version's totals as `reporter` saw them, summed
+// over workloads. A workload that does not answer is named on stderr.
+std::map<StatKey, StatSample> Scrape(const std::vector<StatTarget>& targets,
+                                     const std::string& reporter) {
+  std::map<StatKey, StatSample> samples;
+  for (const StatTarget& target : targets) {
+    if (!target.stopped.empty()) continue;
+    auto answer =
+        internal::HttpGet(absl::StrCat("http://", target.admin, "/stats/json"), absl::Seconds(2));
+    if (!answer.ok() || answer->status != 200) {
+      std::fprintf(stderr, "meshup stat: %s %s at %s did not answer\n", target.app.c_str(),
+                   target.version.c_str(), target.admin.c_str());
+      continue;
+    }
+    AddStats(answer->body, reporter, samples);
+  }
+  return samples;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& registry) {
   std::error_code error;
   std::vector<StatTarget> workloads;
@@ -38,9 +59,13 @@ absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& regis
         return it == record->labels.end() ? std::string() : it->second;
       };
       const bool ipv6 = record->address.find(':') != std::string::npos;
-      workloads.push_back({label("app"), label("version"),
-                           absl::StrCat(ipv6 ? "[" : "", record->address, ipv6 ? "]" : "", ":",
-                                        record->admin_port)});
+      std::string admin = absl::StrCat(ipv6 ? "[" : "", record->address, ipv6 ? "]" : "", ":",
+                                       record->admin_port);
+      // An HTTP front end and a gRPC server of one process register apart
+      // but share its admin port, and its figures.
+      const bool seen = std::any_of(workloads.begin(), workloads.end(),
+                                    [&admin](const StatTarget& t) { return t.admin == admin; });
+      if (!seen) workloads.push_back({label("app"), label("version"), std::move(admin), ""});
     }
   }
   if (error) {
@@ -49,26 +74,6 @@ absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& regis
   }
   return workloads;
 }
-
-// Each destination app and version's totals as `reporter` saw them, summed
-// over workloads. A workload that does not answer is named on stderr.
-std::map<StatKey, StatSample> Scrape(const std::vector<StatTarget>& targets,
-                                     const std::string& reporter) {
-  std::map<StatKey, StatSample> samples;
-  for (const StatTarget& target : targets) {
-    auto answer =
-        internal::HttpGet(absl::StrCat("http://", target.admin, "/stats/json"), absl::Seconds(2));
-    if (!answer.ok() || answer->status != 200) {
-      std::fprintf(stderr, "meshup stat: %s %s at %s did not answer\n", target.app.c_str(),
-                   target.version.c_str(), target.admin.c_str());
-      continue;
-    }
-    AddStats(answer->body, reporter, samples);
-  }
-  return samples;
-}
-
-}  // namespace
 
 absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_dir) {
   absl::StatusOr<LocalMesh> mesh = ReadLocalMesh(state_dir);
@@ -80,11 +85,15 @@ absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_di
   std::vector<StatTarget> targets;
   bool running = false;
   for (const LocalWorkload& workload : mesh->workloads) {
-    if (!IsRunning(workload.process())) continue;
-    running = true;
-    if (workload.admin_port == 0) continue;
-    targets.push_back(
-        {workload.service, workload.version, absl::StrCat("127.0.0.1:", workload.admin_port)});
+    StatTarget target{workload.service, workload.version,
+                      absl::StrCat("127.0.0.1:", workload.admin_port), ""};
+    if (absl::Status alive = CheckRunning(workload.process()); !alive.ok()) {
+      target.stopped = std::string(alive.message());
+    } else {
+      running = true;
+      if (workload.admin_port == 0) continue;
+    }
+    targets.push_back(std::move(target));
   }
   if (!running) {
     return absl::NotFoundError(absl::StrCat("no mesh runs from ", state_dir,
@@ -121,7 +130,9 @@ std::vector<StatRow> BuildRows(const std::vector<StatTarget>& targets,
                                const std::map<StatKey, StatSample>& after, absl::Duration window) {
   std::map<StatKey, int> counts;
   for (const StatTarget& target : targets) {
-    if (!target.app.empty()) ++counts[{target.app, target.version}];
+    if (target.app.empty()) continue;
+    int& count = counts[{target.app, target.version}];  // a stopped one: a row, not a count
+    if (target.stopped.empty()) ++count;
   }
   for (const auto& [key, sample] : after) {
     auto earlier = before.find(key);
@@ -224,6 +235,11 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "meshup stat: %s\n", std::string(targets.status().message()).c_str());
       exit_code = 1;
       return;
+    }
+    for (const StatTarget& target : *targets) {
+      if (target.stopped.empty()) continue;
+      std::fprintf(stderr, "meshup stat: %s %s is not running: %s\n", target.app.c_str(),
+                   target.version.c_str(), target.stopped.c_str());
     }
     const absl::Duration window = absl::Seconds(flags->window_seconds);
     std::map<StatKey, StatSample> before = Scrape(*targets, flags->reporter);

@@ -43,10 +43,18 @@ using StatKey = std::pair<std::string, std::string>;  // app, version
 struct StatTarget {
   std::string app, version;
   std::string admin;  // "127.0.0.1:15000"
+  // Set when the workload was started but no longer runs: it is not read,
+  // and it is named so that the table's workload count can be trusted.
+  std::string stopped;
 };
 
-// The workloads a running `meshup up` of `state_dir` started; an error
-// saying that no mesh runs from it when none of them runs.
+// The workloads of a registry directory that have an admin port, each
+// process once (entries that share an admin address are one process).
+absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& registry);
+
+// The workloads a running `meshup up` of `state_dir` started, those that
+// have exited included (with `stopped` saying so); an error saying that no
+// mesh runs from it when none of them runs.
 absl::StatusOr<std::vector<StatTarget>> LocalTargets(const std::string& state_dir);
 
 // Adds the rows of `reporter` ("source" or "destination") of one workload's

@@ -16,6 +16,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "discovery/file_registry.h"
+#include "util/process_identity.h"
 
 namespace meshup::cli {
 namespace {
@@ -50,7 +52,7 @@ const StatRow* Row(const std::vector<StatRow>& rows, const std::string& app) {
 // side: only the source reporter sees the failures.
 TEST(StatRowsTest, TheSourceReporterSeesFailuresTheServersNeverSaw) {
   const std::vector<StatTarget> targets = {
-      {"productpage", "v1", "a"}, {"reviews", "v1", "b"}, {"ratings", "v1", "c"}};
+      {"productpage", "v1", "a", ""}, {"reviews", "v1", "b", ""}, {"ratings", "v1", "c", ""}};
   // reviews' view (source) and ratings' (destination), at two moments.
   auto sample = [](double aborted, double served, const std::string& reporter) {
     std::map<StatKey, StatSample> samples;
@@ -82,7 +84,7 @@ TEST(StatRowsTest, TheSourceReporterSeesFailuresTheServersNeverSaw) {
 TEST(StatRowsTest, ADestinationWithoutAWorkloadHasARowWhenCalled) {
   std::map<StatKey, StatSample> before, after;
   AddStats(StatsJson({StatsRow("source", "overflow", 5, 5)}), "source", after);
-  std::vector<StatRow> rows = BuildRows({{"reviews", "v1", "b"}}, before, after, absl::Seconds(1));
+  std::vector<StatRow> rows = BuildRows({{"reviews", "v1", "b", ""}}, before, after, absl::Seconds(1));
   ASSERT_NE(Row(rows, "overflow"), nullptr);
   EXPECT_EQ(Row(rows, "overflow")->workloads, 0);
   EXPECT_EQ(Row(rows, "overflow")->requests, 5);
@@ -127,6 +129,62 @@ TEST_F(StatCommandTest, AStateFileWhoseWorkloadsAllExitedHasNoMesh) {
       testing::RunCommand(absl::StrCat(MESHUP_CLI, " stat --window 0.1 --state ", dir_.string()));
   EXPECT_NE(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("no mesh runs from"));
+}
+
+TEST_F(StatCommandTest, AProcessWithTwoRegistryEntriesIsReadOnce) {
+  // productpage's page and its gRPC server register apart, with one admin
+  // port; reviews is another process.
+  auto entry = [](const std::string& name, const std::string& app, uint32_t port,
+                  uint32_t http_port, uint32_t admin_port) {
+    internal::WorkloadRecord record;
+    record.name = name;
+    record.address = "127.0.0.1";
+    record.port = port;
+    record.http_port = http_port;
+    record.admin_port = admin_port;
+    record.labels = {{"app", app}, {"version", "v1"}};
+    return record;
+  };
+  const std::filesystem::path registry = dir_ / "registry";
+  for (const internal::WorkloadRecord& record :
+       {entry("productpage-page", "productpage", 0, 9080, 15000),
+        entry("productpage-grpc", "productpage", 9081, 0, 15000),
+        entry("reviews-v1", "reviews", 9082, 0, 15001)}) {
+    std::ofstream(registry / (record.name + ".yaml")) << internal::WorkloadEntryYaml(record);
+  }
+  absl::StatusOr<std::vector<StatTarget>> targets = RegistryTargets(registry.string());
+  ASSERT_TRUE(targets.ok()) << targets.status();
+  std::vector<std::string> admins;
+  for (const StatTarget& target : *targets) admins.push_back(target.admin);
+  EXPECT_THAT(admins, ::testing::UnorderedElementsAre("127.0.0.1:15000", "127.0.0.1:15001"));
+}
+
+TEST_F(StatCommandTest, AWorkloadThatExitedIsNamedAndCountsNone) {
+  // ratings runs (this test's own process stands for it); reviews v2 has
+  // exited (a child that exited and was reaped).
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  absl::StatusOr<internal::ProcessStatus> self = internal::ReadProcessStatus(getpid());
+  ASSERT_TRUE(self.ok()) << self.status();
+  std::ofstream(dir_ / "state.json") << nlohmann::json{
+      {"workloads",
+       {{{"service", "ratings"},
+         {"version", "v1"},
+         {"pid", getpid()},
+         {"start_time", self->start_time},
+         {"command_line", self->command_line},
+         {"admin_port", 1}},
+        {{"service", "reviews"}, {"version", "v2"}, {"pid", child}, {"admin_port", 2}}}}}.dump();
+  testing::CommandResult result =
+      testing::RunCommand(absl::StrCat(MESHUP_CLI, " stat --window 0.1 --state ", dir_.string()));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("meshup stat: reviews v2 is not running: the recorded "
+                                       "process is gone (it exited)"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("\nreviews +v2 +0 "));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("\nratings +v1 +1 "));
 }
 
 }  // namespace

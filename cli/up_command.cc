@@ -89,6 +89,11 @@ int RunDown(const std::string& state_dir) {
   }
   if (IsRunning(mesh->supervisor)) {
     // A foreground `meshup up` restarts what exits: it stops the mesh itself.
+    // What it stops is what runs now, not every workload it recorded.
+    int running = 0;
+    for (const LocalWorkload& workload : mesh->workloads) {
+      if (IsRunning(workload.process())) ++running;
+    }
     const pid_t pid = mesh->supervisor.pid;
     kill(pid, SIGTERM);
     // Its own stop takes up to twice its grace (front end, then the rest).
@@ -106,8 +111,8 @@ int RunDown(const std::string& state_dir) {
     }
     absl::StatusOr<LocalMesh> left = ReadLocalMesh(state_dir);
     if (!left.ok()) {
-      std::printf("stopped meshup up (pid %d), which stopped its %zu workloads\n", pid,
-                  mesh->workloads.size());
+      std::printf("stopped meshup up (pid %d), which stopped its %d running workloads\n", pid,
+                  running);
       return 0;
     }
     // It did not finish: what it recorded last is stopped here.

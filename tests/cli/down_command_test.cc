@@ -111,6 +111,43 @@ TEST_F(DownCommandTest, StopsTheRecordedForegroundUpFirstThenWhatItLeft) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "state.json"));
 }
 
+// What a foreground `meshup up` says it stopped is what ran, not what it
+// had recorded: a workload that had exited is not counted.
+TEST_F(DownCommandTest, CountsTheWorkloadsTheForegroundUpStoppedNotThoseItRecorded) {
+  const pid_t exited = fork();  // a workload that exited, reaped
+  if (exited == 0) _exit(0);
+  ASSERT_GT(exited, 0);
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(exited, &wait_status, 0), exited);
+  // The `meshup up`: on SIGTERM it stops the running workload and removes
+  // the state file, as the real one does.
+  const std::string state = (dir_ / "state.json").string();
+  const std::string script = absl::StrCat("trap 'kill ", sleeper_->pid(), "; rm -f ", state,
+                                          "; exit 0' TERM; while true; do sleep 0.05; done");
+  auto supervisor = Subprocess::Start({"/bin/sh", "-c", script});
+  ASSERT_TRUE(supervisor.ok()) << supervisor.status();
+  auto workload = [](const char* version, pid_t pid, uint64_t start_time,
+                     const std::string& command_line) {
+    return absl::StrCat("{\"service\": \"reviews\", \"version\": \"", version, "\", \"pid\": ", pid,
+                        ", \"start_time\": ", start_time, ", \"command_line\": \"", command_line,
+                        "\", \"port\": 1, \"admin_port\": 2, \"identity\": \"\", \"log\": \"\", "
+                        "\"http\": false}");
+  };
+  std::ofstream(state) << "{\"url\": \"\", \"supervisor\": {\"pid\": " << (*supervisor)->pid()
+                       << ", \"start_time\": " << StartTime((*supervisor)->pid())
+                       << ", \"command_line\": \"/bin/sh -c " << script  // single quotes only
+                       << "\"}, \"workloads\": ["
+                       << workload("v1", sleeper_->pid(), start_time_, "/bin/sleep 300") << ", "
+                       << workload("v2", exited, 1, "/opt/bookinfo/bookinfo_reviews") << "]}\n";
+  CommandResult down = Meshup(absl::StrCat("down --state ", dir_.string()));
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_THAT(down.output, HasSubstr(absl::StrCat("stopped meshup up (pid ", (*supervisor)->pid(),
+                                                  "), which stopped its 1 running workloads")));
+  auto status = sleeper_->Stop(0, absl::Seconds(10));  // reaps it: the script's kill
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << *status;
+}
+
 // A registry entry as a workload writes it: naming the process that registered it.
 std::string OwnedEntry(const std::string& name, pid_t pid, uint64_t start_time) {
   std::string boot;

@@ -51,9 +51,12 @@ std::string FindingKey(const Finding& finding) {
 // kubectl prints an object's warnings: those on the applied files' objects,
 // and any other the change brought (`before`: the findings it found). What
 // was already wrong elsewhere is `meshup check`'s to say, not every apply's.
-void PrintFindings(const config::Snapshot& snapshot, const std::vector<KnownWorkload>& workloads,
-                   const std::vector<Finding>& before,
+// An error does not undo the change, as Istio applies such configuration
+// too; a closing line says so, since the exit status cannot.
+void PrintFindings(const char* command, const config::Snapshot& snapshot,
+                   const std::vector<KnownWorkload>& workloads, const std::vector<Finding>& before,
                    const std::vector<config::ConfigFile>& applied) {
+  int errors = 0;
   std::set<std::string> known;
   for (const Finding& finding : before) known.insert(FindingKey(finding));
   for (const Finding& finding : CheckSnapshot(snapshot, workloads)) {
@@ -63,7 +66,15 @@ void PrintFindings(const config::Snapshot& snapshot, const std::vector<KnownWork
                  (finding.file.empty() && absl::StartsWith(finding.message, file.name + ":"));
         });
     if (!on_applied && known.count(FindingKey(finding)) > 0) continue;
-    std::fprintf(stderr, "Warning: %s\n", finding.ToString().c_str());
+    const bool error = finding.severity == Finding::Severity::kError;
+    if (error) ++errors;
+    std::fprintf(stderr, "%s: %s\n", error ? "Error" : "Warning", finding.ToString().c_str());
+  }
+  if (errors > 0) {
+    std::fprintf(stderr,
+                 "meshup %s: done, as Istio does it, despite %d error(s) above: the calls they "
+                 "concern fail until the configuration is fixed\n",
+                 command, errors);
   }
 }
 
@@ -173,7 +184,7 @@ int Run(const ApplyFlags& flags, bool apply) {
   for (const Change& change : result->changes) std::printf("%s\n", change.ToString().c_str());
   std::fflush(stdout);
   if (workloads) {
-    PrintFindings(*result->snapshot, *workloads, before,
+    PrintFindings(command, *result->snapshot, *workloads, before,
                   apply ? *files : std::vector<config::ConfigFile>{});
   }
   return 0;

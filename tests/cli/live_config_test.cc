@@ -256,4 +256,39 @@ spec:
   EXPECT_EQ(restored.exit_code, 0) << restored.output;
 }
 
+// A route to a subset no workload matches applies, as on Istio, but its
+// error is called one, and the user is told the change stands.
+TEST_F(LiveConfigTest, ApplyWithAnErrorSaysItAppliedAnyway) {
+  CommandResult applied = Meshup("apply -f " + Write("reviews-v9.yaml", R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v9, labels: {version: v9}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{destination: {host: reviews, subset: v9}}]
+)"));
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_THAT(applied.output, HasSubstr("virtualservice.networking.istio.io/reviews created"));
+  EXPECT_THAT(applied.output,
+              ::testing::ContainsRegex("Error: [^\n]*reviews-v9.yaml:[0-9]+: error MU0102: "));
+  EXPECT_THAT(applied.output, Not(HasSubstr("Warning: ")));
+  EXPECT_THAT(applied.output, HasSubstr("meshup apply: done, as Istio does it, despite 1 error(s) "
+                                        "above: the calls they concern fail until the "
+                                        "configuration is fixed"));
+  CommandResult deleted = Meshup("delete virtualservice reviews");
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  CommandResult restored = Meshup("apply " + kSampleRules);
+  EXPECT_EQ(restored.exit_code, 0) << restored.output;
+}
+
 }  // namespace

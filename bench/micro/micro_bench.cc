@@ -13,7 +13,7 @@
 //                                ConfigSource::Reload() after <n> of the 1,000
 //                                files changed (what the watcher reacts to),
 //                                swapping the snapshot and rebuilding the
-//                                Router's 1,000 host entries
+//                                cluster manager's 1,000 clusters
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,14 +24,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "balancing/balancer.h"
+#include "upstream/balancer.h"
 #include "benchmark/benchmark.h"
 #include "config/config_source.h"
 #include "config/loader.h"
 #include "config/snapshot.h"
 #include "loop/event_loop.h"
 #include "routing/route_matcher.h"
-#include "routing/router.h"
+#include "upstream/cluster_manager.h"
 #include "telemetry/metrics.h"
 #include "util/clock.h"
 
@@ -184,7 +184,7 @@ void ChangeWeights(std::vector<config::ConfigFile>& files, int changed, int roun
 
 // A reload is what follows a change to the directory: each round rewrites
 // state.range(0) files (a real change of their route weights) outside the
-// timing, then times the reload, the swap and the Router's rebuild.
+// timing, then times the reload, the swap and the cluster manager's rebuild.
 void BM_ConfigReloadAndSwap(benchmark::State& state) {
   const int changed = static_cast<int>(state.range(0));
   char dir_template[] = "/tmp/meshup-microbench-XXXXXX";
@@ -208,10 +208,10 @@ void BM_ConfigReloadAndSwap(benchmark::State& state) {
     } else {
       source.value()->StopWatching();  // reloads run here only
       // Endpoints without channels: the rebuild's cost, not gRPC's.
-      Router router(**source, nullptr, MeshIdentity{}, [](const EndpointInfo&) {
+      ClusterManager clusters(**source, nullptr, [](const EndpointInfo&) {
         return absl::StatusOr<std::shared_ptr<grpc::Channel>>(absl::UnavailableError("bench"));
       }, Clock::Real(), Random::Real());
-      for (int s = 0; s < 1000; ++s) router.Host(absl::StrCat("svc", s));
+      for (int s = 0; s < 1000; ++s) clusters.Get(absl::StrCat("svc", s));
       int round = 0;
       for (auto _ : state) {
         state.PauseTiming();

@@ -85,7 +85,7 @@ absl::Status StartAdmin(Mesh::Impl& impl) {
   internal::AdminSources sources;
   sources.metrics = &impl.telemetry->metrics();
   sources.config = impl.config.get();
-  sources.router = impl.router.get();
+  sources.clusters = impl.clusters.get();
   // Ready: no server made yet (a client-only workload), or one serving and
   // registered.
   sources.ready = [&impl] { return impl.servers.load() == 0 || impl.ready_servers.load() > 0; };
@@ -145,10 +145,11 @@ Mesh::Impl::~Impl() {
   live_calls->Close();
   // The admin server reads everything below: it goes first.
   admin.reset();
-  // No reload may reach the router once it is going, nor the registry once
-  // the router (whose watches use it) is gone.
+  // No reload may reach the cluster manager once it is going, nor the
+  // registry once the manager (whose watches use it) is gone.
   if (config) config->StopWatching();
   router.reset();
+  clusters.reset();
   registry.reset();
   config.reset();
   loop.reset();
@@ -243,12 +244,14 @@ absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   identity.service = impl->options.service;
   identity.namespace_name = impl->options.namespace_name;
   identity.labels = {{"app", impl->options.service}, {"version", impl->options.version}};
-  impl->router = std::make_unique<internal::Router>(
-      *impl->config, impl->registry.get(), std::move(identity),
+  impl->clusters = std::make_unique<internal::ClusterManager>(
+      *impl->config, impl->registry.get(),
       [identity = impl->identity.get()](const internal::EndpointInfo& endpoint) {
         return NewGrpcChannel(endpoint, identity);
       },
       internal::Clock::Real(), internal::Random::Real());
+  impl->router = std::make_unique<internal::Router>(*impl->config, *impl->clusters,
+                                                    std::move(identity), internal::Random::Real());
   if (impl->options.admin_port >= 0) {
     absl::Status started = StartAdmin(*impl);
     if (!started.ok()) return started;
@@ -263,10 +266,11 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   channel->namespace_name = impl_->options.namespace_name;
   channel->live_calls = impl_->live_calls;
   channel->router = impl_->router.get();
+  channel->clusters = impl_->clusters.get();
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
-    channel->host = impl_->router->StaticHost(channel->target);
+    channel->cluster = impl_->clusters->ForAddress(channel->target);
   } else {
     std::optional<std::string> host = config::MeshHostName(target, impl_->options.namespace_name);
     if (!host) {
@@ -275,7 +279,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
                        "' is neither a service of the mesh (a DNS name such as reviews or "
                        "reviews.default.svc.cluster.local) nor host:port"));
     }
-    channel->host = impl_->router->Host(*host);  // watches its endpoints from now on
+    channel->cluster = impl_->clusters->Get(*host);  // watches its endpoints from now on
   }
   return internal::ChannelAccess::Make(std::move(channel));
 }

@@ -30,6 +30,7 @@ struct Mesh::Impl {
   std::unique_ptr<internal::WorkloadIdentity> identity;  // null: plaintext
   std::unique_ptr<internal::Telemetry> telemetry;
   std::atomic<int64_t> authorization_denied{0};  // calls refused by AuthorizationPolicy
+  std::unique_ptr<internal::ClusterManager> clusters;
   std::unique_ptr<internal::Router> router;
   std::unique_ptr<HttpServer> admin;  // null: none
   int admin_port = 0;

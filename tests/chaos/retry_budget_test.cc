@@ -1,7 +1,7 @@
 // Scenario 6: every replica fails every call with UNAVAILABLE. The route
 // allows four retries, but retries stay within the retry budget (20% of the
 // calls plus 10 per second, over a 10 s window: see
-// runtime/src/balancing/retry_budget.h), counted server-side: each call
+// runtime/src/upstream/retry_budget.h), counted server-side: each call
 // carries a unique key that every attempt writes to its replica's ledger.
 // And a caller's deadline holds across attempts: a call whose attempts each
 // take 150 ms, with a 400 ms deadline, ends by its deadline after retrying.

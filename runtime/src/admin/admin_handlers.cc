@@ -101,12 +101,12 @@ HttpResponse ConfigDump(const config::ConfigSource& source) {
   return HttpResponse::Json(200, dump.dump(2, ' ', false, json::error_handler_t::replace));
 }
 
-HttpResponse Clusters(Router* router, Clock& clock) {
+HttpResponse Clusters(ClusterManager* manager, Clock& clock) {
   json clusters = json::array();
-  if (router != nullptr) {
+  if (manager != nullptr) {
     const absl::Time now = clock.Now();
-    for (const std::shared_ptr<HostEntry>& host : router->Hosts()) {
-      std::shared_ptr<const HostState> state = host->state();
+    for (const std::shared_ptr<Cluster>& host : manager->All()) {
+      std::shared_ptr<const ClusterState> state = host->state();
       json endpoints = json::array();
       for (const auto& endpoint : state->endpoints) {
         endpoints.push_back({{"address", endpoint->address()},
@@ -159,7 +159,7 @@ HttpResponse HandleAdminRequest(const AdminSources& sources, const HttpRequest& 
     return HttpResponse::Json(200, sources.metrics->StatsJson());
   }
   if (path == "/config_dump" && sources.config != nullptr) return ConfigDump(*sources.config);
-  if (path == "/clusters") return Clusters(sources.router, *sources.clock);
+  if (path == "/clusters") return Clusters(sources.clusters, *sources.clock);
   if (path == "/") {
     return HttpResponse::Text(
         200, "/metrics /stats/json /healthz /ready /config_dump /clusters\n");

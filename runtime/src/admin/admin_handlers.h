@@ -21,7 +21,7 @@
 
 #include "config/config_source.h"
 #include "meshup/http_message.h"
-#include "routing/router.h"
+#include "upstream/cluster_manager.h"
 #include "telemetry/metrics.h"
 #include "util/clock.h"
 
@@ -30,7 +30,7 @@ namespace meshup::internal {
 struct AdminSources {
   MetricsRegistry* metrics = nullptr;
   const config::ConfigSource* config = nullptr;
-  Router* router = nullptr;  // null: /clusters lists nothing
+  ClusterManager* clusters = nullptr;  // null: /clusters lists nothing
   std::function<bool()> ready;
   Clock* clock = &Clock::Real();
 };

@@ -1,6 +1,6 @@
-// What a meshup::Channel holds, for the call pipeline's eyes only: the host
-// its calls go to (a service of the mesh, or one fixed "host:port") and the
-// Router that plans and places them.
+// What a meshup::Channel holds, for the call pipeline's eyes only: the
+// cluster its calls go to (a service of the mesh, or one fixed "host:port"),
+// the Router that plans them and the cluster manager that places them.
 #ifndef MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 #define MESHUP_SRC_CALL_CHANNEL_IMPL_H_
 
@@ -10,21 +10,23 @@
 #include "call/live_calls.h"
 #include "meshup/channel.h"
 #include "routing/router.h"
+#include "upstream/cluster_manager.h"
 #include "telemetry/telemetry.h"
 
 namespace meshup {
 
 struct Channel::Impl {
   std::string target;
-  // The router belongs to the Mesh; `host` is one of its entries (from
-  // Router::Host() or Router::StaticHost()).
+  // The router and the cluster manager belong to the Mesh; `cluster` is one
+  // of the manager's (from Get() or ForAddress()).
   internal::Router* router = nullptr;
-  std::shared_ptr<internal::HostEntry> host;
+  internal::ClusterManager* clusters = nullptr;
+  std::shared_ptr<internal::Cluster> cluster;
   // The Mesh's telemetry; null in tests of the pipeline without one.
   internal::Telemetry* telemetry = nullptr;
   std::string namespace_name;  // of the calling workload: names the destination service
   // The Mesh's calls in flight; null in tests of the pipeline without a Mesh.
-  // Once closed, the router and telemetry above are gone.
+  // Once closed, the router, cluster manager and telemetry above are gone.
   std::shared_ptr<internal::LiveCalls> live_calls;
   // The channel itself: a call that outlives its caller's client keeps it.
   std::weak_ptr<Channel> self;

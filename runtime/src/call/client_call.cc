@@ -52,13 +52,13 @@ absl::StatusOr<grpc::ByteBuffer> Serialize(const Message& request) {
 // status are dropped. Owns itself until gRPC reports the end.
 class MirroredCall {
  public:
-  static void Start(Router& router, const CallPlan& origin, const MethodInfo& method,
+  static void Start(ClusterManager& clusters, const CallPlan& origin, const MethodInfo& method,
                     const CallOptions& options, const grpc::ByteBuffer& request,
                     const Message& response_prototype) {
     CallPlan plan;
-    plan.host = origin.mirror_host;
+    plan.cluster = origin.mirror_cluster;
     plan.subset = origin.mirror_subset;
-    absl::StatusOr<Attempt> attempt = router.Pick(plan, {}, router.clock().Now());
+    absl::StatusOr<Attempt> attempt = PickEndpoint(clusters, plan, {}, clusters.clock().Now());
     if (!attempt.ok()) return;
     auto* call = new MirroredCall(method, request, response_prototype, *std::move(attempt));
     if (origin.deadline != absl::InfiniteFuture()) {
@@ -96,7 +96,7 @@ class MirroredCall {
 
 // Whether the call's route mirrors it to another host.
 bool Mirrored(const ClientCallState& call) {
-  return call.plan().mirror_host != nullptr;
+  return call.plan().mirror_cluster != nullptr;
 }
 
 // One attempt of a blocking call, on the caller's thread.
@@ -185,7 +185,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
-      MirroredCall::Start(*call_->router(), call_->plan(), method_, options_, *request_,
+      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, options_, *request_,
                           *response_);
     }
     StartAttempt();
@@ -312,7 +312,7 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   if (Mirrored(call)) {
     absl::StatusOr<grpc::ByteBuffer> bytes = Serialize(request);
     if (bytes.ok()) {
-      MirroredCall::Start(*call.router(), call.plan(), method, options, *bytes, *response);
+      MirroredCall::Start(*call.clusters(), call.plan(), method, options, *bytes, *response);
     }
   }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);

@@ -36,14 +36,14 @@ RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& chan
     labels.destination.principal = absl::StrCat("spiffe://", telemetry.trust_domain(), "/ns/",
                                                 info.namespace_name, "/sa/", info.service_account);
   }
-  if (plan.host->fixed_address()) {
-    labels.destination_service = plan.host->host();
-    labels.destination_service_name = plan.host->host();
+  if (plan.cluster->fixed_address()) {
+    labels.destination_service = plan.cluster->host();
+    labels.destination_service_name = plan.cluster->host();
   } else {
-    labels.destination_service_name = plan.host->host();
+    labels.destination_service_name = plan.cluster->host();
     labels.destination_service_namespace = channel.namespace_name;
     labels.destination_service =
-        absl::StrCat(plan.host->host(), ".", channel.namespace_name, ".svc.cluster.local");
+        absl::StrCat(plan.cluster->host(), ".", channel.namespace_name, ".svc.cluster.local");
   }
   return labels;
 }
@@ -55,8 +55,8 @@ RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& 
                                const CallPlan& plan) {
   RequestLabels labels = SourceLabels(telemetry, channel, plan, EndpointInfo());
   labels.mutual_tls = false;
-  std::shared_ptr<const HostState> state = plan.host->state();
-  const HostState::SubsetState* subset = state->Find(plan.subset);
+  std::shared_ptr<const ClusterState> state = plan.cluster->state();
+  const ClusterState::SubsetState* subset = state->Find(plan.subset);
   if (subset == nullptr || subset->endpoints.empty()) return labels;
   labels = SourceLabels(telemetry, channel, plan, subset->endpoints.front()->info());
   for (const auto& endpoint : subset->endpoints) {
@@ -82,14 +82,14 @@ RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& 
 // ones prove no identity at all.
 bool SecurelyNamed(const MethodInfo& method, const CallPlan& plan, const EndpointInfo& endpoint) {
   return !endpoint.discovered || method.service_account.empty() ||
-         plan.host->host() != method.mesh_name ||
+         plan.cluster->host() != method.mesh_name ||
          endpoint.service_account == method.service_account ||
          ChooseTransport(endpoint, /*has_identity=*/true) != Transport::kMtls;
 }
 
 absl::Status NotSecurelyNamedError(const MethodInfo& method, const CallPlan& plan,
                                    const EndpointInfo& endpoint) {
-  return absl::UnavailableError(absl::StrCat("no healthy upstream: '", plan.host->host(),
+  return absl::UnavailableError(absl::StrCat("no healthy upstream: '", plan.cluster->host(),
                                              "' has no endpoint running as its service "
                                              "account '",
                                              method.service_account,
@@ -119,7 +119,7 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
     if (parent != nullptr) parent_span_ = parent->span_id;
     span_ = channel_.telemetry->NewSpan(parent);
   }
-  plan_ = channel_.router->Plan(channel_.host, method, options, now);
+  plan_ = channel_.router->Plan(channel_.cluster, method, options, now);
 }
 
 ClientCallState::~ClientCallState() { Close(); }
@@ -127,7 +127,7 @@ ClientCallState::~ClientCallState() { Close(); }
 void ClientCallState::Close() {
   if (closed_) return;
   closed_ = true;
-  if (admitted_) plan_.host->in_flight().fetch_sub(1);
+  if (admitted_) plan_.cluster->in_flight().fetch_sub(1);
   if (channel_.telemetry != nullptr) Report();
 }
 
@@ -136,7 +136,7 @@ void ClientCallState::Report() {
   // (Not value_or: it would build the error's message on every call.)
   const absl::Status status =
       result_.has_value() ? *result_ : absl::CancelledError("the call was abandoned");
-  RoutedEndpoint* endpoint = last_attempt_.endpoint;
+  UpstreamEndpoint* endpoint = last_attempt_.endpoint;
   SeriesSet* series = nullptr;
   if (endpoint != nullptr) {
     series = endpoint->source_series().load(std::memory_order_acquire);
@@ -185,17 +185,17 @@ absl::Status ClientCallState::Admit() {
     return Refuse(
         absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
   }
-  const int max_requests = plan_.host->state()->max_requests;
-  const int in_flight = plan_.host->in_flight().fetch_add(1);
+  const int max_requests = plan_.cluster->state()->max_requests;
+  const int in_flight = plan_.cluster->in_flight().fetch_add(1);
   if (max_requests > 0 && in_flight >= max_requests) {
-    plan_.host->in_flight().fetch_sub(1);
+    plan_.cluster->in_flight().fetch_sub(1);
     return Refuse(absl::ResourceExhaustedError(
-        absl::StrCat("connection pool of '", plan_.host->host(), "' is full: ", max_requests,
+        absl::StrCat("connection pool of '", plan_.cluster->host(), "' is full: ", max_requests,
                      " requests in flight (DestinationRule trafficPolicy.connectionPool.http."
                      "http2MaxRequests)")));
   }
   admitted_ = true;
-  plan_.host->budget().RecordCall();
+  plan_.cluster->budget().RecordCall();
   return absl::OkStatus();
 }
 
@@ -209,8 +209,8 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   ++attempt_number_;
   const absl::Time now = absl::Now();
   attempt_ = Attempt();
-  const absl::Time pick_time = channel_.router->clock().Now();
-  absl::StatusOr<Attempt> picked = channel_.router->Pick(plan_, tried_, pick_time);
+  const absl::Time pick_time = channel_.clusters->clock().Now();
+  absl::StatusOr<Attempt> picked = PickEndpoint(*channel_.clusters, plan_, tried_, pick_time);
   if (!picked.ok()) return picked.status();
   if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
     // Rare: pick again among the others; Pick() returns an excluded
@@ -220,7 +220,7 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
            !absl::c_linear_search(excluded, picked->endpoint)) {
       picked->endpoint->CountRefusedIdentity();
       excluded.push_back(picked->endpoint);
-      picked = channel_.router->Pick(plan_, excluded, pick_time);
+      picked = PickEndpoint(*channel_.clusters, plan_, excluded, pick_time);
     }
     if (!picked.ok()) return picked.status();
     if (!SecurelyNamed(method_, plan_, picked->endpoint->info())) {
@@ -271,7 +271,7 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                                                            bool& not_sent) {
   if (attempt_.endpoint != nullptr) {
     attempt_.endpoint->AddInFlight(-1);
-    channel_.router->Report(attempt_, status.code());
+    channel_.clusters->Report(attempt_, status.code());
     tried_.push_back(attempt_.endpoint);
     // An attempt whose connection never became ready sent nothing.
     not_sent = status.code() == absl::StatusCode::kUnavailable &&
@@ -291,7 +291,7 @@ std::optional<absl::Duration> ClientCallState::NextAttempt(const absl::Status& s
                    per_try_timed_out)) {
     return std::nullopt;
   }
-  if (!plan_.host->budget().TryRetry()) return std::nullopt;
+  if (!plan_.cluster->budget().TryRetry()) return std::nullopt;
   const absl::Duration backoff = RetryBackoff(attempt_number_ + 1);
   if (absl::Now() + backoff >= plan_.deadline) return std::nullopt;
   return backoff;

@@ -9,9 +9,9 @@
 //     backoff = call.EndAttempt(status);   // nullopt: the call is over
 //   }
 //
-// The Router plans the call and picks each attempt's endpoint, for a mesh
-// host and for a fixed address alike (whose one endpoint and IDL-only plan
-// are its host entry's). Retries follow the plan (route or IDL), go to
+// The Router plans the call and the cluster manager picks each attempt's
+// endpoint, for a mesh host and for a fixed address alike (a cluster of one
+// endpoint, with the IDL's plan). Retries follow the plan (route or IDL), go to
 // another endpoint when there is one, respect idempotency (a non-idempotent
 // call is retried only when its request surely was not sent), the host's
 // retry budget, and the call's deadline.
@@ -67,7 +67,7 @@ class ClientCallState {
   void Close();
 
   const CallPlan& plan() const { return plan_; }
-  Router* router() const { return channel_.router; }
+  ClusterManager* clusters() const { return channel_.clusters; }
 
  private:
   Channel::Impl& channel_;

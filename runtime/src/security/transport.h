@@ -6,7 +6,7 @@
 #ifndef MESHUP_SRC_SECURITY_TRANSPORT_H_
 #define MESHUP_SRC_SECURITY_TRANSPORT_H_
 
-#include "balancing/endpoint.h"
+#include "upstream/endpoint.h"
 
 namespace meshup::internal {
 

@@ -105,8 +105,10 @@ class RoundTripTest : public ::testing::Test {
     auto channels = [](const internal::EndpointInfo& info) {
       return grpc::CreateChannel(info.address, grpc::InsecureChannelCredentials());
     };
-    internal::Router with_config(**generated, nullptr, {}, channels, clock_, random_);
-    internal::Router without(idl_only, nullptr, {}, channels, clock_, random_);
+    internal::ClusterManager clusters_with_config(**generated, nullptr, channels, clock_, random_);
+    internal::ClusterManager clusters_without(idl_only, nullptr, channels, clock_, random_);
+    internal::Router with_config(**generated, clusters_with_config, {}, random_);
+    internal::Router without(idl_only, clusters_without, {}, random_);
     const absl::Time now = clock_.Now();
     int planned = 0;
     for (const ServiceModel& service : model.services) {
@@ -115,10 +117,10 @@ class RoundTripTest : public ::testing::Test {
       for (const codegen::MethodView& view : service.idl->methods) {
         IdlMethod method(view);
         internal::CallPlan a =
-            with_config.Plan(with_config.Host(service.name), method.info, {}, now);
-        internal::CallPlan b = without.Plan(without.Host(service.name), method.info, {}, now);
+            with_config.Plan(clusters_with_config.Get(service.name), method.info, {}, now);
+        internal::CallPlan b = without.Plan(clusters_without.Get(service.name), method.info, {}, now);
         SCOPED_TRACE(view.path);
-        EXPECT_EQ(a.host->host(), b.host->host());
+        EXPECT_EQ(a.cluster->host(), b.cluster->host());
         EXPECT_EQ(a.subset, b.subset);
         EXPECT_EQ(a.deadline, b.deadline);
         EXPECT_EQ(a.tries, b.tries);

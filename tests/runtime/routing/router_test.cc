@@ -1,4 +1,4 @@
-// The Router's per-call decisions and endpoint picks, with seeded randomness
+// The Router's per-call decisions, with seeded randomness
 // and static endpoints from the configuration (no servers needed: channels
 // are made lazily and never used here).
 #include "routing/router.h"
@@ -46,17 +46,19 @@ class RouterTest : public ::testing::Test {
     config_ = *std::move(source);
     MeshIdentity identity;
     identity.labels = {{"app", "productpage"}};
-    router_ = std::make_unique<Router>(
-        *config_, nullptr, identity,
+    clusters_ = std::make_unique<ClusterManager>(
+        *config_, nullptr,
         [](const EndpointInfo& info) {
           return grpc::CreateChannel(info.address, grpc::InsecureChannelCredentials());
         },
         clock_, random_);
+    router_ = std::make_unique<Router>(*config_, *clusters_, identity, random_);
   }
   void TearDown() override {
     // As Mesh does: no reload may reach the router once it is going.
     if (config_ != nullptr) config_->StopWatching();
     router_.reset();
+    clusters_.reset();
     config_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -66,6 +68,7 @@ class RouterTest : public ::testing::Test {
   FakeClock clock_;
   SeededRandom random_{1};
   std::unique_ptr<config::ConfigSource> config_;
+  std::unique_ptr<ClusterManager> clusters_;
   std::unique_ptr<Router> router_;
 };
 
@@ -98,14 +101,14 @@ spec: {address: 127.0.0.1, ports: {grpc: 9003}, labels: {app: reviews, version: 
 TEST_F(RouterTest, WithoutAVirtualServiceTheIdlDecides) {
   Load(kReviews);
   const absl::Time now = absl::Now();
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), now);
-  EXPECT_EQ(plan.host->host(), "reviews");
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), CallOptions(), now);
+  EXPECT_EQ(plan.cluster->host(), "reviews");
   EXPECT_EQ(plan.subset, "");
   EXPECT_EQ(plan.deadline, now + absl::Seconds(3));
   EXPECT_EQ(plan.tries, 2);
   EXPECT_FALSE(plan.abort.has_value());
   EXPECT_EQ(plan.delay, absl::ZeroDuration());
-  EXPECT_EQ(plan.host->state()->endpoints.size(), 3u);
+  EXPECT_EQ(plan.cluster->state()->endpoints.size(), 3u);
 }
 
 TEST_F(RouterTest, AFixedAddressIsOneEndpointThatNoRouteReaches) {
@@ -121,20 +124,17 @@ spec:
   - route: [{destination: {host: reviews, subset: v1}}]
     fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
 )");
-  std::shared_ptr<HostEntry> fixed = router_->StaticHost("127.0.0.1:9003");
-  EXPECT_TRUE(fixed->fixed_address());
+  std::shared_ptr<Cluster> fixed = clusters_->ForAddress("127.0.0.1:9003");
   const absl::Time now = absl::Now();
   CallPlan plan = router_->Plan(fixed, Method(), CallOptions(), now);
-  EXPECT_EQ(plan.host, fixed);
+  EXPECT_EQ(plan.cluster, fixed);
   EXPECT_EQ(plan.subset, "");
   EXPECT_FALSE(plan.abort.has_value());
   EXPECT_EQ(plan.deadline, now + absl::Seconds(3));  // the IDL's
   EXPECT_EQ(plan.tries, 2);
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  absl::StatusOr<Attempt> attempt = PickEndpoint(*clusters_, plan, {}, clock_.Now());
   ASSERT_TRUE(attempt.ok()) << attempt.status();
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9003");
-  EXPECT_EQ(fixed->state()->endpoints.size(), 1u);
-  for (const auto& host : router_->Hosts()) EXPECT_NE(host, fixed);
 }
 
 TEST_F(RouterTest, TheRouteDecidesSubsetTimeoutRetriesAndFaults) {
@@ -158,7 +158,7 @@ spec:
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
   const absl::Time now = absl::Now();
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, now);
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), jason, now);
   EXPECT_EQ(plan.subset, "v2");
   EXPECT_EQ(plan.deadline, now + absl::Milliseconds(500));
   EXPECT_EQ(plan.tries, 5);  // Istio's attempts count retries
@@ -168,13 +168,13 @@ spec:
   ASSERT_TRUE(plan.abort.has_value());
   EXPECT_EQ(plan.abort->code(), absl::StatusCode::kUnavailable);  // HTTP 503
   EXPECT_EQ(plan.delay, absl::ZeroDuration());                    // 0 percent
-  ASSERT_NE(plan.mirror_host, nullptr);
+  ASSERT_NE(plan.mirror_cluster, nullptr);
   EXPECT_EQ(plan.mirror_subset, "v1");
 
-  CallPlan other = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), now);
+  CallPlan other = router_->Plan(clusters_->Get("reviews"), Method(), CallOptions(), now);
   EXPECT_EQ(other.subset, "v1");
   EXPECT_FALSE(other.abort.has_value());
-  EXPECT_EQ(other.mirror_host, nullptr);
+  EXPECT_EQ(other.mirror_cluster, nullptr);
 }
 
 TEST_F(RouterTest, TheCallersShorterTimeoutWinsOverTheRoutes) {
@@ -191,99 +191,10 @@ spec:
   CallOptions options;
   options.timeout = absl::Milliseconds(50);
   const absl::Time now = absl::Now();
-  EXPECT_EQ(router_->Plan(router_->Host("reviews"), Method(), options, now).deadline,
+  EXPECT_EQ(router_->Plan(clusters_->Get("reviews"), Method(), options, now).deadline,
             now + absl::Milliseconds(50));
 }
 
-TEST_F(RouterTest, PicksOnlyFromTheSubsetAndNeverATriedEndpoint) {
-  Load(kReviews);
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
-  plan.subset = "v2";
-  for (int i = 0; i < 50; ++i) {
-    absl::StatusOr<Attempt> first = router_->Pick(plan, {}, clock_.Now());
-    ASSERT_TRUE(first.ok()) << first.status();
-    EXPECT_EQ(first->endpoint->info().labels.at("version"), "v2");
-    Endpoint* tried[] = {first->endpoint};
-    absl::StatusOr<Attempt> retry = router_->Pick(plan, tried, clock_.Now());
-    ASSERT_TRUE(retry.ok());
-    EXPECT_NE(retry->endpoint, first->endpoint);
-  }
-}
-
-TEST_F(RouterTest, AnEmptySubsetSaysNoHealthyUpstream) {
-  Load(std::string(kReviews) + R"(---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ratings}
-spec:
-  host: ratings
-  subsets: [{name: v1, labels: {version: v1}}]
-)");
-  CallPlan plan = router_->Plan(router_->Host("ratings"), Method(), CallOptions(), absl::Now());
-  plan.subset = "v1";
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
-  EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(attempt.status().message(),
-              HasSubstr("no healthy upstream: no endpoints for 'ratings' subset 'v1'"));
-}
-
-TEST_F(RouterTest, AnEndpointKeepsItsStateAcrossAReload) {
-  Load(kReviews);
-  std::shared_ptr<HostEntry> host = router_->Host("reviews");
-  Endpoint* before = host->state()->endpoints[0].get();
-  before->AddInFlight(3);
-  ASSERT_TRUE(config_->Reload().ok());
-  Endpoint* after = host->state()->endpoints[0].get();
-  EXPECT_EQ(after, before);
-  EXPECT_EQ(after->in_flight(), 3);
-  before->AddInFlight(-3);
-}
-
-TEST_F(RouterTest, ASwapRebuildsOnlyTheHostsItChanges) {
-  Load(kReviews);
-  std::shared_ptr<HostEntry> reviews = router_->Host("reviews");
-  std::shared_ptr<const HostState> before = reviews->state();
-
-  // Another host's configuration changes: reviews keeps its state.
-  std::ofstream(dir_ / "ratings.yaml")
-      << "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: ratings}\n"
-         "spec: {address: 127.0.0.1, ports: {grpc: 9010}, labels: {app: ratings}}\n";
-  ASSERT_TRUE(config_->Reload().ok());
-  EXPECT_EQ(reviews->state(), before);
-
-  // Its DestinationRule changes: rebuilt, with the same Endpoint objects.
-  std::string changed = kReviews;
-  changed.replace(changed.find("  subsets:"), 0,
-                  "  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n");
-  std::ofstream(dir_ / "config.yaml") << changed;
-  ASSERT_TRUE(config_->Reload().ok());
-  std::shared_ptr<const HostState> after = reviews->state();
-  EXPECT_NE(after, before);
-  ASSERT_EQ(after->endpoints.size(), 3u);
-  EXPECT_EQ(after->endpoints[0], before->endpoints[0]);
-
-  // One of its endpoints changes: rebuilt.
-  changed.replace(changed.find("9003"), 4, "9004");
-  std::ofstream(dir_ / "config.yaml") << changed;
-  ASSERT_TRUE(config_->Reload().ok());
-  EXPECT_NE(reviews->state(), after);
-  EXPECT_EQ(reviews->state()->endpoints[2]->address(), "127.0.0.1:9004");
-}
-
-TEST_F(RouterTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
-  Load(kReviews);
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
-  ASSERT_TRUE(attempt.ok()) << attempt.status();
-  router_->Report(*attempt, absl::StatusCode::kOk);
-  router_->Report(*attempt, absl::StatusCode::kUnavailable);
-  router_->Report(*attempt, absl::StatusCode::kNotFound);  // the caller's error, not the endpoint's
-  EXPECT_EQ(attempt->endpoint->attempts(), 3);
-  EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
-}
-
-// Istio accepts a route to a subset no DestinationRule defines; its calls
-// fail, as they do in Istio (no such cluster).
 TEST_F(RouterTest, ARouteToAnUndefinedSubsetFailsItsCallsWithUnavailable) {
   ASSERT_NO_FATAL_FAILURE(Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
@@ -294,9 +205,9 @@ spec:
   http:
   - route: [{destination: {host: reviews, subset: v9}}]
 )"));
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), CallOptions(), absl::Now());
   EXPECT_EQ(plan.subset, "v9");
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  absl::StatusOr<Attempt> attempt = PickEndpoint(*clusters_, plan, {}, clock_.Now());
   EXPECT_EQ(attempt.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(attempt.status().message(),
               HasSubstr("no healthy upstream: 'reviews' subset 'v9' is not defined by a "
@@ -321,9 +232,9 @@ spec:
   http:
   - route: [{destination: {host: reviews, subset: canary}}]
 )"));
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), CallOptions(), absl::Now());
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), CallOptions(), absl::Now());
   EXPECT_EQ(plan.subset, "canary");
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  absl::StatusOr<Attempt> attempt = PickEndpoint(*clusters_, plan, {}, clock_.Now());
   ASSERT_TRUE(attempt.ok()) << attempt.status();
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9001");
 }
@@ -354,7 +265,7 @@ spec:
 )"));
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), jason, absl::Now());
   EXPECT_EQ(plan.subset, "v1");
 }
 
@@ -373,13 +284,13 @@ spec:
 )"));
   CallOptions jason;
   jason.headers.emplace_back("end-user", "jason");
-  CallPlan plan = router_->Plan(router_->Host("reviews"), Method(), jason, absl::Now());
+  CallPlan plan = router_->Plan(clusters_->Get("reviews"), Method(), jason, absl::Now());
   EXPECT_EQ(plan.subset, "v2");  // the route matched the caller's headers
   EXPECT_THAT(plan.RequestHeaders(jason),
               ::testing::ElementsAre(::testing::Pair("x-canary", "true")));
   CallOptions other;
   other.headers.emplace_back("end-user", "bob");
-  CallPlan plain = router_->Plan(router_->Host("reviews"), Method(), other, absl::Now());
+  CallPlan plain = router_->Plan(clusters_->Get("reviews"), Method(), other, absl::Now());
   EXPECT_FALSE(plain.request_headers.has_value());
   EXPECT_EQ(&plain.RequestHeaders(other), &other.headers);
 }
@@ -413,9 +324,9 @@ spec:
   http:
   - route: [{destination: {host: ratings, subset: v2}}]
 )"));
-  CallPlan plan = router_->Plan(router_->Host("ratings"), Method(), CallOptions(), absl::Now());
+  CallPlan plan = router_->Plan(clusters_->Get("ratings"), Method(), CallOptions(), absl::Now());
   EXPECT_EQ(plan.subset, "v2");
-  absl::StatusOr<Attempt> attempt = router_->Pick(plan, {}, clock_.Now());
+  absl::StatusOr<Attempt> attempt = PickEndpoint(*clusters_, plan, {}, clock_.Now());
   ASSERT_TRUE(attempt.ok()) << attempt.status();
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.1:9102");
 }

@@ -8,8 +8,8 @@
 // kBuckets - 1 before it. A retry is allowed while
 //   retries in window < retry_ratio x calls in window
 //                       + min_retries_per_second x window in seconds.
-#ifndef MESHUP_SRC_BALANCING_RETRY_BUDGET_H_
-#define MESHUP_SRC_BALANCING_RETRY_BUDGET_H_
+#ifndef MESHUP_SRC_UPSTREAM_RETRY_BUDGET_H_
+#define MESHUP_SRC_UPSTREAM_RETRY_BUDGET_H_
 
 #include <array>
 #include <atomic>
@@ -63,4 +63,4 @@ class RetryBudget {
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_BALANCING_RETRY_BUDGET_H_
+#endif  // MESHUP_SRC_UPSTREAM_RETRY_BUDGET_H_

@@ -1,4 +1,4 @@
-#include "balancing/balancer.h"
+#include "upstream/balancer.h"
 
 #include <algorithm>
 #include <atomic>

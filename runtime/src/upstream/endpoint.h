@@ -3,8 +3,8 @@
 // failures, ejection). Endpoints are shared (shared_ptr) between the
 // endpoint sets of successive discovery updates, so their state survives an
 // update that keeps them; all state is atomic, so picking takes no lock.
-#ifndef MESHUP_SRC_BALANCING_ENDPOINT_H_
-#define MESHUP_SRC_BALANCING_ENDPOINT_H_
+#ifndef MESHUP_SRC_UPSTREAM_ENDPOINT_H_
+#define MESHUP_SRC_UPSTREAM_ENDPOINT_H_
 
 #include <atomic>
 #include <cstdint>
@@ -95,4 +95,4 @@ using EndpointList = std::vector<std::shared_ptr<Endpoint>>;
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_BALANCING_ENDPOINT_H_
+#endif  // MESHUP_SRC_UPSTREAM_ENDPOINT_H_

@@ -1,4 +1,4 @@
-#include "balancing/retry_budget.h"
+#include "upstream/retry_budget.h"
 
 #include <thread>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "balancing/outlier_detector.h"
+#include "upstream/outlier_detector.h"
 
 #include <algorithm>
 #include <cstddef>

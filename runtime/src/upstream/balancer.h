@@ -23,14 +23,14 @@
 //   along the ring. Without a key, picks are random.
 // The sampling policies draw random endpoints and re-draw a few times past
 // unusable ones; only when that fails do they scan the set.
-#ifndef MESHUP_SRC_BALANCING_BALANCER_H_
-#define MESHUP_SRC_BALANCING_BALANCER_H_
+#ifndef MESHUP_SRC_UPSTREAM_BALANCER_H_
+#define MESHUP_SRC_UPSTREAM_BALANCER_H_
 
 #include <memory>
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "balancing/endpoint.h"
+#include "upstream/endpoint.h"
 #include "config/model.h"
 #include "util/clock.h"
 
@@ -59,4 +59,4 @@ std::unique_ptr<Balancer> NewBalancer(const config::LoadBalancer& policy, Endpoi
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_BALANCING_BALANCER_H_
+#endif  // MESHUP_SRC_UPSTREAM_BALANCER_H_

@@ -19,11 +19,11 @@
 //   `interval` has no use, and a minimum of healthy endpoints is left to the
 //   balancer's panic mode, which picks ejected endpoints when no other is
 //   left; the configuration loader warns on both fields.
-#ifndef MESHUP_SRC_BALANCING_OUTLIER_DETECTOR_H_
-#define MESHUP_SRC_BALANCING_OUTLIER_DETECTOR_H_
+#ifndef MESHUP_SRC_UPSTREAM_OUTLIER_DETECTOR_H_
+#define MESHUP_SRC_UPSTREAM_OUTLIER_DETECTOR_H_
 
 #include "absl/status/status.h"
-#include "balancing/endpoint.h"
+#include "upstream/endpoint.h"
 #include "config/model.h"
 #include "util/clock.h"
 
@@ -48,4 +48,4 @@ class OutlierDetector {
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_BALANCING_OUTLIER_DETECTOR_H_
+#endif  // MESHUP_SRC_UPSTREAM_OUTLIER_DETECTOR_H_

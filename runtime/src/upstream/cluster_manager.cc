@@ -1,0 +1,310 @@
+#include "upstream/cluster_manager.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/str_cat.h"
+
+namespace meshup::internal {
+namespace {
+
+TlsPolicy ToTlsPolicy(config::TlsMode mode) {
+  switch (mode) {
+    case config::TlsMode::kUnset:
+      return TlsPolicy::kAuto;
+    case config::TlsMode::kDisable:
+      return TlsPolicy::kDisable;
+    case config::TlsMode::kIstioMutual:
+    case config::TlsMode::kMutual:
+    case config::TlsMode::kSimple:
+      return TlsPolicy::kMutual;
+  }
+  return TlsPolicy::kAuto;
+}
+
+// The tls mode of the first subset whose labels the endpoint has and that
+// sets one, else the host's.
+TlsPolicy EndpointTlsPolicy(const config::DestinationRule* rule,
+                            const std::map<std::string, std::string>& labels) {
+  if (rule == nullptr) return TlsPolicy::kAuto;
+  for (const config::Subset& subset : rule->subsets) {
+    if (subset.traffic_policy && subset.traffic_policy->tls_mode != config::TlsMode::kUnset &&
+        config::SelectorMatches(subset.labels, labels)) {
+      return ToTlsPolicy(subset.traffic_policy->tls_mode);
+    }
+  }
+  return rule->traffic_policy ? ToTlsPolicy(rule->traffic_policy->tls_mode) : TlsPolicy::kAuto;
+}
+
+EndpointInfo Info(const WorkloadRecord& record, std::map<std::string, std::string> labels,
+                  std::string service_account, std::string namespace_name) {
+  EndpointInfo info;
+  info.address = record.HostPort();
+  info.labels = std::move(labels);
+  info.service_account = std::move(service_account);
+  info.namespace_name = std::move(namespace_name);
+  info.plaintext_address = record.PlaintextHostPort();
+  return info;
+}
+
+ClusterState::SubsetState MakeSubset(std::string name, std::map<std::string, std::string> labels,
+                                  EndpointList endpoints, const config::TrafficPolicy* host_policy,
+                                  const config::TrafficPolicy* subset_policy, Clock& clock,
+                                  Random& random) {
+  ClusterState::SubsetState subset;
+  subset.name = std::move(name);
+  subset.labels = std::move(labels);
+  subset.endpoints = std::move(endpoints);
+  config::LoadBalancer lb;
+  if (subset_policy != nullptr && subset_policy->load_balancer) {
+    lb = *subset_policy->load_balancer;
+  } else if (host_policy != nullptr && host_policy->load_balancer) {
+    lb = *host_policy->load_balancer;
+  }
+  subset.hash_header =
+      lb.policy == config::LoadBalancer::Policy::kConsistentHash ? lb.hash_header : std::string();
+  subset.balancer = NewBalancer(lb, subset.endpoints, random);
+  const config::OutlierDetection* od = nullptr;
+  if (subset_policy != nullptr && subset_policy->outlier_detection) {
+    od = &*subset_policy->outlier_detection;
+  } else if (host_policy != nullptr && host_policy->outlier_detection) {
+    od = &*host_policy->outlier_detection;
+  }
+  if (od != nullptr) subset.outlier_detector = std::make_unique<OutlierDetector>(*od, clock);
+  return subset;
+}
+
+// Whether two DestinationRules build the same ClusterState (the tls modes
+// reach the EndpointInfos, which are compared on their own; the origin
+// does not matter).
+bool SameRule(const config::DestinationRule* a, const std::optional<config::DestinationRule>& b) {
+  if (a == nullptr || !b.has_value()) return a == nullptr && !b.has_value();
+  return a->host == b->host && a->traffic_policy == b->traffic_policy && a->subsets == b->subsets;
+}
+
+}  // namespace
+
+const ClusterState::SubsetState* ClusterState::Find(absl::string_view subset) const {
+  if (subset.empty()) return &all;
+  for (const SubsetState& s : subsets) {
+    if (s.name == subset) return &s;
+  }
+  return nullptr;
+}
+
+ClusterManager::ClusterManager(config::ConfigSource& config, Registry* registry,
+                               ChannelFactory channel_factory, Clock& clock, Random& random)
+    : config_(config),
+      registry_(registry),
+      channel_factory_(std::move(channel_factory)),
+      clock_(clock),
+      random_(random) {
+  config_.OnSwap([this](const std::shared_ptr<const config::Snapshot>& snapshot) {
+    std::vector<std::shared_ptr<Cluster>> entries;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [name, entry] : clusters_) entries.push_back(entry);
+    }
+    // Only the hosts the new configuration changes are rebuilt.
+    for (const auto& entry : entries) {
+      std::lock_guard<std::mutex> lock(entry->mu_);
+      Rebuild(*entry, *snapshot, /*keep_if_unchanged=*/true);
+    }
+  });
+}
+
+ClusterManager::~ClusterManager() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, entry] : clusters_) entry->watch_.reset();  // no callback after this
+  clusters_.clear();
+}
+
+std::vector<std::shared_ptr<Cluster>> ClusterManager::All() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Cluster>> all;
+  for (const auto& [name, cluster] : clusters_) all.push_back(cluster);
+  return all;
+}
+
+std::shared_ptr<Cluster> ClusterManager::Get(const std::string& host) {
+  std::shared_ptr<Cluster> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = clusters_.find(host);
+    if (it != clusters_.end()) return it->second;
+    entry = std::make_shared<Cluster>(host, clock_);
+    clusters_.emplace(host, entry);
+  }
+  {
+    std::lock_guard<std::mutex> lock(entry->mu_);
+    Rebuild(*entry, *config_.Current());
+  }
+  if (registry_ != nullptr) {
+    Cluster* raw = entry.get();
+    entry->watch_ =
+        registry_->WatchService(host, [this, raw](const std::vector<WorkloadRecord>& workloads) {
+          std::lock_guard<std::mutex> lock(raw->mu_);
+          raw->registered_ = workloads;
+          Rebuild(*raw, *config_.Current());
+        });
+  }
+  return entry;
+}
+
+std::shared_ptr<Cluster> ClusterManager::ForAddress(const std::string& address) {
+  auto entry = std::make_shared<Cluster>(address, clock_, /*fixed_address=*/true);
+  EndpointInfo info;
+  info.address = address;
+  auto channel = channel_factory_(info);
+  auto endpoint = std::make_shared<UpstreamEndpoint>(std::move(info), std::move(channel));
+  auto state = std::make_shared<ClusterState>();
+  state->endpoints.push_back(endpoint);
+  state->all = MakeSubset("", {}, state->endpoints, nullptr, nullptr, clock_, random_);
+  std::lock_guard<std::mutex> lock(entry->mu_);
+  entry->by_address_[address] = std::move(endpoint);
+  entry->state_ = std::move(state);
+  return entry;
+}
+
+void ClusterManager::Rebuild(Cluster& entry, const config::Snapshot& snapshot,
+                             bool keep_if_unchanged) {
+  // The workloads of the host: registered ones, then the configuration's.
+  std::vector<EndpointInfo> infos;
+  for (const WorkloadRecord& record : entry.registered_) {
+    if (record.port == 0) continue;  // serves only HTTP
+    infos.push_back(Info(record, record.labels, record.service_account, record.namespace_name));
+    infos.back().discovered = true;
+  }
+  auto add_static = [&infos](const config::Workload& workload, uint32_t default_port) {
+    uint32_t port = default_port;
+    if (workload.ports.size() == 1) port = workload.ports.begin()->second;
+    if (auto grpc = workload.ports.find("grpc"); grpc != workload.ports.end()) port = grpc->second;
+    if (port == 0) return;
+    WorkloadRecord record;
+    record.address = workload.address;
+    record.port = port;
+    if (auto plaintext = workload.ports.find(kPlaintextPortName);
+        plaintext != workload.ports.end()) {
+      record.plaintext_port = plaintext->second;
+    }
+    infos.push_back(
+        Info(record, workload.labels, workload.service_account, workload.origin.namespace_name));
+  };
+  // From the snapshot's indexes: a rebuild costs what the host has, not
+  // what the whole configuration has.
+  for (const config::Workload* workload : snapshot.WorkloadEntriesFor(entry.host())) {
+    add_static(*workload, 0);
+  }
+  for (const config::ServiceEntry* service_entry : snapshot.ServiceEntriesFor(entry.host())) {
+    const uint32_t port = service_entry->ports.empty() ? 0 : service_entry->ports[0].number;
+    for (const config::Workload& endpoint : service_entry->endpoints) add_static(endpoint, port);
+  }
+
+  const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
+  for (EndpointInfo& info : infos) info.tls = EndpointTlsPolicy(rule, info.labels);
+  if (keep_if_unchanged && infos == entry.built_from_endpoints_ &&
+      SameRule(rule, entry.built_from_rule_)) {
+    return;
+  }
+  entry.built_from_endpoints_ = infos;
+  entry.built_from_rule_.reset();
+  if (rule != nullptr) entry.built_from_rule_ = *rule;
+
+  auto state = std::make_shared<ClusterState>();
+  std::map<std::string, std::shared_ptr<UpstreamEndpoint>> by_address;
+  for (EndpointInfo& info : infos) {
+    if (by_address.count(info.address)) continue;  // registered and static: once
+    std::shared_ptr<UpstreamEndpoint> endpoint;
+    auto old = entry.by_address_.find(info.address);
+    if (old != entry.by_address_.end() && old->second->info() == info) {
+      endpoint = old->second;
+    } else {
+      auto channel = channel_factory_(info);
+      endpoint = std::make_shared<UpstreamEndpoint>(std::move(info), std::move(channel));
+    }
+    by_address[endpoint->address()] = endpoint;
+    state->endpoints.push_back(endpoint);
+  }
+  entry.by_address_ = std::move(by_address);
+
+  const config::TrafficPolicy* host_policy =
+      rule != nullptr && rule->traffic_policy ? &*rule->traffic_policy : nullptr;
+  state->all = MakeSubset("", {}, state->endpoints, host_policy, nullptr, clock_, random_);
+  if (rule != nullptr) {
+    for (const config::Subset& subset : rule->subsets) {
+      EndpointList members;
+      for (const auto& endpoint : state->endpoints) {
+        if (config::SelectorMatches(subset.labels, endpoint->info().labels))
+          members.push_back(endpoint);
+      }
+      state->subsets.push_back(
+          MakeSubset(subset.name, subset.labels, std::move(members), host_policy,
+                     subset.traffic_policy ? &*subset.traffic_policy : nullptr, clock_, random_));
+    }
+  }
+  if (host_policy != nullptr && host_policy->connection_pool) {
+    state->max_requests = host_policy->connection_pool->max_requests;
+  }
+  std::atomic_store(&entry.state_, std::shared_ptr<const ClusterState>(std::move(state)));
+}
+
+absl::StatusOr<Attempt> ClusterManager::Pick(const Cluster& cluster, absl::string_view subset,
+                                             PickContext context) {
+  Attempt attempt;
+  attempt.state = cluster.state();
+  attempt.subset = attempt.state->Find(subset);
+  // Only the errors name the host: the common pick formats nothing.
+  auto what = [&cluster, subset] {
+    return subset.empty() ? absl::StrCat("'", cluster.host(), "'")
+                          : absl::StrCat("'", cluster.host(), "' subset '", subset, "'");
+  };
+  if (attempt.subset == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("no healthy upstream: ", what(), " is not defined by a DestinationRule"));
+  }
+  if (attempt.subset->endpoints.empty()) {
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
+  }
+  const absl::Span<Endpoint* const> tried = context.exclude;
+  Endpoint* endpoint = attempt.subset->balancer->Pick(context);
+  if (endpoint == nullptr) {
+    return absl::UnavailableError(absl::StrCat("no healthy upstream: no endpoints for ", what()));
+  }
+  if (Unreachable(*static_cast<UpstreamEndpoint*>(endpoint))) {
+    // Its connection failed lately (a crashed workload whose entry the
+    // registry still lists): another one, unless all others are down too.
+    absl::InlinedVector<Endpoint*, 8> excluded(tried.begin(), tried.end());
+    Endpoint* candidate = endpoint;
+    for (size_t i = 0; i < attempt.subset->endpoints.size(); ++i) {
+      excluded.push_back(candidate);
+      context.exclude = excluded;
+      candidate = attempt.subset->balancer->Pick(context);
+      if (candidate == nullptr || absl::c_linear_search(excluded, candidate)) break;
+      if (!Unreachable(*static_cast<UpstreamEndpoint*>(candidate))) {
+        endpoint = candidate;
+        break;
+      }
+    }
+  }
+  attempt.endpoint = static_cast<UpstreamEndpoint*>(endpoint);
+  return attempt;
+}
+
+bool ClusterManager::Unreachable(const UpstreamEndpoint& endpoint) {
+  grpc::Channel* channel = endpoint.channel();
+  return channel != nullptr &&
+         channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
+
+void ClusterManager::Report(const Attempt& attempt, absl::StatusCode code) {
+  attempt.endpoint->CountAttempt(IsEndpointFailure(code));
+  // The ejection limit counts over the whole host, as Envoy's does per
+  // cluster; the Endpoint object is shared by every subset that has it, so an
+  // ejection holds wherever it is picked from.
+  if (attempt.subset->outlier_detector != nullptr) {
+    attempt.subset->outlier_detector->Record(*attempt.endpoint, code, attempt.state->endpoints);
+  }
+}
+
+}  // namespace meshup::internal

@@ -8,7 +8,6 @@
 #include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "admin/admin_handlers.h"
 #include "call/channel_impl.h"
 #include "config/parse_common.h"
@@ -21,11 +20,11 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "http/http_server_on_loop.h"
 #include "mesh_impl.h"
+#include "meshup/process.h"
 #include "names.h"
 #include "security/transport.h"
 #include "server_impl.h"
 #include "this_workload.h"
-#include "util/malloc_arenas.h"
 
 namespace meshup {
 namespace {
@@ -164,11 +163,9 @@ int Mesh::admin_port() const { return impl_->admin_port; }
 
 absl::StatusOr<std::unique_ptr<Mesh>> Mesh::Create(MeshOptions options) {
   if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
-  if (!options.keep_mutex_deadlock_detection) {
-    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  }
-  // Before the threads below (the loop's, gRPC's) first allocate.
-  if (!options.keep_malloc_arenas) internal::CapMallocArenas();
+  // Before the threads below (the loop's, gRPC's) first allocate; the
+  // program's own settings stand when it chose them first.
+  ConfigureProcess(ProcessSettings()).IgnoreError();
   FilterGrpcLog();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "meshup/process.h"
 #include "meshup_test/everything.meshup.h"
 #include "test_ca.h"
 
@@ -157,13 +159,15 @@ TEST(MeshTest, CreateTurnsOffAbseilDeadlockDetection) {
       ::testing::ExitedWithCode(0), "");
 }
 
-TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenAsked) {
+TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenTheProcessAsked) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
+        ProcessSettings settings;
+        settings.mutex_deadlock_detection = true;
+        if (!ConfigureProcess(settings).ok()) _exit(2);
         MeshOptions options;
         options.service = "everything";
-        options.keep_mutex_deadlock_detection = true;
         auto mesh = Mesh::Create(options);
         if (!mesh.ok()) _exit(2);
         InvertLockOrder();
@@ -171,6 +175,23 @@ TEST(MeshTest, CreateKeepsAbseilDeadlockDetectionWhenAsked) {
       "dying due to potential deadlock");
 }
 #endif
+
+// The process's settings are set once: after a Mesh::Create() (which
+// applied the defaults), ConfigureProcess() is refused.
+TEST(MeshTest, ConfigureProcessAfterCreateIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        MeshOptions options;
+        options.service = "everything";
+        auto mesh = Mesh::Create(options);
+        if (!mesh.ok()) _exit(2);
+        const absl::Status late = ConfigureProcess(ProcessSettings());
+        std::fprintf(stderr, "%s\n", late.ToString().c_str());
+        _exit(late.code() == absl::StatusCode::kFailedPrecondition ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "must come once, before the first Mesh::Create");
+}
 
 // The sanitizers bring their own malloc, so these run in the other builds.
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
@@ -195,10 +216,14 @@ int ArenaCap() {
   return std::max(2, CPU_COUNT(&cpus));
 }
 
-// Mesh::Create(options), then more threads than the cap allocating at once
-// (none can take over an arena another left); exits 0 if the process then
-// has at most the cap's arenas, 3 if more, 2 if Create() failed.
-void CountArenasAfterCreate(const MeshOptions& options) {
+// Mesh::Create() (after ConfigureProcess(*settings) when given), then more
+// threads than the cap allocating at once (none can take over an arena
+// another left); exits 0 if the process then has at most the cap's arenas,
+// 3 if more, 2 if configuring or Create() failed.
+void CountArenasAfterCreate(std::optional<ProcessSettings> settings) {
+  if (settings && !ConfigureProcess(*settings).ok()) _exit(2);
+  MeshOptions options;
+  options.service = "everything";
   auto mesh = Mesh::Create(options);
   if (!mesh.ok()) _exit(2);
   const int threads = ArenaCap() + 4;
@@ -224,17 +249,14 @@ void CountArenasAfterCreate(const MeshOptions& options) {
 
 TEST(MeshTest, CreateCapsMallocArenasAtOnePerCpu) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  MeshOptions options;
-  options.service = "everything";
-  EXPECT_EXIT(CountArenasAfterCreate(options), ::testing::ExitedWithCode(0), "arenas, cap");
+  EXPECT_EXIT(CountArenasAfterCreate(std::nullopt), ::testing::ExitedWithCode(0), "arenas, cap");
 }
 
-TEST(MeshTest, CreateLeavesMallocArenasAloneWhenAsked) {
+TEST(MeshTest, CreateLeavesMallocArenasAloneWhenTheProcessSaysSo) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  MeshOptions options;
-  options.service = "everything";
-  options.keep_malloc_arenas = true;
-  EXPECT_EXIT(CountArenasAfterCreate(options), ::testing::ExitedWithCode(3), "arenas, cap");
+  ProcessSettings settings;
+  settings.cap_malloc_arenas = false;
+  EXPECT_EXIT(CountArenasAfterCreate(settings), ::testing::ExitedWithCode(3), "arenas, cap");
 }
 #endif
 

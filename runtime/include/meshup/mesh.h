@@ -25,10 +25,9 @@
 // with FAILED_PRECONDITION. An asynchronous call or a stream keeps its
 // channel alive: the client that made it may go first. All methods are
 // thread-safe. Create() makes the process ignore SIGPIPE unless the
-// application set a handler for it (see http_server.h), turns off Abseil's
-// mutex deadlock detection unless asked to keep it (see
-// MeshOptions::keep_mutex_deadlock_detection), and caps glibc's malloc
-// arenas at one per CPU unless asked not to (MeshOptions::keep_malloc_arenas).
+// application set a handler for it (see http_server.h), and applies the
+// default process settings unless the program chose its own before
+// (meshup/process.h).
 #ifndef MESHUP_MESH_H_
 #define MESHUP_MESH_H_
 
@@ -72,22 +71,6 @@ struct MeshOptions {
   // (port name http-admin); -1: no admin server.
   std::string admin_host = "127.0.0.1";
   int admin_port = 0;
-  // Abseil checks the order in which every absl::Mutex of the process is
-  // locked (gRPC's included) when it is built without NDEBUG, as Debian's
-  // is: each lock then looks the mutex up in a process-wide lock graph under
-  // a global lock. Release builds of Abseil leave this off. false: Create()
-  // turns it off too (absl::SetMutexDeadlockDetectionMode(kIgnore));
-  // docs/performance.md measures what that saves. true: leave the
-  // process's setting alone, to catch lock-order bugs in a debug build.
-  bool keep_mutex_deadlock_detection = false;
-  // glibc gives each thread that allocates its own malloc arena, up to eight
-  // per CPU, and an arena keeps what its thread freed; a busy gRPC process's
-  // memory then grows with its thread count. false: Create() caps the arenas
-  // at one per CPU (at least two; mallopt(M_ARENA_MAX)) unless the
-  // environment set MALLOC_ARENA_MAX, for the arenas made after it, so call
-  // it before starting threads that allocate; docs/performance.md
-  // measures what that saves. true: leave the process's malloc alone.
-  bool keep_malloc_arenas = false;
 };
 
 // An entry this workload keeps in the registry while the Registration lives

@@ -62,9 +62,8 @@ bool HasNonBlockingMethods(const std::vector<Service*>& services) {
 
 // The warning for a server whose services have both non-blocking unary
 // methods (run on gRPC's callback threads) and others (run on its handler
-// threads); empty when they do not mix. Measured with the benchmark's echo
-// server, a blocking method served beside a non-blocking one served about
-// 18% fewer calls per second than alone (docs/performance.md).
+// threads); empty when they do not mix. docs/performance.md measures what
+// the mix costs the blocking methods.
 std::string MixedMethodsWarning(const std::vector<Service*>& services, const std::string& address) {
   absl::string_view non_blocking, blocking;
   for (const Service* service : services) {

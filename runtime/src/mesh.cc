@@ -139,8 +139,9 @@ Channel::~Channel() = default;
 absl::string_view Channel::target() const { return impl_->target; }
 
 Mesh::Impl::~Impl() {
-  // Calls in flight use the router and telemetry: cancel them, and wait for
-  // their callbacks. Streams the user still holds detach from the Mesh.
+  // Calls in flight use the router, the cluster manager and telemetry:
+  // cancel them, and wait for their callbacks. Streams the user still holds
+  // detach from the Mesh.
   live_calls->Close();
   // The admin server reads everything below: it goes first.
   admin.reset();

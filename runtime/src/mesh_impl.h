@@ -1,5 +1,5 @@
 // What a meshup::Mesh holds: the loop thread, the live configuration, the
-// registry and the router. Members are destroyed in the reverse order of
+// registry, the cluster manager and the router. Members are destroyed in the reverse order of
 // their dependencies (see ~Impl).
 #ifndef MESHUP_SRC_MESH_IMPL_H_
 #define MESHUP_SRC_MESH_IMPL_H_
@@ -12,6 +12,7 @@
 #include "loop/event_loop.h"
 #include "meshup/mesh.h"
 #include "routing/router.h"
+#include "upstream/cluster_manager.h"
 #include "security/workload_identity.h"
 #include "meshup/http_server.h"
 #include "telemetry/telemetry.h"

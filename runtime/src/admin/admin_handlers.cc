@@ -105,8 +105,8 @@ HttpResponse Clusters(ClusterManager* manager, Clock& clock) {
   json clusters = json::array();
   if (manager != nullptr) {
     const absl::Time now = clock.Now();
-    for (const std::shared_ptr<Cluster>& host : manager->All()) {
-      std::shared_ptr<const ClusterState> state = host->state();
+    for (const std::shared_ptr<Cluster>& cluster : manager->All()) {
+      std::shared_ptr<const ClusterState> state = cluster->state();
       json endpoints = json::array();
       for (const auto& endpoint : state->endpoints) {
         endpoints.push_back({{"address", endpoint->address()},
@@ -125,8 +125,8 @@ HttpResponse Clusters(ClusterManager* manager, Clock& clock) {
         for (const auto& endpoint : subset.endpoints) members.push_back(endpoint->address());
         subsets.push_back({{"name", subset.name}, {"endpoints", std::move(members)}});
       }
-      clusters.push_back({{"host", host->host()},
-                          {"in_flight", host->in_flight().load()},
+      clusters.push_back({{"host", cluster->host()},
+                          {"in_flight", cluster->in_flight().load()},
                           {"endpoints", std::move(endpoints)},
                           {"subsets", std::move(subsets)}});
     }

@@ -13,8 +13,8 @@
 // endpoint, for a mesh host and for a fixed address alike (a cluster of one
 // endpoint, with the IDL's plan). Retries follow the plan (route or IDL), go to
 // another endpoint when there is one, respect idempotency (a non-idempotent
-// call is retried only when its request surely was not sent), the host's
-// retry budget, and the call's deadline.
+// call is retried only when its request surely was not sent), the
+// cluster's retry budget, and the call's deadline.
 #ifndef MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
 #define MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
 

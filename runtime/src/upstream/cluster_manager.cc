@@ -1,9 +1,11 @@
 #include "upstream/cluster_manager.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
 namespace meshup::internal {
@@ -124,6 +126,9 @@ std::vector<std::shared_ptr<Cluster>> ClusterManager::All() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::shared_ptr<Cluster>> all;
   for (const auto& [name, cluster] : clusters_) all.push_back(cluster);
+  for (const auto& [address, fixed] : fixed_) {
+    if (std::shared_ptr<Cluster> held = fixed.lock()) all.push_back(std::move(held));
+  }
   return all;
 }
 
@@ -153,7 +158,10 @@ std::shared_ptr<Cluster> ClusterManager::Get(const std::string& host) {
 }
 
 std::shared_ptr<Cluster> ClusterManager::ForAddress(const std::string& address) {
-  auto entry = std::make_shared<Cluster>(address, clock_, /*fixed_address=*/true);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::weak_ptr<Cluster>& slot = fixed_[address];
+  if (std::shared_ptr<Cluster> held = slot.lock()) return held;
+  auto cluster = std::make_shared<Cluster>(address, clock_, /*fixed_address=*/true);
   EndpointInfo info;
   info.address = address;
   auto channel = channel_factory_(info);
@@ -161,10 +169,18 @@ std::shared_ptr<Cluster> ClusterManager::ForAddress(const std::string& address) 
   auto state = std::make_shared<ClusterState>();
   state->endpoints.push_back(endpoint);
   state->all = MakeSubset("", {}, state->endpoints, nullptr, nullptr, clock_, random_);
-  std::lock_guard<std::mutex> lock(entry->mu_);
-  entry->by_address_[address] = std::move(endpoint);
-  entry->state_ = std::move(state);
-  return entry;
+  {
+    std::lock_guard<std::mutex> cluster_lock(cluster->mu_);
+    cluster->by_address_[address] = std::move(endpoint);
+    cluster->state_ = std::move(state);
+  }
+  slot = cluster;
+  // Addresses no longer held go when another is added: the map stays as
+  // large as the addresses in use.
+  for (auto it = fixed_.begin(); it != fixed_.end();) {
+    it = it->second.expired() ? fixed_.erase(it) : std::next(it);
+  }
+  return cluster;
 }
 
 void ClusterManager::Rebuild(Cluster& entry, const config::Snapshot& snapshot,

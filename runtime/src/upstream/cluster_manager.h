@@ -37,13 +37,15 @@ class ClusterManager {
   // The cluster of `host`, made and watched on first use.
   std::shared_ptr<Cluster> Get(const std::string& host);
 
-  // A new cluster for one fixed address ("host:port", already validated): a
+  // The cluster of one fixed address ("host:port", already validated): a
   // single endpoint, never discovered or rebuilt. No VirtualService or
-  // DestinationRule applies to it (they name services, not addresses). It
-  // is the caller's and not listed in All().
+  // DestinationRule applies to it (they name services, not addresses). While
+  // a caller holds it, every channel to the address shares it (its
+  // connection, in-flight count and retry budget); once none does, it goes.
   std::shared_ptr<Cluster> ForAddress(const std::string& address);
 
-  // Every cluster of a host called so far (for the admin endpoints).
+  // Every cluster of a host called so far, and of each fixed address still
+  // held (for the admin endpoints).
   std::vector<std::shared_ptr<Cluster>> All();
 
   // Picks the endpoint of an attempt in `subset` ("": any) of `cluster`,
@@ -74,6 +76,7 @@ class ClusterManager {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Cluster>, std::less<>> clusters_;  // guarded by mu_
+  std::map<std::string, std::weak_ptr<Cluster>, std::less<>> fixed_;      // guarded by mu_
 };
 
 }  // namespace meshup::internal

@@ -112,18 +112,20 @@ TEST_F(RouterTest, WithoutAVirtualServiceTheIdlDecides) {
 }
 
 TEST_F(RouterTest, AFixedAddressIsOneEndpointThatNoRouteReaches) {
-  // reviews' VirtualService aborts every call, and its rule has subsets; an
-  // address, even one of reviews' own endpoints, is not reviews.
+  // A VirtualService for every host aborts every call; an address, even one
+  // of reviews' own endpoints, is no host of the mesh.
   Load(std::string(kReviews) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: reviews}
+metadata: {name: everything}
 spec:
-  hosts: [reviews]
+  hosts: ["*"]
   http:
-  - route: [{destination: {host: reviews, subset: v1}}]
+  - route: [{destination: {host: reviews}}]
     fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
 )");
+  EXPECT_TRUE(router_->Plan(clusters_->Get("reviews"), Method(), CallOptions(), absl::Now())
+                  .abort.has_value());
   std::shared_ptr<Cluster> fixed = clusters_->ForAddress("127.0.0.1:9003");
   const absl::Time now = absl::Now();
   CallPlan plan = router_->Plan(fixed, Method(), CallOptions(), now);

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -168,7 +170,7 @@ TEST_F(ClusterManagerTest, CountsTheAttemptsEachEndpointEndedAndFailed) {
   EXPECT_EQ(attempt->endpoint->failed_attempts(), 1);
 }
 
-TEST_F(ClusterManagerTest, AFixedAddressIsAClusterOfOneEndpointNobodyElseSees) {
+TEST_F(ClusterManagerTest, AFixedAddressIsAClusterOfOneEndpointSharedWhileHeld) {
   // One of ratings' own addresses is still not ratings.
   std::shared_ptr<Cluster> fixed = clusters_->ForAddress("127.0.0.3:9080");
   EXPECT_TRUE(fixed->fixed_address());
@@ -179,12 +181,28 @@ TEST_F(ClusterManagerTest, AFixedAddressIsAClusterOfOneEndpointNobodyElseSees) {
   ASSERT_TRUE(attempt.ok()) << attempt.status();
   EXPECT_EQ(attempt->endpoint->address(), "127.0.0.3:9080");
   EXPECT_TRUE(attempt->endpoint->info().labels.empty());
-  clusters_->Get("ratings");
-  for (const auto& cluster : clusters_->All()) EXPECT_NE(cluster, fixed);
-  // A reload does not touch it.
-  std::shared_ptr<const ClusterState> before = fixed->state();
-  ASSERT_TRUE(config_->Reload().ok());
-  EXPECT_EQ(fixed->state(), before);
+  std::shared_ptr<Cluster> ratings = clusters_->Get("ratings");
+  EXPECT_NE(ratings, fixed);
+
+  // A second channel to the address shares the cluster: one in-flight
+  // count, one retry budget. The admin endpoints list it while it is held.
+  EXPECT_EQ(clusters_->ForAddress("127.0.0.3:9080"), fixed);
+  EXPECT_NE(clusters_->ForAddress("127.0.0.3:9081"), fixed);
+  std::vector<std::shared_ptr<Cluster>> all = clusters_->All();
+  EXPECT_EQ(std::count(all.begin(), all.end(), fixed), 1);
+  EXPECT_EQ(std::count(all.begin(), all.end(), ratings), 1);
+  all.clear();
+  attempt = absl::UnknownError("released");
+
+  // Once no one holds it, it goes: a later channel gets a new one.
+  std::weak_ptr<Cluster> gone = fixed;
+  fixed.reset();
+  EXPECT_TRUE(gone.expired());
+  std::shared_ptr<Cluster> again = clusters_->ForAddress("127.0.0.3:9080");
+  EXPECT_EQ(again->state()->endpoints.size(), 1u);
+  for (const auto& cluster : clusters_->All()) {
+    EXPECT_TRUE(cluster == again || cluster == ratings) << cluster->host();
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "meshup/process.h"
 
-#include <atomic>
+#include <mutex>
 
 #include "absl/synchronization/mutex.h"
 #include "util/malloc_arenas.h"
@@ -8,8 +8,12 @@
 namespace meshup {
 
 absl::Status ConfigureProcess(const ProcessSettings& settings) {
-  static std::atomic<bool> configured{false};
-  if (configured.exchange(true)) {
+  // Held while the settings are applied, so that a Mesh::Create() at the
+  // same time starts its threads only after them.
+  static std::mutex mu;
+  static bool configured = false;
+  std::lock_guard<std::mutex> lock(mu);
+  if (configured) {
     return absl::FailedPreconditionError(
         "the process is configured already: ConfigureProcess() must come once, before the "
         "first Mesh::Create()");
@@ -18,6 +22,7 @@ absl::Status ConfigureProcess(const ProcessSettings& settings) {
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   }
   if (settings.cap_malloc_arenas) internal::CapMallocArenas();
+  configured = true;
   return absl::OkStatus();
 }
 

@@ -10,7 +10,9 @@
 //   absl::Status configured = meshup::ConfigureProcess(settings);
 //
 // Whichever comes first decides; a later ConfigureProcess() returns
-// FAILED_PRECONDITION and changes nothing. Thread-safe.
+// FAILED_PRECONDITION and changes nothing. Thread-safe: a Mesh::Create()
+// that runs at the same time as the first ConfigureProcess() waits until the
+// settings are applied.
 #ifndef MESHUP_PROCESS_H_
 #define MESHUP_PROCESS_H_
 

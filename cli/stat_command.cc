@@ -45,7 +45,7 @@ std::map<StatKey, StatSample> Scrape(const std::vector<StatTarget>& targets,
 
 absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& registry) {
   std::error_code error;
-  std::vector<StatTarget> workloads;
+  std::vector<internal::WorkloadRecord> records;
   for (const auto& entry : fs::directory_iterator(registry, error)) {
     if (entry.path().extension() != ".yaml") continue;
     // Never a FIFO or a huge file: only what a workload writes there.
@@ -53,24 +53,30 @@ absl::StatusOr<std::vector<StatTarget>> RegistryTargets(const std::string& regis
     if (!text.ok()) continue;  // deregistered meanwhile, or not a registry file
     absl::StatusOr<internal::WorkloadRecord> record =
         internal::ParseWorkloadEntryYaml(entry.path().string(), *text);
-    if (record.ok() && record->admin_port != 0) {
-      auto label = [&record](const char* name) {
-        auto it = record->labels.find(name);
-        return it == record->labels.end() ? std::string() : it->second;
-      };
-      const bool ipv6 = record->address.find(':') != std::string::npos;
-      std::string admin = absl::StrCat(ipv6 ? "[" : "", record->address, ipv6 ? "]" : "", ":",
-                                       record->admin_port);
-      // An HTTP front end and a gRPC server of one process register apart
-      // but share its admin port, and its figures.
-      const bool seen = std::any_of(workloads.begin(), workloads.end(),
-                                    [&admin](const StatTarget& t) { return t.admin == admin; });
-      if (!seen) workloads.push_back({label("app"), label("version"), std::move(admin), ""});
-    }
+    if (record.ok() && record->admin_port != 0) records.push_back(*std::move(record));
   }
   if (error) {
     return absl::NotFoundError(
         absl::StrCat("cannot read the registry ", registry, ": ", error.message()));
+  }
+  // An HTTP front end and a gRPC server of one process register apart but
+  // share its admin port, and its figures: the process is read once, named
+  // as its gRPC entry (else its first entry by name) names it.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.port == 0, a.name) < std::make_pair(b.port == 0, b.name);
+  });
+  std::vector<StatTarget> workloads;
+  for (const internal::WorkloadRecord& record : records) {
+    auto label = [&record](const char* name) {
+      auto it = record.labels.find(name);
+      return it == record.labels.end() ? std::string() : it->second;
+    };
+    const bool ipv6 = record.address.find(':') != std::string::npos;
+    std::string admin = absl::StrCat(ipv6 ? "[" : "", record.address, ipv6 ? "]" : "", ":",
+                                     record.admin_port);
+    const bool seen = std::any_of(workloads.begin(), workloads.end(),
+                                  [&admin](const StatTarget& t) { return t.admin == admin; });
+    if (!seen) workloads.push_back({label("app"), label("version"), std::move(admin), ""});
   }
   return workloads;
 }

@@ -111,8 +111,8 @@ int RunDown(const std::string& state_dir) {
     }
     absl::StatusOr<LocalMesh> left = ReadLocalMesh(state_dir);
     if (!left.ok()) {
-      std::printf("stopped meshup up (pid %d), which stopped its %d running workloads\n", pid,
-                  running);
+      std::printf("stopped meshup up (pid %d), which stopped its %d running workload%s\n", pid,
+                  running, running == 1 ? "" : "s");
       return 0;
     }
     // It did not finish: what it recorded last is stopped here.

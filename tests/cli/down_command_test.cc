@@ -142,7 +142,7 @@ TEST_F(DownCommandTest, CountsTheWorkloadsTheForegroundUpStoppedNotThoseItRecord
   CommandResult down = Meshup(absl::StrCat("down --state ", dir_.string()));
   EXPECT_EQ(down.exit_code, 0) << down.output;
   EXPECT_THAT(down.output, HasSubstr(absl::StrCat("stopped meshup up (pid ", (*supervisor)->pid(),
-                                                  "), which stopped its 1 running workloads")));
+                                                  "), which stopped its 1 running workload\n")));
   auto status = sleeper_->Stop(0, absl::Seconds(10));  // reaps it: the script's kill
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << *status;

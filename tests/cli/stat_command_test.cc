@@ -133,7 +133,8 @@ TEST_F(StatCommandTest, AStateFileWhoseWorkloadsAllExitedHasNoMesh) {
 
 TEST_F(StatCommandTest, AProcessWithTwoRegistryEntriesIsReadOnce) {
   // productpage's page and its gRPC server register apart, with one admin
-  // port; reviews is another process.
+  // port (the page's entry labelled apart, to see whose name the process
+  // gets); reviews is another process.
   auto entry = [](const std::string& name, const std::string& app, uint32_t port,
                   uint32_t http_port, uint32_t admin_port) {
     internal::WorkloadRecord record;
@@ -147,16 +148,22 @@ TEST_F(StatCommandTest, AProcessWithTwoRegistryEntriesIsReadOnce) {
   };
   const std::filesystem::path registry = dir_ / "registry";
   for (const internal::WorkloadRecord& record :
-       {entry("productpage-page", "productpage", 0, 9080, 15000),
+       {entry("a-page", "frontend", 0, 9080, 15000),
         entry("productpage-grpc", "productpage", 9081, 0, 15000),
         entry("reviews-v1", "reviews", 9082, 0, 15001)}) {
     std::ofstream(registry / (record.name + ".yaml")) << internal::WorkloadEntryYaml(record);
   }
   absl::StatusOr<std::vector<StatTarget>> targets = RegistryTargets(registry.string());
   ASSERT_TRUE(targets.ok()) << targets.status();
-  std::vector<std::string> admins;
-  for (const StatTarget& target : *targets) admins.push_back(target.admin);
-  EXPECT_THAT(admins, ::testing::UnorderedElementsAre("127.0.0.1:15000", "127.0.0.1:15001"));
+  std::vector<std::string> read;
+  for (const StatTarget& target : *targets) read.push_back(target.app + " " + target.admin);
+  EXPECT_THAT(read, ::testing::UnorderedElementsAre("productpage 127.0.0.1:15000",
+                                                    "reviews 127.0.0.1:15001"));
+  // So its table counts one productpage workload, not two.
+  const std::vector<StatRow> rows = BuildRows(*targets, {}, {}, absl::Seconds(1));
+  ASSERT_NE(Row(rows, "productpage"), nullptr);
+  EXPECT_EQ(Row(rows, "productpage")->workloads, 1);
+  EXPECT_EQ(Row(rows, "frontend"), nullptr);
 }
 
 TEST_F(StatCommandTest, AWorkloadThatExitedIsNamedAndCountsNone) {

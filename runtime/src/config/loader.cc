@@ -6,18 +6,13 @@
 #include <atomic>
 #include <iterator>
 #include <map>
-#include <optional>
 #include <system_error>
 #include <thread>
-#include <tuple>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "config/cross_checks.h"
 #include "config/parse_common.h"
 #include "config/parsers.h"
 #include "config/yaml_fields.h"
@@ -150,109 +145,6 @@ absl::Status LoadDocument(const YamlNode& root, const std::string& file, Snapsho
   return absl::OkStatus();
 }
 
-// YAML allows no C0 control characters but tab, line feed and carriage
-// return, and configuration files are small. Both are refused before
-// parsing, with the position of the first such character.
-
-bool IsControl(char c) {
-  return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
-}
-
-// A byte that may start what CheckText refuses: a control character, or a
-// line break other than \n and \r\n (a lone \r, NEL, LS, PS), which YAML
-// counts as a line of its own but line numbers here do not.
-bool MaySuspect(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return IsControl(c) || c == '\r' || u == 0xC2 || u == 0xE2;
-}
-
-// What is wrong at text[i], if anything.
-std::optional<std::string> RefusedAt(absl::string_view text, size_t i) {
-  const char c = text[i];
-  const auto next = [&](size_t k) {
-    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-  };
-  if (IsControl(c)) {
-    return absl::StrCat("control character 0x",
-                        absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
-                        " (a configuration file is text)");
-  }
-  if (c == '\r' && next(1) != '\n') return "a carriage return alone (lines end with \\n or \\r\\n)";
-  if (static_cast<unsigned char>(c) == 0xC2 && next(1) == 0x85) {
-    return "line break U+0085 (lines end with \\n or \\r\\n)";
-  }
-  if (static_cast<unsigned char>(c) == 0xE2 && next(1) == 0x80 &&
-      (next(2) == 0xA8 || next(2) == 0xA9)) {
-    return absl::StrCat("line break U+202", next(2) == 0xA8 ? "8" : "9",
-                        " (lines end with \\n or \\r\\n)");
-  }
-  return std::nullopt;
-}
-
-absl::Status CheckText(const ConfigFile& file) {
-  if (file.text.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(file.name, ": ", file.text.size(),
-                                                   " bytes; a configuration file may have at "
-                                                   "most ",
-                                                   kMaxFileBytes));
-  }
-  bool any = false;  // the common case first: one pass without branches to leave it
-  for (char c : file.text) any |= MaySuspect(c);
-  if (!any) return absl::OkStatus();
-  int line = 1, column = 1;
-  const absl::string_view text = file.text;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (MaySuspect(text[i])) {
-      if (std::optional<std::string> refused = RefusedAt(text, i)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file.name, ":", line, ":", column, ": invalid YAML: ", *refused));
-      }
-    }
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Whether `text` has nothing but directives (%YAML, %TAG), comments and
-// blank lines: what can come before a file's first `---`.
-bool OnlyDirectives(absl::string_view text) {
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    const absl::string_view content = absl::StripLeadingAsciiWhitespace(line);
-    if (!content.empty() && content[0] != '#' && line[0] != '%') return false;
-  }
-  return true;
-}
-
-// Calls `read` with each document of `file` that is not empty, and its text.
-absl::Status ForEachDocument(
-    const ConfigFile& file,
-    absl::FunctionRef<absl::Status(const YamlNode& root, const DocumentText& part)> read) {
-  MESHUP_RETURN_IF_ERROR(CheckText(file));
-  for (const DocumentText& part : SplitDocuments(file.text)) {
-    absl::StatusOr<YamlStream> stream = ParseYaml(part.text, file.name, part.first_line);
-    if (!stream.ok()) {
-      if (OnlyDirectives(part.text)) continue;  // no document: its `---` starts the next part
-      return stream.status();
-    }
-    if (stream->size() > 1) {
-      // A document marker SplitDocuments did not see as one.
-      const YamlMark at = stream->document_start(1);
-      return absl::InvalidArgumentError(
-          absl::StrCat(file.name, ":", at.line + 1, ":", at.column + 1,
-                       ": invalid YAML: a second document; separate documents with a line "
-                       "that is just \"---\""));
-    }
-    if (stream->size() == 0 || stream->document(0).IsNull()) continue;  // an empty section
-    MESHUP_RETURN_IF_ERROR(read(stream->document(0), part));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status LoadFile(const ConfigFile& file, Snapshot& snapshot, YamlMark* mesh_mark = nullptr) {
   MESHUP_RETURN_IF_ERROR(ForEachDocument(file, [&](const YamlNode& root, const DocumentText&) {
     return LoadDocument(root, file.name, snapshot, mesh_mark);
@@ -356,135 +248,7 @@ void Reserve(const std::vector<const ParsedFile*>& files, Snapshot& snapshot) {
   snapshot.files.reserve(files.size());
 }
 
-std::string SubsetNames(const DestinationRule& rule) {
-  std::vector<std::string> names;
-  for (const Subset& subset : rule.subsets) names.push_back(subset.name);
-  return names.empty() ? "none" : absl::StrJoin(names, ", ");
-}
-
-// "DestinationRule default/r (r.yaml) defines: ", or with a merged rule
-// "DestinationRules default/a (a.yaml), default/b (b.yaml) define: ".
-std::string RuleNames(const DestinationRule& rule) {
-  auto name = [](const Origin& origin) {
-    return absl::StrCat(origin.namespace_name, "/", origin.name, " (", origin.file, ")");
-  };
-  if (rule.merged_from.empty()) {
-    return absl::StrCat("DestinationRule ", name(rule.origin), " defines: ");
-  }
-  std::vector<std::string> names;
-  for (const Origin& origin : rule.merged_from) names.push_back(name(origin));
-  return absl::StrCat("DestinationRules ", absl::StrJoin(names, ", "), " define: ");
-}
-
-// A route's destination names a subset its host's DestinationRule does not
-// define: Istio accepts this, and calls routed there fail (no such
-// cluster). MeshUp does the same (UNAVAILABLE, "no healthy upstream"), and
-// warns, naming the subsets that exist.
-std::optional<std::string> UndefinedSubset(const Snapshot& snapshot, const VirtualService& vs,
-                                           const HttpRoute& route, const Destination& destination) {
-  if (destination.subset.empty()) return std::nullopt;
-  const DestinationRule* rule = snapshot.DestinationRuleFor(destination.host);
-  if (rule != nullptr && rule->FindSubset(destination.subset) != nullptr) {
-    return std::nullopt;  // the common case formats nothing
-  }
-  const std::string where = absl::StrCat(vs.origin.file, ":", route.line, ": VirtualService ",
-                                         vs.origin.namespace_name, "/", vs.origin.name, ": ");
-  constexpr absl::string_view kFails = "; calls routed there fail with UNAVAILABLE, as in Istio";
-  if (rule == nullptr) {
-    return absl::StrCat(where, "subset '", destination.subset, "' of host '", destination.host,
-                        "': no DestinationRule defines subsets for host '", destination.host, "'",
-                        kFails);
-  }
-  return absl::StrCat(where, "unknown subset '", destination.subset, "' of host '",
-                      destination.host, "'; ", RuleNames(*rule), SubsetNames(*rule), kFails);
-}
-
-absl::Status Validate(Snapshot& snapshot) {
-  // The same kind, namespace and name twice.
-  absl::flat_hash_map<std::tuple<absl::string_view, absl::string_view, absl::string_view>,
-                      const Origin*>
-      seen;
-  auto check = [&seen](const Origin& origin) -> absl::Status {
-    auto [it, inserted] = seen.emplace(
-        std::make_tuple(absl::string_view(origin.kind), absl::string_view(origin.namespace_name),
-                        absl::string_view(origin.name)),
-        &origin);
-    if (inserted) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(origin.file, ":", origin.line, ": ", origin.kind,
-                                                   " ", origin.namespace_name, "/", origin.name,
-                                                   " is defined twice; the other is at ",
-                                                   it->second->file, ":", it->second->line));
-  };
-  for (const VirtualService& vs : snapshot.virtual_services)
-    MESHUP_RETURN_IF_ERROR(check(vs.origin));
-  for (const DestinationRule& dr : snapshot.destination_rules)
-    MESHUP_RETURN_IF_ERROR(check(dr.origin));
-  for (const ServiceEntry& se : snapshot.service_entries) MESHUP_RETURN_IF_ERROR(check(se.origin));
-  for (const Workload& we : snapshot.workload_entries) MESHUP_RETURN_IF_ERROR(check(we.origin));
-  for (const auto& pa : snapshot.peer_authentications) MESHUP_RETURN_IF_ERROR(check(pa.origin));
-  for (const auto& ap : snapshot.authorization_policies) MESHUP_RETURN_IF_ERROR(check(ap.origin));
-
-  // A host's DestinationRules merge, and its oldest VirtualService routes it
-  // (merge.h), as in Istio.
-  snapshot.BuildIndexes();
-  for (const VirtualService& vs : snapshot.virtual_services) {
-    if (!vs.routes_mesh) continue;
-    for (const std::string& host : vs.hosts) {
-      const VirtualService* routing = snapshot.VirtualServiceFor(host);
-      if (routing == &vs) continue;
-      snapshot.warnings.push_back(absl::StrCat(
-          vs.origin.file, ":", vs.origin.line, ": VirtualService ", vs.origin.namespace_name, "/",
-          vs.origin.name, ": host '", host, "' is already routed by VirtualService ",
-          routing->origin.namespace_name, "/", routing->origin.name, " (", routing->origin.file,
-          ":", routing->origin.line,
-          "); this one is ignored for it, as Istio ignores all but the oldest"));
-    }
-  }
-  for (const VirtualService& vs : snapshot.virtual_services) {
-    for (const HttpRoute& route : vs.http) {
-      for (const WeightedDestination& weighted : route.route) {
-        if (auto warning = UndefinedSubset(snapshot, vs, route, weighted.destination)) {
-          snapshot.undefined_subsets.push_back(*warning);
-          snapshot.warnings.push_back(*std::move(warning));
-        }
-      }
-      if (route.mirror) {
-        if (auto warning = UndefinedSubset(snapshot, vs, route, *route.mirror)) {
-          snapshot.undefined_subsets.push_back(*warning);
-          snapshot.warnings.push_back(*std::move(warning));
-        }
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
-
-std::vector<DocumentText> SplitDocuments(absl::string_view text) {
-  std::vector<DocumentText> documents;
-  DocumentText part{0, text};
-  int line = 0;
-  for (size_t start = 0; start < text.size(); ++line) {
-    size_t end = text.find('\n', start);
-    if (end == absl::string_view::npos) end = text.size();
-    absl::string_view content = text.substr(start, end - start);
-    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
-    if (content == "---" || absl::StartsWith(content, "--- ") ||
-        absl::StartsWith(content, "---\t") || content == "...") {
-      const size_t part_start = part.text.data() - text.data();
-      part.text = text.substr(part_start, start - part_start);
-      documents.push_back(part);
-      // "--- {inline}": the document starts with its marker's line.
-      const bool starts_here = content != "..." && content.size() > 4;
-      part.first_line = starts_here ? line : line + 1;
-      part.text = text.substr(starts_here ? start : std::min(end + 1, text.size()));
-    }
-    start = end + 1;
-  }
-  documents.push_back(part);
-  return documents;
-}
 
 absl::StatusOr<std::vector<ObjectText>> ReadObjects(const ConfigFile& file) {
   MESHUP_RETURN_IF_ERROR(CheckText(file));
@@ -569,7 +333,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadConfigFiles(
       MESHUP_RETURN_IF_ERROR(AddFile(*all[i], *snapshot));
     }
   }
-  MESHUP_RETURN_IF_ERROR(Validate(*snapshot));
+  MESHUP_RETURN_IF_ERROR(CheckAcrossObjects(*snapshot));
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

@@ -24,34 +24,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "config/documents.h"
 #include "config/snapshot.h"
 
 namespace meshup::config {
-
-// The largest configuration file read; a larger one is refused unread.
-inline constexpr size_t kMaxFileBytes = 4 << 20;
-
-struct ConfigFile {
-  std::string name;  // for messages: the path as the user knows it
-  std::string text;
-};
-
-// One YAML document of a file, and where it starts.
-struct DocumentText {
-  int first_line;          // 0-based
-  absl::string_view text;  // a part of the file's text
-};
-
-// Splits a file at its document markers: a line that is "---" (or starts
-// with "--- " or "---<tab>"), or "...". A marker followed by content
-// ("--- {inline}") starts its document; other markers are in no document.
-// Each document is parsed on its own, so that a "..." ends one whatever
-// follows, and `meshup apply` knows each object's text.
-// The parts are views into `text`, which must outlive them.
-std::vector<DocumentText> SplitDocuments(absl::string_view text ABSL_ATTRIBUTE_LIFETIME_BOUND);
 
 // One object (document) of a file, as written.
 struct ObjectText {

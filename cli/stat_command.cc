@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,17 +24,20 @@ namespace {
 namespace fs = std::filesystem;
 
 // Each destination app and version's totals as `reporter` saw them, summed
-// over workloads. A workload that does not answer is named on stderr.
+// over workloads. A workload that does not answer is named on stderr, once:
+// `silent` holds the admin addresses named so far.
 std::map<StatKey, StatSample> Scrape(const std::vector<StatTarget>& targets,
-                                     const std::string& reporter) {
+                                     const std::string& reporter, std::set<std::string>& silent) {
   std::map<StatKey, StatSample> samples;
   for (const StatTarget& target : targets) {
     if (!target.stopped.empty()) continue;
     auto answer =
         internal::HttpGet(absl::StrCat("http://", target.admin, "/stats/json"), absl::Seconds(2));
     if (!answer.ok() || answer->status != 200) {
-      std::fprintf(stderr, "meshup stat: %s %s at %s did not answer\n", target.app.c_str(),
-                   target.version.c_str(), target.admin.c_str());
+      if (silent.insert(target.admin).second) {
+        std::fprintf(stderr, "meshup stat: %s %s at %s did not answer\n", target.app.c_str(),
+                     target.version.c_str(), target.admin.c_str());
+      }
       continue;
     }
     AddStats(answer->body, reporter, samples);
@@ -248,9 +252,10 @@ void AddStatCommand(CLI::App& app, int& exit_code) {
                    target.version.c_str(), target.stopped.c_str());
     }
     const absl::Duration window = absl::Seconds(flags->window_seconds);
-    std::map<StatKey, StatSample> before = Scrape(*targets, flags->reporter);
+    std::set<std::string> silent;
+    std::map<StatKey, StatSample> before = Scrape(*targets, flags->reporter, silent);
     absl::SleepFor(window);
-    std::map<StatKey, StatSample> after = Scrape(*targets, flags->reporter);
+    std::map<StatKey, StatSample> after = Scrape(*targets, flags->reporter, silent);
     std::printf("%s", FormatStatTable(BuildRows(*targets, before, after, window)).c_str());
   });
 }

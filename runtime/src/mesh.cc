@@ -129,6 +129,12 @@ absl::Status ValidateOptions(const MeshOptions& options) {
           absl::StrCat("MeshOptions.config_dir '", options.config_dir, "' is not a directory"));
     }
   }
+  for (size_t i = 0; i < options.client_interceptors.size(); ++i) {
+    if (options.client_interceptors[i] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("MeshOptions.client_interceptors[", i, "] is null"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -265,6 +271,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Mesh::Connect(absl::string_view target)
   channel->live_calls = impl_->live_calls;
   channel->router = impl_->router.get();
   channel->clusters = impl_->clusters.get();
+  channel->interceptors = impl_->options.client_interceptors;
   if (target.find(':') != absl::string_view::npos) {
     absl::Status valid = internal::ValidateHostPort(target);
     if (!valid.ok()) return valid;
@@ -292,6 +299,7 @@ std::unique_ptr<Server> Mesh::NewServer(ServerOptions options) {
   server->identity = impl_->identity.get();
   server->runtime.telemetry = impl_->telemetry.get();
   server->runtime.denied = &impl_->authorization_denied;
+  server->runtime.interceptors = server->options.interceptors;
   server->admin_port = impl_->admin_port;
   server->ready_servers = &impl_->ready_servers;
   impl_->servers.fetch_add(1);

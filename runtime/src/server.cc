@@ -128,6 +128,11 @@ absl::StatusOr<int> Server::Start() {
         absl::StrCat("ServerOptions.max_handler_threads ", impl_->options.max_handler_threads,
                      " must be more than idle_handler_threads (", idle_threads, ")"));
   }
+  for (size_t i = 0; i < impl_->options.interceptors.size(); ++i) {
+    if (impl_->options.interceptors[i] == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("ServerOptions.interceptors[", i, "] is null"));
+    }
+  }
   // PeerAuthentication decides what the ports serve, once, at start.
   const internal::PeerMode peer = internal::EffectivePeerMode(
       *impl_->runtime.config->Current(), impl_->runtime.namespace_name, impl_->runtime.labels);

@@ -7,10 +7,13 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config_source.h"
 #include "config/model.h"
+#include "meshup/interceptor.h"
 #include "meshup/service.h"
 #include "telemetry/telemetry.h"
 
@@ -28,6 +31,9 @@ struct ServerRuntime {
   // The one method no policy applies to: health's Check, for probes
   // (standard/standard_services.h). Set before the server starts.
   const MethodInfo* authorization_exempt = nullptr;
+  // The server's own interceptors (ServerOptions::interceptors), run after
+  // the mesh's filters.
+  std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
 };
 
 }  // namespace meshup::internal

@@ -33,10 +33,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "meshup/channel.h"
+#include "meshup/interceptor.h"
 #include "meshup/server.h"
 
 namespace meshup {
@@ -71,6 +73,9 @@ struct MeshOptions {
   // (port name http-admin); -1: no admin server.
   std::string admin_host = "127.0.0.1";
   int admin_port = 0;
+  // Your interceptors on every call this Mesh's channels make, outermost
+  // first (meshup/interceptor.h).
+  std::vector<std::shared_ptr<ClientInterceptor>> client_interceptors;
 };
 
 // An entry this workload keeps in the registry while the Registration lives

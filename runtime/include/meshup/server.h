@@ -17,10 +17,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "meshup/interceptor.h"
 #include "meshup/service.h"
 
 namespace meshup {
@@ -57,6 +59,9 @@ struct ServerOptions {
   // methods run on gRPC's callback threads and do not count. At least
   // idle_handler_threads + 1.
   int max_handler_threads = 512;
+  // Your interceptors on every call this server serves, outermost first,
+  // inside the mesh's own telemetry and authorization (meshup/interceptor.h).
+  std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
 };
 
 class Server {

@@ -6,9 +6,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "call/live_calls.h"
 #include "meshup/channel.h"
+#include "meshup/interceptor.h"
 #include "routing/router.h"
 #include "upstream/cluster_manager.h"
 #include "telemetry/telemetry.h"
@@ -25,6 +27,8 @@ struct Channel::Impl {
   // The Mesh's telemetry; null in tests of the pipeline without one.
   internal::Telemetry* telemetry = nullptr;
   std::string namespace_name;  // of the calling workload: names the destination service
+  // The Mesh's client interceptors (a copy: a call may end after the Mesh).
+  std::vector<std::shared_ptr<ClientInterceptor>> interceptors;
   // The Mesh's calls in flight; null in tests of the pipeline without a Mesh.
   // Once closed, the router, cluster manager and telemetry above are gone.
   std::shared_ptr<internal::LiveCalls> live_calls;

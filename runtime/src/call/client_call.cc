@@ -185,7 +185,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
-      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, options_, *request_,
+      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(), *request_,
                           *response_);
     }
     StartAttempt();
@@ -312,7 +312,7 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   if (Mirrored(call)) {
     absl::StatusOr<grpc::ByteBuffer> bytes = Serialize(request);
     if (bytes.ok()) {
-      MirroredCall::Start(*call.clusters(), call.plan(), method, options, *bytes, *response);
+      MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), *bytes, *response);
     }
   }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);

@@ -7,71 +7,13 @@
 #include "absl/time/clock.h"
 #include "call/attempt_policy.h"
 #include "call/grpc_handover.h"
+#include "filters/client_filter.h"
 #include "names.h"
 #include "security/transport.h"
 
 namespace meshup::internal {
 
 namespace {
-
-// The destination's labels as the client knows them: from discovery.
-RequestLabels SourceLabels(const Telemetry& telemetry, const Channel::Impl& channel,
-                           const CallPlan& plan, const EndpointInfo& info) {
-  RequestLabels labels;
-  labels.reporter = RequestLabels::Reporter::kSource;
-  labels.source = telemetry.self();
-  auto label = [&info](const char* name) {
-    auto it = info.labels.find(name);
-    return it == info.labels.end() ? std::string() : it->second;
-  };
-  labels.destination.app = label("app");
-  labels.destination.version = label("version");
-  if (!labels.destination.app.empty()) {
-    labels.destination.workload = WorkloadName(labels.destination.app, labels.destination.version);
-  }
-  labels.destination.namespace_name = info.service_account.empty() ? "" : info.namespace_name;
-  labels.mutual_tls = !telemetry.self().principal.empty() &&
-                      ChooseTransport(info, /*has_identity=*/true) == Transport::kMtls;
-  if (!info.service_account.empty() && labels.mutual_tls) {
-    labels.destination.principal = absl::StrCat("spiffe://", telemetry.trust_domain(), "/ns/",
-                                                info.namespace_name, "/sa/", info.service_account);
-  }
-  if (plan.cluster->fixed_address()) {
-    labels.destination_service = plan.cluster->host();
-    labels.destination_service_name = plan.cluster->host();
-  } else {
-    labels.destination_service_name = plan.cluster->host();
-    labels.destination_service_namespace = channel.namespace_name;
-    labels.destination_service =
-        absl::StrCat(plan.cluster->host(), ".", channel.namespace_name, ".svc.cluster.local");
-  }
-  return labels;
-}
-
-// The labels of a call that reached no endpoint (a fault, a full pool, none
-// available): those every endpoint of its subset shares, so that the call
-// counts with the others to the same destination.
-RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& channel,
-                               const CallPlan& plan) {
-  RequestLabels labels = SourceLabels(telemetry, channel, plan, EndpointInfo());
-  labels.mutual_tls = false;
-  std::shared_ptr<const ClusterState> state = plan.cluster->state();
-  const ClusterState::SubsetState* subset = state->Find(plan.subset);
-  if (subset == nullptr || subset->endpoints.empty()) return labels;
-  labels = SourceLabels(telemetry, channel, plan, subset->endpoints.front()->info());
-  for (const auto& endpoint : subset->endpoints) {
-    const RequestLabels other = SourceLabels(telemetry, channel, plan, endpoint->info());
-    PeerLabels& mine = labels.destination;
-    const PeerLabels& theirs = other.destination;
-    if (mine.app != theirs.app) mine.app.clear();
-    if (mine.version != theirs.version) mine.version.clear();
-    if (mine.workload != theirs.workload) mine.workload.clear();
-    if (mine.namespace_name != theirs.namespace_name) mine.namespace_name.clear();
-    if (mine.principal != theirs.principal) mine.principal.clear();
-    labels.mutual_tls = labels.mutual_tls && other.mutual_tls;
-  }
-  return labels;
-}
 
 // Secure naming: whether a call of `method` may go to `endpoint`. An
 // endpoint that discovery listed for the IDL's own service is reached over
@@ -105,82 +47,47 @@ ClientCallState::ClientCallState(Channel& channel, const MethodInfo& method,
                                  const CallOptions& options)
     : channel_(ChannelAccess::Get(channel)),
       method_(method),
-      options_(options),
+      options_(&options),
+      filters_(DefaultClientFilters()),
       start_(absl::Now()) {
-  const absl::Time now = start_;
-  if (channel_.telemetry != nullptr) {
-    // The parent: a traceparent the caller set by hand, else the call the
-    // current thread is serving.
-    std::optional<TraceContext> explicit_parent;
-    for (const auto& [name, value] : options_.headers) {
-      if (name == "traceparent") explicit_parent = ParseTraceparent(value);
-    }
-    const TraceContext* parent = explicit_parent ? &*explicit_parent : CurrentTraceContext();
-    if (parent != nullptr) parent_span_ = parent->span_id;
-    span_ = channel_.telemetry->NewSpan(parent);
+  for (const ClientFilter* filter : filters_) {
+    ++filters_started_;
+    refused_at_start_ = filter->OnStart(*this);
+    if (!refused_at_start_.ok()) return;
   }
-  plan_ = channel_.router->Plan(channel_.cluster, method, options, now);
+  plan_ = channel_.router->Plan(channel_.cluster, method, *options_, start_);
 }
 
 ClientCallState::~ClientCallState() { Close(); }
+
+CallOptions& ClientCallState::MutableOptions() {
+  if (!own_options_) {
+    own_options_ = *options_;
+    options_ = &*own_options_;
+  }
+  return *own_options_;
+}
 
 void ClientCallState::Close() {
   if (closed_) return;
   closed_ = true;
   if (admitted_) plan_.cluster->in_flight().fetch_sub(1);
-  if (channel_.telemetry != nullptr) Report();
-}
-
-void ClientCallState::Report() {
-  Telemetry& telemetry = *channel_.telemetry;
-  // (Not value_or: it would build the error's message on every call.)
-  const absl::Status status =
-      result_.has_value() ? *result_ : absl::CancelledError("the call was abandoned");
-  UpstreamEndpoint* endpoint = last_attempt_.endpoint;
-  SeriesSet* series = nullptr;
-  if (endpoint != nullptr) {
-    series = endpoint->source_series().load(std::memory_order_acquire);
-    if (series == nullptr) {
-      series = telemetry.metrics().Find(SourceLabels(telemetry, channel_, plan_, endpoint->info()));
-      endpoint->source_series().store(series, std::memory_order_release);
-    }
-  } else {
-    series = telemetry.metrics().Find(NoEndpointLabels(telemetry, channel_, plan_));
-  }
-  CallRecord record;
-  record.reporter = RequestLabels::Reporter::kSource;
-  record.method = method_.path;
-  record.span = span_;
-  record.parent_span = parent_span_;
-  record.start = start_;
-  record.duration = absl::Now() - start_;
-  record.grpc_code = static_cast<int>(status.code());
-  record.answered_by_mesh = answered_by_mesh_ || endpoint == nullptr;
-  // Injected faults, flagged as Envoy flags them; an abort answers with its
-  // httpStatus (a gRPC-status abort: 200, as Envoy's gRPC local reply).
-  if (plan_.delay > absl::ZeroDuration()) record.response_flags |= kFaultDelayInjected;
-  if (plan_.abort && result_ == plan_.abort) {
-    record.response_flags |= kFaultAbortInjected;
-    record.response_code = plan_.abort_http_status != 0 ? plan_.abort_http_status : 200;
-  }
-  record.status_message = std::string(status.message());
-  record.request_bytes = request_bytes_;
-  record.response_bytes = response_bytes_;
-  if (endpoint != nullptr) {
-    record.peer_address = endpoint->address();
-    // The server's SPIFFE ID, which the mTLS handshake verified ("" in
-    // plaintext).
-    record.peer_principal = series->labels().destination.principal;
-  }
-  telemetry.Report(*series, record);
+  for (size_t i = filters_started_; i > 0; --i) filters_[i - 1]->OnEnd(*this);
 }
 
 absl::Status ClientCallState::Admit() {
-  for (const auto& [name, value] : options_.headers) {
+  if (!refused_at_start_.ok()) {
+    result_ = refused_at_start_;
+    return refused_at_start_;
+  }
+  for (const auto& [name, value] : options_->headers) {
     absl::Status valid = ValidateHeader(name, value);
     if (!valid.ok()) return Refuse(std::move(valid));
   }
-  if (plan_.abort) return Refuse(*plan_.abort);
+  for (const ClientFilter* filter : filters_) {
+    absl::Status admitted = filter->OnAdmit(*this);
+    if (!admitted.ok()) return Refuse(std::move(admitted));
+  }
   if (absl::Now() >= plan_.deadline) {
     return Refuse(
         absl::DeadlineExceededError(absl::StrCat("deadline of ", method_.path, " exceeded")));
@@ -240,15 +147,10 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   if (attempt_deadline_ != absl::InfiniteFuture()) {
     context_->set_deadline(absl::ToChronoTime(attempt_deadline_));
   }
-  for (const auto& [name, value] : plan_.RequestHeaders(options_)) {  // as the route changes them
-    if (channel_.telemetry != nullptr && (name == "traceparent" || name == "tracestate")) continue;
+  for (const auto& [name, value] : plan_.RequestHeaders(*options_)) {  // as the route changes them
     context_->AddMetadata(name, value);
   }
-  if (channel_.telemetry != nullptr) {
-    context_->AddMetadata("traceparent", FormatTraceparent(span_));
-    if (!span_.tracestate.empty()) context_->AddMetadata("tracestate", span_.tracestate);
-    context_->AddMetadata(kPeerHeader, channel_.telemetry->self_header());
-  }
+  for (const ClientFilter* filter : filters_) filter->OnAttempt(*this, *context_);
   state_before_attempt_ = attempt_.endpoint->channel()->GetState(/*try_to_connect=*/false);
   return attempt_.endpoint->channel();
 }

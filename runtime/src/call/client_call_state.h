@@ -2,19 +2,21 @@
 // blocking, asynchronous and streaming call paths share.
 //
 //   ClientCallState call(channel, method, options);
-//   status = call.Admit();                 // faults, connection-pool limit
+//   status = call.Admit();                 // refusals, connection-pool limit
 //   while (true) {
 //     attempt = call.StartAttempt();       // endpoint and gRPC context
 //     ... make the gRPC call on attempt->channel ...
 //     backoff = call.EndAttempt(status);   // nullopt: the call is over
 //   }
 //
-// The Router plans the call and the cluster manager picks each attempt's
-// endpoint, for a mesh host and for a fixed address alike (a cluster of one
-// endpoint, with the IDL's plan). Retries follow the plan (route or IDL), go to
-// another endpoint when there is one, respect idempotency (a non-idempotent
-// call is retried only when its request surely was not sent), the
-// cluster's retry budget, and the call's deadline.
+// The client filters (filters/client_filter.h: the user's interceptors,
+// telemetry, fault injection) act at each step. The Router plans the call and
+// the cluster manager picks each attempt's endpoint, for a mesh host and for
+// a fixed address alike (a cluster of one endpoint, with the IDL's plan).
+// Retries follow the plan (route or IDL), go to another endpoint when there
+// is one, respect idempotency (a non-idempotent call is retried only when its
+// request surely was not sent), the cluster's retry budget, and the call's
+// deadline.
 #ifndef MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
 #define MESHUP_SRC_CALL_CLIENT_CALL_STATE_H_
 
@@ -24,24 +26,45 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "call/channel_impl.h"
 #include "grpcpp/client_context.h"
 #include "meshup/call_options.h"
+#include "meshup/interceptor.h"
 #include "meshup/method_info.h"
 #include "routing/router.h"
 #include "telemetry/trace_context.h"
 
 namespace meshup::internal {
 
+class ClientFilter;  // filters/client_filter.h
+
+// What the client filters keep for one call (filters/client_filter.h):
+// filters are shared, so their per-call state lives in the call.
+struct ClientCallSlots {
+  // The telemetry filter's span, and its parent's id (zero: a root span).
+  TraceContext span;
+  SpanId parent_span{};
+  // The interceptor filter's view of the call for the user's interceptors,
+  // and how many of them started it.
+  std::optional<ClientCallInfo> intercepted;
+  size_t interceptors_started = 0;
+};
+
 class ClientCallState {
  public:
+  // Runs the filters' OnStart() (the user's interceptors first), then plans
+  // the call unless one of them refused it.
   ClientCallState(Channel& channel, const MethodInfo& method, const CallOptions& options);
   ~ClientCallState();
+  ClientCallState(const ClientCallState&) = delete;
+  ClientCallState& operator=(const ClientCallState&) = delete;
 
   // The injected delay to wait before the first attempt (zero when none).
   absl::Duration delay() const { return plan_.delay; }
-  // Injected abort, connection-pool overflow, or a deadline already passed
-  // (after the delay): a non-OK status ends the call before any attempt.
+  // A refusal by a filter (an interceptor, an injected abort), a bad header,
+  // connection-pool overflow, or a deadline already passed (after the
+  // delay): a non-OK status ends the call before any attempt.
   absl::Status Admit();
   // Ends the call before any attempt with `status`, the mesh's own answer (a
   // bad header, a request that cannot be serialized): telemetry reports it
@@ -61,19 +84,44 @@ class ClientCallState {
     response_bytes_ = response_bytes;
   }
 
-  // Reports the call's telemetry and gives back its place in the connection
-  // pool now, instead of when it is destroyed; nothing of the Mesh is touched
-  // after. For a call that outlives its Mesh (a stream the user still holds).
+  // Runs the filters' OnEnd() (telemetry reports the call) and gives back
+  // its place in the connection pool now, instead of when it is destroyed;
+  // nothing of the Mesh is touched after. For a call that outlives its Mesh
+  // (a stream the user still holds).
   void Close();
 
+  // For the filters and the call paths.
+  Channel::Impl& channel() const { return channel_; }
+  const MethodInfo& method() const { return method_; }
+  // The call's options: the caller's, as the filters changed them.
+  const CallOptions& options() const { return *options_; }
+  // The options to change: a copy of the caller's, made on first use.
+  CallOptions& MutableOptions();
   const CallPlan& plan() const { return plan_; }
   ClusterManager* clusters() const { return channel_.clusters; }
+  absl::Time start() const { return start_; }
+  // The call's result once known.
+  const std::optional<absl::Status>& result() const { return result_; }
+  // Whether the mesh answered the call itself (a refusal, a deadline it
+  // enforced, a connection that never carried the request).
+  bool answered_by_mesh() const { return answered_by_mesh_; }
+  // The endpoint of the last attempt; null when the call reached none.
+  UpstreamEndpoint* last_endpoint() const { return last_attempt_.endpoint; }
+  uint64_t request_bytes() const { return request_bytes_; }
+  uint64_t response_bytes() const { return response_bytes_; }
+  ClientCallSlots& slots() { return slots_; }
 
  private:
   Channel::Impl& channel_;
   const MethodInfo& method_;
-  const CallOptions& options_;
+  const CallOptions* options_;
+  std::optional<CallOptions> own_options_;  // MutableOptions()'s copy
   CallPlan plan_;
+  // The filters, how many of them started the call, and the refusal of the
+  // one that refused it, if any.
+  absl::Span<const ClientFilter* const> filters_;
+  size_t filters_started_ = 0;
+  absl::Status refused_at_start_;
   bool admitted_ = false;
   bool closed_ = false;
   int attempt_number_ = 0;
@@ -86,15 +134,12 @@ class ClientCallState {
   // EndAttempt's decision; `not_sent` tells whether the request surely never
   // left.
   std::optional<absl::Duration> NextAttempt(const absl::Status& status, bool& not_sent);
-  // Telemetry: the span, the outcome, reported when the call is destroyed.
-  void Report();
   const absl::Time start_;
-  TraceContext span_;
-  SpanId parent_span_{};
   std::optional<absl::Status> result_;  // set once the call's result is known
   bool answered_by_mesh_ = false;
   Attempt last_attempt_;  // keeps the last endpoint alive for the report
   uint64_t request_bytes_ = 0, response_bytes_ = 0;
+  ClientCallSlots slots_;
 };
 
 }  // namespace meshup::internal

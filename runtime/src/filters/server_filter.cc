@@ -1,6 +1,7 @@
 #include "filters/server_filter.h"
 
 #include "filters/authorization_filter.h"
+#include "filters/interceptor_filters.h"
 #include "filters/server_telemetry_filter.h"
 
 namespace meshup::internal {
@@ -13,7 +14,8 @@ absl::Status ServerFilterChain::Next(ServerCall& call) const {
 absl::Span<const ServerFilter* const> DefaultServerFilters() {
   static const ServerTelemetryFilter telemetry;
   static const AuthorizationFilter authorization;
-  static const ServerFilter* const filters[] = {&telemetry, &authorization};
+  static const ServerInterceptorFilter interceptors;
+  static const ServerFilter* const filters[] = {&telemetry, &authorization, &interceptors};
   return filters;
 }
 

@@ -5,7 +5,8 @@
 //
 //   telemetry (span, trace context, metrics, access log)
 //     -> authorization (AuthorizationPolicy, the IDL's allowed_callers)
-//       -> the handler
+//       -> the server's ServerInterceptors (ServerOptions::interceptors)
+//         -> the handler
 //
 // A filter acts on the way in, calls the rest of the chain (or ends the call
 // without it: then the mesh answered it, and it says so in the call), and

@@ -1,0 +1,47 @@
+// The client filter chain: what every outgoing call goes through around the
+// call pipeline's core (call/client_call_state.h), one concern per filter,
+// as gRPC's client interceptors and Envoy's HTTP filters. The order, stated
+// here only (DefaultClientFilters()):
+//
+//   the user's ClientInterceptors (MeshOptions::client_interceptors)
+//     -> telemetry (span, trace headers, metrics, access log)
+//       -> fault injection (the route's abort)
+//         -> the core: connection-pool admission, endpoint, attempts, retries
+//
+// A filter acts at four points of a call, in chain order, and OnEnd() runs
+// in reverse order, once, for every filter whose OnStart() ran:
+//   OnStart()    the call is made, before it is routed; a non-OK status
+//                ends it there, before the later filters see it
+//   OnAdmit()    after the route's injected delay, before the first
+//                attempt; a non-OK status is the mesh's answer
+//   OnAttempt()  each attempt, once its endpoint is picked: its headers
+//   OnEnd()      the call is over (or the Mesh closes a stream still held)
+//
+// Filters are stateless and shared by every call and thread; what they keep
+// for one call lives in the call (ClientCallSlots). A filter whose part of
+// the runtime is absent (no telemetry, no interceptors) does nothing.
+#ifndef MESHUP_SRC_FILTERS_CLIENT_FILTER_H_
+#define MESHUP_SRC_FILTERS_CLIENT_FILTER_H_
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "call/client_call_state.h"
+#include "grpcpp/client_context.h"
+
+namespace meshup::internal {
+
+class ClientFilter {
+ public:
+  virtual ~ClientFilter() = default;
+  virtual absl::Status OnStart(ClientCallState& /*call*/) const { return absl::OkStatus(); }
+  virtual absl::Status OnAdmit(ClientCallState& /*call*/) const { return absl::OkStatus(); }
+  virtual void OnAttempt(ClientCallState& /*call*/, grpc::ClientContext& /*context*/) const {}
+  virtual void OnEnd(ClientCallState& /*call*/) const {}
+};
+
+// The filters every client call goes through, outermost first.
+absl::Span<const ClientFilter* const> DefaultClientFilters();
+
+}  // namespace meshup::internal
+
+#endif  // MESHUP_SRC_FILTERS_CLIENT_FILTER_H_

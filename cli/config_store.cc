@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "config/object_reader.h"
 #include "config/yaml_tree.h"
 #include "util/files.h"
 

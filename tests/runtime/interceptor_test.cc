@@ -36,9 +36,26 @@ using meshup_test::everything::Everything;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// A log of events from several threads.
+class EventLog {
+ public:
+  void Log(const std::string& event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(event);
+  }
+  std::vector<std::string> TakeLog() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::move(log_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> log_;  // guarded by mu_
+};
+
 // Echo and QuickEcho (non-blocking) answer "<text>|<x-test header>"; Range
 // streams `count` echoes; Count counts the calls that reached it.
-class TestService final : public Everything::Service {
+class TestService final : public Everything::Service, public EventLog {
  public:
   absl::Status Echo(ServerContext& context, const meshup_test::common::Echo& request,
                     meshup_test::common::Echo& response) override {
@@ -61,14 +78,6 @@ class TestService final : public Everything::Service {
     return absl::OkStatus();
   }
 
-  void Log(const std::string& event) {
-    std::lock_guard<std::mutex> lock(mu_);
-    log_.push_back(event);
-  }
-  std::vector<std::string> TakeLog() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::move(log_);
-  }
   int calls() {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -76,8 +85,7 @@ class TestService final : public Everything::Service {
 
  private:
   std::mutex mu_;
-  std::vector<std::string> log_;  // guarded by mu_
-  int calls_ = 0;                 // guarded by mu_
+  int calls_ = 0;  // guarded by mu_
 };
 
 // Adds "x-test: <value>" to every call, refuses calls whose x-refuse header
@@ -237,8 +245,11 @@ TEST_F(InterceptorTest, AsyncCallsAndStreamsGoThroughClientInterceptorsToo) {
   std::mutex mu;
   std::condition_variable done;
   std::optional<absl::StatusOr<Echo>> result;
+  std::vector<std::string> events_at_done;
   client_->QuickEchoAsync(request, [&](absl::StatusOr<Echo> reply) {
+    std::vector<std::string> events = client_interceptor_->events();
     std::lock_guard<std::mutex> lock(mu);
+    events_at_done = std::move(events);
     result = std::move(reply);
     done.notify_all();
   });
@@ -247,6 +258,9 @@ TEST_F(InterceptorTest, AsyncCallsAndStreamsGoThroughClientInterceptorsToo) {
     ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(10), [&] { return result.has_value(); }));
     ASSERT_TRUE(result->ok()) << result->status();
     EXPECT_EQ((*result)->text(), "async|from-interceptor");
+    // The interceptor saw the end before the callback ran.
+    EXPECT_THAT(events_at_done,
+                ElementsAre(absl::StrCat("start QuickEcho to ", target_), "end QuickEcho OK"));
   }
   CountRequest range;
   range.set_count(2);
@@ -293,6 +307,84 @@ TEST_F(InterceptorTest, AHeaderAClientInterceptorAddsCanSelectARoute) {
   // Without that header the route has no fault: the call finds no endpoint.
   absl::StatusOr<Echo> plain = Everything::Client(*channel).Echo(Echo());
   EXPECT_EQ(plain.status().code(), absl::StatusCode::kUnavailable) << plain.status();
+}
+
+// Logs "<name> start" and "<name> end <code>" into a shared log; refuses or
+// throws at the start when told to.
+class LoggingClientInterceptor final : public ClientInterceptor {
+ public:
+  enum class Start { kPass, kRefuse, kThrow };
+  LoggingClientInterceptor(std::string name, std::shared_ptr<EventLog> log, Start start)
+      : name_(std::move(name)), log_(std::move(log)), start_(start) {}
+
+  absl::Status OnStart(ClientCallInfo&) override {
+    log_->Log(absl::StrCat(name_, " start"));
+    if (start_ == Start::kThrow) throw std::runtime_error("client interceptor boom");
+    if (start_ == Start::kRefuse) return absl::UnauthenticatedError(name_ + " refused");
+    return absl::OkStatus();
+  }
+  void OnEnd(const ClientCallInfo&, const absl::Status& result) override {
+    log_->Log(absl::StrCat(name_, " end ", absl::StatusCodeToString(result.code())));
+    throw std::runtime_error("dropped");  // must not reach the caller
+  }
+
+ private:
+  const std::string name_;
+  const std::shared_ptr<EventLog> log_;
+  const Start start_;
+};
+
+// A Mesh like the fixture's whose client interceptors are `interceptors`.
+absl::StatusOr<std::unique_ptr<Mesh>> MeshWith(
+    const Mesh& like, std::vector<std::shared_ptr<ClientInterceptor>> interceptors) {
+  MeshOptions options = like.options();
+  options.client_interceptors = std::move(interceptors);
+  options.admin_port = -1;
+  return Mesh::Create(options);
+}
+
+TEST_F(InterceptorTest, ClientInterceptorsEndInTheReverseOrderAndARefusalSkipsTheRest) {
+  using Start = LoggingClientInterceptor::Start;
+  auto log = std::make_shared<EventLog>();
+  auto mesh = MeshWith(*mesh_, {std::make_shared<LoggingClientInterceptor>("a", log, Start::kPass),
+                                std::make_shared<LoggingClientInterceptor>("b", log, Start::kRefuse),
+                                std::make_shared<LoggingClientInterceptor>("c", log, Start::kPass)});
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  auto channel = (*mesh)->Connect(target_);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  absl::StatusOr<Echo> reply = Everything::Client(*channel).Echo(Echo());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(reply.status().message(), "b refused");
+  EXPECT_THAT(log->TakeLog(), ElementsAre("a start", "b start", "b end UNAUTHENTICATED",
+                                          "a end UNAUTHENTICATED"));
+  EXPECT_TRUE(service_.TakeLog().empty());  // nothing reached the server
+}
+
+TEST_F(InterceptorTest, AClientInterceptorThatThrowsEndsTheCallWithInternal) {
+  using Start = LoggingClientInterceptor::Start;
+  auto log = std::make_shared<EventLog>();
+  auto mesh = MeshWith(*mesh_, {std::make_shared<LoggingClientInterceptor>("a", log, Start::kThrow)});
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  auto channel = (*mesh)->Connect(target_);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  absl::StatusOr<Echo> reply = Everything::Client(*channel).Echo(Echo());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(reply.status().message(), HasSubstr("client interceptor boom"));
+  EXPECT_THAT(log->TakeLog(), ElementsAre("a start", "a end INTERNAL"));
+}
+
+TEST_F(InterceptorTest, AStreamThatOutlivesItsMeshEndsForItsInterceptorsWhenItGoes) {
+  using Start = LoggingClientInterceptor::Start;
+  auto log = std::make_shared<EventLog>();
+  auto mesh = MeshWith(*mesh_, {std::make_shared<LoggingClientInterceptor>("a", log, Start::kPass)});
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  auto channel = (*mesh)->Connect(target_);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto stream = Everything::Client(*channel).Chat();
+  mesh->reset();  // the stream is cancelled, and the interceptor not yet told
+  EXPECT_THAT(log->TakeLog(), ElementsAre("a start"));
+  stream.reset();
+  EXPECT_THAT(log->TakeLog(), ElementsAre("a end CANCELLED"));
 }
 
 TEST_F(InterceptorTest, ServerInterceptorsRunAroundTheHandlerInTheOrderGiven) {

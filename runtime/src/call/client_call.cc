@@ -263,6 +263,9 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     if (call_) {
       call_->SetMessageSizes(request_.ok() ? request_->Length() : 0,
                              status.ok() ? response_->ByteSizeLong() : 0);
+      // Telemetry and the user's interceptors end the call here, on this
+      // runtime thread, before `done`.
+      call_->Close();
     }
     std::function<void(absl::Status)> done = std::move(done_);
     registration_->StopCancels();

@@ -68,11 +68,24 @@ CallOptions& ClientCallState::MutableOptions() {
   return *own_options_;
 }
 
+void ClientCallState::CloseMeshSide() {
+  if (mesh_side_closed_ || closed_) return;
+  mesh_side_closed_ = true;
+  if (admitted_) plan_.cluster->in_flight().fetch_sub(1);
+  for (size_t i = filters_started_; i > 0; --i) {
+    if (!filters_[i - 1]->OutlivesMesh()) filters_[i - 1]->OnEnd(*this);
+  }
+}
+
+// The filters that need the Mesh end first, then the ones that outlive it
+// (the user's interceptors, outermost, so the chain's reverse order holds).
 void ClientCallState::Close() {
   if (closed_) return;
+  CloseMeshSide();
   closed_ = true;
-  if (admitted_) plan_.cluster->in_flight().fetch_sub(1);
-  for (size_t i = filters_started_; i > 0; --i) filters_[i - 1]->OnEnd(*this);
+  for (size_t i = filters_started_; i > 0; --i) {
+    if (filters_[i - 1]->OutlivesMesh()) filters_[i - 1]->OnEnd(*this);
+  }
 }
 
 absl::Status ClientCallState::Admit() {
@@ -148,6 +161,9 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
     context_->set_deadline(absl::ToChronoTime(attempt_deadline_));
   }
   for (const auto& [name, value] : plan_.RequestHeaders(*options_)) {  // as the route changes them
+    if (absl::c_any_of(filters_, [&](const ClientFilter* f) { return f->Replaces(*this, name); })) {
+      continue;
+    }
     context_->AddMetadata(name, value);
   }
   for (const ClientFilter* filter : filters_) filter->OnAttempt(*this, *context_);

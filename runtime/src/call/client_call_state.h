@@ -84,11 +84,15 @@ class ClientCallState {
     response_bytes_ = response_bytes;
   }
 
-  // Runs the filters' OnEnd() (telemetry reports the call) and gives back
-  // its place in the connection pool now, instead of when it is destroyed;
-  // nothing of the Mesh is touched after. For a call that outlives its Mesh
-  // (a stream the user still holds).
+  // Gives back the call's place in the connection pool and runs the filters'
+  // OnEnd() (telemetry reports the call, then the user's interceptors see the
+  // result) now, instead of when it is destroyed. Once only.
   void Close();
+  // For a call that outlives its Mesh (a stream the user still holds), under
+  // the Mesh's locks: does the part of Close() that touches the Mesh; the
+  // rest (the user's interceptors) runs at Close() or destruction. Nothing of
+  // the Mesh is touched after.
+  void CloseMeshSide();
 
   // For the filters and the call paths.
   Channel::Impl& channel() const { return channel_; }
@@ -123,6 +127,7 @@ class ClientCallState {
   size_t filters_started_ = 0;
   absl::Status refused_at_start_;
   bool admitted_ = false;
+  bool mesh_side_closed_ = false;
   bool closed_ = false;
   int attempt_number_ = 0;
   Attempt attempt_;

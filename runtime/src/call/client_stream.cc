@@ -115,7 +115,9 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   Ending EndForShutdown() override {
     EndUnfinished("the Mesh was destroyed while the stream was open");
     std::lock_guard<std::mutex> lock(mu_);
-    if (call_) call_->Close();
+    // The user's interceptors see the end when the stream goes, outside
+    // the Mesh's locks.
+    if (call_) call_->CloseMeshSide();
     detached_ = true;
     return Ending::kDetached;
   }

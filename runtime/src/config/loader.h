@@ -30,7 +30,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "config/documents.h"
-#include "config/object_reader.h"
 #include "config/parsed_files.h"
 #include "config/snapshot.h"
 

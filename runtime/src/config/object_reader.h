@@ -1,8 +1,8 @@
 // Reads Istio-format YAML documents into a Snapshot, one document and one
 // file at a time, with every check that concerns one document (YAML, kinds,
 // fields, values; errors name the file, line, column and field) and none
-// across documents (config/cross_checks.h does those). The kinds read and
-// their apiVersions are listed in config/loader.h.
+// across documents (config/cross_checks.h does those). The kinds and
+// apiVersions it reads (object_reader.cc) are those config/loader.h lists.
 #ifndef MESHUP_SRC_CONFIG_OBJECT_READER_H_
 #define MESHUP_SRC_CONFIG_OBJECT_READER_H_
 

@@ -14,9 +14,8 @@ ParsedFileCache::~ParsedFileCache() = default;
 
 std::shared_ptr<const ParsedFile> ParsedFileCache::Find(const ConfigFile& file) const {
   auto it = files_.find(file.name);
-  if (it == files_.end() || !it->second->status.ok() || it->second->text != file.text) {
-    return nullptr;
-  }
+  // Only good files are kept.
+  if (it == files_.end() || it->second->text != file.text) return nullptr;
   return it->second;
 }
 

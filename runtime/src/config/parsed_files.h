@@ -6,6 +6,7 @@
 #define MESHUP_SRC_CONFIG_PARSED_FILES_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,8 +48,9 @@ class ParsedFileCache {
   // The parse of `file` kept from the last load, or null when its name or
   // text changed.
   std::shared_ptr<const ParsedFile> Find(const ConfigFile& file) const;
-  // Keeps the good ones of `parsed`, this load's files by name, in place of
-  // what was kept; `reparsed` of them were parsed by this load.
+  // Keeps the good ones of `parsed` (parsed[i] is files[i]'s, none null), by
+  // name, in place of what was kept; `reparsed` of them were parsed by this
+  // load, the others found in the cache.
   void Keep(const std::vector<ConfigFile>& files,
             const std::vector<std::shared_ptr<const ParsedFile>>& parsed, size_t reparsed);
 

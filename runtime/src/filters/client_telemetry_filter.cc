@@ -3,7 +3,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "names.h"
@@ -73,10 +72,6 @@ RequestLabels NoEndpointLabels(const Telemetry& telemetry, const Channel::Impl& 
   return labels;
 }
 
-bool IsTraceHeader(const std::pair<std::string, std::string>& header) {
-  return header.first == "traceparent" || header.first == "tracestate";
-}
-
 }  // namespace
 
 absl::Status ClientTelemetryFilter::OnStart(ClientCallState& call) const {
@@ -92,12 +87,11 @@ absl::Status ClientTelemetryFilter::OnStart(ClientCallState& call) const {
   ClientCallSlots& slots = call.slots();
   if (parent != nullptr) slots.parent_span = parent->span_id;
   slots.span = telemetry->NewSpan(parent);
-  // The call's own span replaces the caller's trace headers on the wire.
-  if (absl::c_any_of(call.options().headers, IsTraceHeader)) {
-    std::vector<std::pair<std::string, std::string>>& headers = call.MutableOptions().headers;
-    headers.erase(std::remove_if(headers.begin(), headers.end(), IsTraceHeader), headers.end());
-  }
   return absl::OkStatus();
+}
+
+bool ClientTelemetryFilter::Replaces(const ClientCallState& call, absl::string_view name) const {
+  return call.channel().telemetry != nullptr && (name == "traceparent" || name == "tracestate");
 }
 
 void ClientTelemetryFilter::OnAttempt(ClientCallState& call, grpc::ClientContext& context) const {

@@ -19,6 +19,8 @@ class ClientTelemetryFilter final : public ClientFilter {
   absl::Status OnStart(ClientCallState& call) const override;
   void OnAttempt(ClientCallState& call, grpc::ClientContext& context) const override;
   void OnEnd(ClientCallState& call) const override;
+  // traceparent and tracestate: the call's own span replaces the caller's.
+  bool Replaces(const ClientCallState& call, absl::string_view name) const override;
 };
 
 }  // namespace meshup::internal

@@ -15,6 +15,7 @@ class ClientInterceptorFilter final : public ClientFilter {
  public:
   absl::Status OnStart(ClientCallState& call) const override;
   void OnEnd(ClientCallState& call) const override;
+  bool OutlivesMesh() const override { return true; }
 };
 
 class ServerInterceptorFilter final : public ServerFilter {

@@ -4,6 +4,7 @@
 
 #include "alias_bomb.h"
 #include "config/loader.h"
+#include "config/object_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "discovery/registry.h"
+#include "grpc_adapter/server_poller.h"
 #include "grpcpp/server.h"
 #include "meshup/mesh.h"
 #include "meshup/server.h"
 #include "security/workload_identity.h"
-#include "server_poller.h"
 #include "server_runtime.h"
 #include "standard/standard_services.h"
 

@@ -1,4 +1,4 @@
-#include "server_poller.h"
+#include "grpc_adapter/server_poller.h"
 
 #include "util/tsan.h"
 

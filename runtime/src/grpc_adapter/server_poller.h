@@ -16,8 +16,8 @@
 //   ...
 //   server->Shutdown(); server->Wait();
 //   poller.Stop();                  // after the server has stopped
-#ifndef MESHUP_SRC_SERVER_POLLER_H_
-#define MESHUP_SRC_SERVER_POLLER_H_
+#ifndef MESHUP_SRC_GRPC_ADAPTER_SERVER_POLLER_H_
+#define MESHUP_SRC_GRPC_ADAPTER_SERVER_POLLER_H_
 
 #include <memory>
 #include <thread>
@@ -47,4 +47,4 @@ class ServerPoller {
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_SERVER_POLLER_H_
+#endif  // MESHUP_SRC_GRPC_ADAPTER_SERVER_POLLER_H_

@@ -10,17 +10,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/channel_impl.h"
 #include "call/client_call_state.h"
-#include "call/grpc_handover.h"  // first: how gRPC serializes Message
+#include "call/grpc_handover.h"
 #include "call/grpc_status.h"
 #include "call/live_calls.h"
+#include "grpc_adapter/message_bytes.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/client_callback.h"
@@ -35,32 +34,18 @@ grpc::internal::RpcMethod UnaryRpcMethod(const MethodInfo& method) {
   return grpc::internal::RpcMethod(method.path.data(), grpc::internal::RpcMethod::NORMAL_RPC);
 }
 
-// The request's bytes, serialized once: every attempt of an asynchronous
-// call and the mirror send them without copying the message.
-absl::StatusOr<grpc::ByteBuffer> Serialize(const Message& request) {
-  grpc::ByteBuffer bytes;
-  bool owned = false;
-  grpc::Status status = grpc::SerializationTraits<Message>::Serialize(request, &bytes, &owned);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot serialize the request: ", status.error_message()));
-  }
-  return bytes;
-}
-
 // A fire-and-forget copy of a call, for a route's mirror: its response and
 // status are dropped. Owns itself until gRPC reports the end.
 class MirroredCall {
  public:
   static void Start(ClusterManager& clusters, const CallPlan& origin, const MethodInfo& method,
-                    const CallOptions& options, const grpc::ByteBuffer& request,
-                    const Message& response_prototype) {
+                    const CallOptions& options, const grpc::ByteBuffer& request) {
     CallPlan plan;
     plan.cluster = origin.mirror_cluster;
     plan.subset = origin.mirror_subset;
     absl::StatusOr<Attempt> attempt = PickEndpoint(clusters, plan, {}, clusters.clock().Now());
     if (!attempt.ok()) return;
-    auto* call = new MirroredCall(method, request, response_prototype, *std::move(attempt));
+    auto* call = new MirroredCall(method, request, *std::move(attempt));
     if (origin.deadline != absl::InfiniteFuture()) {
       call->context_->set_deadline(absl::ToChronoTime(origin.deadline));
     }
@@ -68,10 +53,9 @@ class MirroredCall {
       call->context_->AddMetadata(name, value);
     }
     grpc::Channel* channel = call->attempt_.endpoint->channel();
-    HandOffToGrpc(call->response_.get());
     HandOffToGrpc(call);
     GrpcCode in_grpc;
-    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, Message>(
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
         channel, call->rpc_method_, call->context_.get(), &call->request_, call->response_.get(),
         [call](grpc::Status) {
           TakeOverFromGrpc(call);
@@ -80,17 +64,15 @@ class MirroredCall {
   }
 
  private:
-  MirroredCall(const MethodInfo& method, const grpc::ByteBuffer& request,
-               const Message& response_prototype, Attempt attempt)
+  MirroredCall(const MethodInfo& method, const grpc::ByteBuffer& request, Attempt attempt)
       : rpc_method_(UnaryRpcMethod(method)),
         request_(request),  // shares the bytes
-        response_(response_prototype.New()),
         attempt_(std::move(attempt)) {}
 
   const grpc::internal::RpcMethod rpc_method_;
   const std::unique_ptr<grpc::ClientContext> context_ = NewClientContext();
   const grpc::ByteBuffer request_;
-  std::unique_ptr<Message> response_;
+  const std::unique_ptr<grpc::ByteBuffer> response_ = NewForGrpc<grpc::ByteBuffer>();
   Attempt attempt_;  // keeps the endpoint and its channel alive
 };
 
@@ -99,17 +81,20 @@ bool Mirrored(const ClientCallState& call) {
   return call.plan().mirror_cluster != nullptr;
 }
 
-// One attempt of a blocking call, on the caller's thread.
+// One attempt of a blocking call, on the caller's thread, which parses the
+// response once gRPC returned it.
 absl::Status BlockingAttempt(grpc::Channel* channel, const grpc::internal::RpcMethod& rpc_method,
-                             grpc::ClientContext& context, const Message& request,
+                             grpc::ClientContext& context, const grpc::ByteBuffer& request,
                              Message* response) {
+  grpc::ByteBuffer response_bytes;
   grpc::Status status;
   {
     GrpcCode in_grpc;
-    status = grpc::internal::BlockingUnaryCall<Message, Message>(channel, rpc_method, &context,
-                                                                 request, response);
+    status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        channel, rpc_method, &context, request, &response_bytes);
   }
-  return ToAbslStatus(status);
+  if (!status.ok()) return ToAbslStatus(status);
+  return ParseResponse(response_bytes, *response);
 }
 
 // The time left before `deadline`, for waiting out an injected delay.
@@ -144,7 +129,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
       call->Finish(LiveCalls::MeshGoneError());
     } else {
       call->call_.emplace(channel, call->method_, call->options_);
-      call->request_ = Serialize(request);
+      call->request_ = SerializeMessage(request);
       call->Begin();
     }
     call->in_caller_thread_ = false;
@@ -185,8 +170,8 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
-      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(), *request_,
-                          *response_);
+      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(),
+                          *request_);
     }
     StartAttempt();
   }
@@ -205,13 +190,15 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
       }
     }
     if (!channel.ok()) return OnAttemptDone(channel.status());
-    HandOffToGrpc(response_);
+    response_bytes_ = NewForGrpc<grpc::ByteBuffer>();  // each attempt's own
     HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
     GrpcCode in_grpc;
-    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, Message>(
-        *channel, rpc_method_, context, &*request_, response_, [this](grpc::Status status) {
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        *channel, rpc_method_, context, &*request_, response_bytes_.get(),
+        [this](grpc::Status status) {
           TakeOverFromGrpc(this);
-          OnAttemptDone(ToAbslStatus(status));
+          OnAttemptDone(status.ok() ? ParseResponse(*response_bytes_, *response_)
+                                    : ToAbslStatus(status));
         });
   }
 
@@ -287,6 +274,9 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
   const grpc::internal::RpcMethod rpc_method_;
   absl::StatusOr<grpc::ByteBuffer> request_ = absl::CancelledError("not serialized");
   Message* response_;
+  // The attempt's response as gRPC wrote it, parsed into response_ once the
+  // attempt's callback took the call over.
+  std::unique_ptr<grpc::ByteBuffer> response_bytes_;
   std::function<void(absl::Status)> done_;
   std::optional<absl::Status> deferred_status_;  // Finish()'s, until Complete() runs
   std::mutex mu_;  // guards the three below, which CancelForShutdown() reads
@@ -310,24 +300,25 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   if (call.delay() > absl::ZeroDuration()) {
     absl::SleepFor(DelayBefore(call.delay(), call.plan().deadline));
   }
+  // The request's bytes, serialized once: every attempt and the mirror
+  // send them.
+  const absl::StatusOr<grpc::ByteBuffer> request_bytes = SerializeMessage(request);
+  if (!request_bytes.ok()) return call.Refuse(request_bytes.status());
   absl::Status admitted = call.Admit();
   if (!admitted.ok()) return admitted;
   if (Mirrored(call)) {
-    absl::StatusOr<grpc::ByteBuffer> bytes = Serialize(request);
-    if (bytes.ok()) {
-      MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), *bytes, *response);
-    }
+    MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), *request_bytes);
   }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);
   while (true) {
     response->Clear();
     absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
     absl::Status status =
-        target.ok() ? BlockingAttempt(*target, rpc_method, call.context(), request, response)
+        target.ok() ? BlockingAttempt(*target, rpc_method, call.context(), *request_bytes, response)
                     : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
     if (!backoff) {
-      call.SetMessageSizes(request.ByteSizeLong(), status.ok() ? response->ByteSizeLong() : 0);
+      call.SetMessageSizes(request_bytes->Length(), status.ok() ? response->ByteSizeLong() : 0);
       return status;
     }
     absl::SleepFor(*backoff);

@@ -12,12 +12,12 @@
 #include "absl/time/clock.h"
 #include "call/channel_impl.h"
 #include "call/client_call_state.h"
-#include "call/grpc_handover.h"  // first: how gRPC serializes Message
 #include "call/grpc_status.h"
 #include "call/live_calls.h"
+#include "grpc_adapter/message_bytes.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/streams.h"
 #include "util/tsan.h"
@@ -43,6 +43,8 @@ grpc::internal::RpcMethod::RpcType RpcTypeOf(RpcKind kind) {
 
 // Wraps gRPC's reader, writer or reader-writer; the three share the
 // operations of ClientStream, and a call shape that lacks one reports failure.
+// gRPC carries the messages as bytes: the stream serializes and parses them
+// on the caller's thread, outside gRPC's code.
 // The stream keeps its channel alive (the caller's client may go first).
 // Destroying the Mesh cancels it and ends its accounting at once
 // (EndForShutdown): the stream the user still holds then fails its
@@ -71,6 +73,16 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
         return;
       }
     }
+    grpc::ByteBuffer request_bytes;  // a server stream's single request
+    if (method.kind == RpcKind::kServerStreaming) {
+      absl::StatusOr<grpc::ByteBuffer> serialized = SerializeMessage(*request);
+      if (!serialized.ok()) {
+        status_ = call_->Refuse(serialized.status());
+        return;
+      }
+      request_bytes = *std::move(serialized);
+      request_bytes_ = request_bytes.Length();
+    }
     status_ = call_->Admit();
     if (!status_.ok()) return;
     absl::StatusOr<grpc::Channel*> target = call_->StartAttempt();
@@ -81,22 +93,22 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     }
     started_ = true;
     grpc::ClientContext* context = &call_->context();
-    if (method.kind == RpcKind::kServerStreaming) request_bytes_ = request->ByteSizeLong();
     // The stream runs on the caller's thread; gRPC's inline code that runs
     // it reads what gRPC's threads wrote (see util/tsan.h).
     GrpcCode in_grpc;
     switch (method.kind) {
       case RpcKind::kServerStreaming:
-        reader_.reset(grpc::internal::ClientReaderFactory<Message>::Create(*target, rpc_method_,
-                                                                           context, *request));
+        reader_.reset(grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+            *target, rpc_method_, context, request_bytes));
         break;
       case RpcKind::kClientStreaming:
-        writer_.reset(grpc::internal::ClientWriterFactory<Message>::Create(*target, rpc_method_,
-                                                                           context, response));
+        writer_.reset(grpc::internal::ClientWriterFactory<grpc::ByteBuffer>::Create(
+            *target, rpc_method_, context, &response_buffer_));
         break;
       default:
-        reader_writer_.reset(grpc::internal::ClientReaderWriterFactory<Message, Message>::Create(
-            *target, rpc_method_, context));
+        reader_writer_.reset(
+            grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+                *target, rpc_method_, context));
         break;
     }
   }
@@ -123,25 +135,30 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   }
 
   bool Read(Message* message) override {
+    grpc::ByteBuffer bytes;
     bool read = false;
     {
       GrpcCode in_grpc;
-      read = reader_          ? reader_->Read(message)
-             : reader_writer_ ? reader_writer_->Read(message)
+      read = reader_          ? reader_->Read(&bytes)
+             : reader_writer_ ? reader_writer_->Read(&bytes)
                               : false;
     }
-    if (read) response_bytes_.fetch_add(message->ByteSizeLong(), std::memory_order_relaxed);
-    return read;
+    if (!read) return false;
+    const size_t size = bytes.Length();
+    if (!ParseMessage(bytes, *message).ok()) return false;
+    response_bytes_.fetch_add(size, std::memory_order_relaxed);
+    return true;
   }
   bool Write(const Message& message) override {
+    if (!writer_ && !reader_writer_) return false;
+    absl::StatusOr<grpc::ByteBuffer> bytes = SerializeMessage(message);
+    if (!bytes.ok()) return false;
     bool written = false;
     {
       GrpcCode in_grpc;
-      written = writer_          ? writer_->Write(message)
-                : reader_writer_ ? reader_writer_->Write(message)
-                                 : false;
+      written = writer_ ? writer_->Write(*bytes) : reader_writer_->Write(*bytes);
     }
-    if (written) request_bytes_.fetch_add(message.ByteSizeLong(), std::memory_order_relaxed);
+    if (written) request_bytes_.fetch_add(bytes->Length(), std::memory_order_relaxed);
     return written;
   }
   bool WritesDone() override {
@@ -162,8 +179,10 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
       if (writer_) status = writer_->Finish();
       if (reader_writer_) status = reader_writer_->Finish();
     }
+    absl::Status result = ToAbslStatus(status);
+    if (writer_ && result.ok()) result = ParseResponse(response_buffer_, *response_);
     std::lock_guard<std::mutex> lock(mu_);
-    status_ = ToAbslStatus(status);
+    status_ = std::move(result);
     if (finished_ || detached_) return status_;  // EndForShutdown() ended the attempt
     finished_ = true;
     if (writer_ && status_.ok()) {
@@ -195,6 +214,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   const CallOptions options_;
   const grpc::internal::RpcMethod rpc_method_;
   Message* const response_;  // a client stream's single response
+  grpc::ByteBuffer response_buffer_;  // its bytes, which gRPC writes in Finish()
   // Guards what EndForShutdown() reaches: the call's state and the flags.
   std::mutex mu_;
   std::optional<ClientCallState> call_;  // empty when the Mesh was gone
@@ -204,9 +224,9 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   bool detached_ = false;  // the Mesh is gone: call_ is closed
   // For the byte metrics: what the stream carried each way.
   std::atomic<uint64_t> request_bytes_{0}, response_bytes_{0};
-  std::unique_ptr<grpc::ClientReader<Message>> reader_;
-  std::unique_ptr<grpc::ClientWriter<Message>> writer_;
-  std::unique_ptr<grpc::ClientReaderWriter<Message, Message>> reader_writer_;
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader_;
+  std::unique_ptr<grpc::ClientWriter<grpc::ByteBuffer>> writer_;
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> reader_writer_;
 };
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "echo/tls_files.h"
+#include "grpc_adapter/handover.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -47,7 +48,6 @@
 #include "meshup/mesh.h"
 #include "meshup_bench/echo.meshup.h"
 #include "meshup_bench/plain_echo.grpc.pb.h"
-#include "util/tsan.h"
 
 namespace {
 
@@ -303,7 +303,7 @@ int main(int argc, char** argv) {
     };
     issue = [stub = stub.get(), &request](Done done) {
       // The call's state is made and handed to gRPC inside gRPC's scope, as
-      // MeshUp's own calls do (runtime/src/util/tsan.h; nothing without TSan).
+      // MeshUp's own calls do (runtime/src/grpc_adapter/handover.h; nothing without TSan).
       meshup::internal::GrpcCode in_grpc;
       auto* call = new Call;
       call->context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc_adapter/handover.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -18,7 +19,6 @@
 #include "server_impl.h"
 #include "service_access.h"
 #include "this_workload.h"
-#include "util/tsan.h"
 
 namespace meshup {
 namespace {

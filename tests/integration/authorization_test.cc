@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc_adapter/handover.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
@@ -24,7 +25,6 @@
 #include "meshup_test/everything.meshup.h"
 #include "mtls_channel.h"
 #include "test_ca.h"
-#include "util/tsan.h"
 
 namespace meshup {
 namespace {
@@ -149,7 +149,7 @@ TEST_F(AuthorizationTest, APolicyChangeAppliesLiveAndDeniedCallsNeverReachTheHan
 grpc::Status RawCall(const std::string& address, const std::string& identity_dir,
                      const std::string& path) {
   // What gRPC's threads use is made and handed over inside gRPC's scope, as
-  // MeshUp's own calls do (runtime/src/util/tsan.h).
+  // MeshUp's own calls do (runtime/src/grpc_adapter/handover.h).
   struct Call {
     grpc::ClientContext context;
     grpc::ByteBuffer request, response;

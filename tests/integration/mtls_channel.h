@@ -37,7 +37,7 @@ inline std::string ReadTestFile(const std::filesystem::path& path) {
 
 // A channel to `address` presenting the identity in `identity_dir` (cert.pem,
 // key.pem, root.pem from `meshup ca issue`). Call it inside gRPC's scope
-// under TSan (internal::GrpcCode, runtime/src/util/tsan.h).
+// under TSan (internal::GrpcCode, runtime/src/grpc_adapter/handover.h).
 inline std::shared_ptr<grpc::Channel> MtlsChannel(const std::string& address,
                                                   const std::string& identity_dir) {
   const std::filesystem::path dir(identity_dir);

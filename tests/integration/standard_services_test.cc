@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc_adapter/handover.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -37,7 +38,6 @@
 #include "mtls_channel.h"
 #include "nopackage.pb.h"
 #include "test_ca.h"
-#include "util/tsan.h"
 
 namespace meshup {
 namespace {
@@ -80,7 +80,7 @@ RawResult RawCall(
     const std::string& request, int max_reads = 10,
     const std::function<void(int)>& on_message = [](int) {}) {
   // What gRPC's threads use is made and handed over inside gRPC's scope, as
-  // MeshUp's own calls do (runtime/src/util/tsan.h).
+  // MeshUp's own calls do (runtime/src/grpc_adapter/handover.h).
   internal::GrpcCode in_grpc;
   auto channel = testing::MtlsChannel(address, identity_dir);
   grpc::GenericStub stub(channel);

@@ -13,9 +13,9 @@
 #include "absl/time/clock.h"
 #include "call/channel_impl.h"
 #include "call/client_call_state.h"
-#include "call/grpc_handover.h"
 #include "call/grpc_status.h"
 #include "call/live_calls.h"
+#include "grpc_adapter/handover.h"
 #include "grpc_adapter/message_bytes.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/client_context.h"
@@ -23,7 +23,6 @@
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/client_callback.h"
-#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call/attempt_policy.h"
-#include "call/grpc_handover.h"
 #include "filters/client_filter.h"
+#include "grpc_adapter/handover.h"
 #include "names.h"
 #include "security/transport.h"
 

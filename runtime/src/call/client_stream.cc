@@ -14,13 +14,13 @@
 #include "call/client_call_state.h"
 #include "call/grpc_status.h"
 #include "call/live_calls.h"
+#include "grpc_adapter/handover.h"
 #include "grpc_adapter/message_bytes.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/streams.h"
-#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {
@@ -94,7 +94,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     started_ = true;
     grpc::ClientContext* context = &call_->context();
     // The stream runs on the caller's thread; gRPC's inline code that runs
-    // it reads what gRPC's threads wrote (see util/tsan.h).
+    // it reads what gRPC's threads wrote (see grpc_adapter/handover.h).
     GrpcCode in_grpc;
     switch (method.kind) {
       case RpcKind::kServerStreaming:

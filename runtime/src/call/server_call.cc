@@ -9,11 +9,11 @@
 #include "call/grpc_status.h"
 #include "filters/server_filter.h"
 #include "grpc/grpc_security.h"
+#include "grpc_adapter/handover.h"
 #include "meshup/internal/grpc_service.h"
 #include "meshup/server_context.h"
 #include "names.h"
 #include "service_access.h"
-#include "util/tsan.h"
 
 namespace meshup {
 

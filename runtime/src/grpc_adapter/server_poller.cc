@@ -1,6 +1,6 @@
 #include "grpc_adapter/server_poller.h"
 
-#include "util/tsan.h"
+#include "grpc_adapter/handover.h"
 
 namespace meshup::internal {
 

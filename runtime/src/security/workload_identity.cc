@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grpc_adapter/handover.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "openssl/pem.h"
@@ -14,7 +15,6 @@
 #include "security/certificate_authority.h"
 #include "security/x509_names.h"
 #include "util/files.h"
-#include "util/tsan.h"
 
 namespace meshup::internal {
 namespace {

@@ -53,7 +53,7 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            const StreamedBytes* streamed = nullptr);
 
 // Begin and end a stretch of gRPC's own code on this thread, which
-// ThreadSanitizer does not check (GrpcCode in runtime/src/util/tsan.h); they
+// ThreadSanitizer does not check (GrpcCode in runtime/src/grpc_adapter/handover.h); they
 // nest, and do nothing in builds without ThreadSanitizer.
 void BeginGrpcCode();
 void EndGrpcCode();

@@ -86,9 +86,5 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
   return ToGrpcStatus(status);
 }
 
-void BeginGrpcCode() { IgnoreThreadBegin(); }
-
-void EndGrpcCode() { IgnoreThreadEnd(); }
-
 }  // namespace internal
 }  // namespace meshup

@@ -72,14 +72,23 @@ inline void IgnoreThreadEnd() {
 #endif
 }
 
-class GrpcCode {
+// A scope that enters one kind of stretch and leaves it at its end.
+template <void (*kEnter)(), void (*kLeave)()>
+class ThreadStretch {
  public:
   // User-provided, so that a scope variable is not "unused".
-  GrpcCode() { IgnoreThreadBegin(); }
-  ~GrpcCode() { IgnoreThreadEnd(); }
-  GrpcCode(const GrpcCode&) = delete;
-  GrpcCode& operator=(const GrpcCode&) = delete;
+  ThreadStretch() { kEnter(); }
+  ~ThreadStretch() { kLeave(); }
+  ThreadStretch(const ThreadStretch&) = delete;
+  ThreadStretch& operator=(const ThreadStretch&) = delete;
 };
+
+// A stretch of gRPC's code: `GrpcCode in_grpc;`.
+using GrpcCode = ThreadStretch<IgnoreThreadBegin, IgnoreThreadEnd>;
+
+// Inside a GrpcCode scope (gRPC's inline code calling MeshUp back), a
+// stretch of MeshUp's own code, which TSan checks again.
+using MeshUpCode = ThreadStretch<IgnoreThreadEnd, IgnoreThreadBegin>;
 
 // A T that gRPC's header-inline code writes on gRPC's threads before any
 // MeshUp callback can take it over (a ClientContext, a callback call's

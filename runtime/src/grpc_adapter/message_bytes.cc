@@ -10,10 +10,11 @@ using google::protobuf::Message;
 absl::StatusOr<grpc::ByteBuffer> SerializeMessage(const Message& message) {
   grpc::ByteBuffer bytes;
   bool owned = false;
-  const grpc::Status status = grpc::SerializationTraits<Message>::Serialize(message, &bytes, &owned);
+  const grpc::Status status =
+      grpc::SerializationTraits<Message>::Serialize(message, &bytes, &owned);
   if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot serialize a ", message.GetTypeName(), ": ",
-                                            status.error_message()));
+    return absl::InternalError(
+        absl::StrCat("cannot serialize a ", message.GetTypeName(), ": ", status.error_message()));
   }
   return bytes;
 }

@@ -17,12 +17,10 @@
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
-#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/method_handler.h"
-#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/sync_stream.h"
 #include "meshup/server_context.h"
 #include "meshup/service.h"
@@ -52,39 +50,16 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            const google::protobuf::Message* response = nullptr,
                            const StreamedBytes* streamed = nullptr);
 
-// Begin and end a stretch of gRPC's own code on this thread, which
-// ThreadSanitizer does not check (GrpcCode in runtime/src/grpc_adapter/handover.h); they
-// nest, and do nothing in builds without ThreadSanitizer.
-void BeginGrpcCode();
-void EndGrpcCode();
-
-// gRPC's callback handler of a non-blocking unary method, with gRPC's inline
-// code that sets up and reads the call (compiled into MeshUp's objects, so
-// instrumented, unlike the gRPC that synchronizes it) inside a GrpcCode
-// stretch; the reactor it is given leaves the stretch for MeshUp's part.
-template <class Request, class Response>
-class NonBlockingUnaryHandler final : public grpc::internal::MethodHandler {
- public:
-  using GetReactor = std::function<grpc::ServerUnaryReactor*(
-      grpc::CallbackServerContext*, const Request*, Response*)>;
-  explicit NonBlockingUnaryHandler(GetReactor get_reactor) : handler_(std::move(get_reactor)) {}
-
-  void RunHandler(const HandlerParameter& param) override {
-    BeginGrpcCode();
-    handler_.RunHandler(param);
-    EndGrpcCode();
-  }
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* request, grpc::Status* status,
-                    void** handler_data) override {
-    BeginGrpcCode();
-    void* deserialized = handler_.Deserialize(call, request, status, handler_data);
-    EndGrpcCode();
-    return deserialized;
-  }
-
- private:
-  grpc::internal::CallbackUnaryHandler<Request, Response> handler_;
-};
+// gRPC's handler of a unary method the IDL declares non_blocking: it runs
+// on gRPC's callback threads, and calls `handler` through RunServerCall()
+// with a request and a response made from the prototypes (the runtime's
+// gRPC adapter, runtime/src/grpc_adapter/).
+grpc::internal::MethodHandler* NewNonBlockingUnaryHandler(
+    Service& owner, const MethodInfo& method, const google::protobuf::Message& request_prototype,
+    const google::protobuf::Message& response_prototype,
+    std::function<absl::Status(ServerContext&, const google::protobuf::Message&,
+                               google::protobuf::Message&)>
+        handler);
 
 // Adapts one of gRPC's typed stream objects to the untyped ServerStream,
 // counting the bytes of the messages it reads and writes.
@@ -132,19 +107,13 @@ class GrpcService final : public grpc::Service {
       Add(method, grpc::internal::RpcMethod::NORMAL_RPC, nullptr);
       MarkMethodCallback(
           last_method_index_,
-          new NonBlockingUnaryHandler<Request, Response>(
-              [this, &method, handler = std::move(handler)](grpc::CallbackServerContext* context,
-                                                             const Request* request,
-                                                             Response* response) {
-                EndGrpcCode();  // MeshUp's part, checked
-                const grpc::Status status = RunServerCall(
-                    owner_, method, *context,
-                    [&](ServerContext& ctx) { return handler(ctx, *request, *response); }, request,
-                    response);
-                BeginGrpcCode();
-                grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-                reactor->Finish(status);
-                return reactor;
+          NewNonBlockingUnaryHandler(
+              owner_, method, Request::default_instance(), Response::default_instance(),
+              [handler = std::move(handler)](ServerContext& context,
+                                             const google::protobuf::Message& request,
+                                             google::protobuf::Message& response) {
+                return handler(context, static_cast<const Request&>(request),
+                               static_cast<Response&>(response));
               }));
       return;
     }

@@ -38,7 +38,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "echo/tls_files.h"
-#include "grpc_adapter/handover.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -284,14 +283,10 @@ int main(int argc, char** argv) {
     stub = meshup_bench::plain::EchoService::NewStub(channel);
     absl::Status ready = Probe(
         [&]() -> absl::Status {
-          grpc::Status status;
-          {
-            meshup::internal::GrpcCode in_grpc;  // see below
-            grpc::ClientContext context;
-            context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));
-            meshup_bench::EchoReply reply;
-            status = stub->Echo(&context, request, &reply);
-          }
+          grpc::ClientContext context;
+          context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));
+          meshup_bench::EchoReply reply;
+          grpc::Status status = stub->Echo(&context, request, &reply);
           return status.ok() ? absl::OkStatus()
                              : absl::UnavailableError(status.error_message());
         },
@@ -302,15 +297,10 @@ int main(int argc, char** argv) {
       meshup_bench::EchoReply reply;
     };
     issue = [stub = stub.get(), &request](Done done) {
-      // The call's state is made and handed to gRPC inside gRPC's scope, as
-      // MeshUp's own calls do (runtime/src/grpc_adapter/handover.h; nothing without TSan).
-      meshup::internal::GrpcCode in_grpc;
       auto* call = new Call;
       call->context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));
-      meshup::internal::HandOffToGrpc(call);
       stub->async()->Echo(&call->context, &request, &call->reply,
                           [call, done](grpc::Status status) {
-                            meshup::internal::TakeOverFromGrpc(call);
                             delete call;
                             if (!status.ok()) ReportFailure(status.error_message());
                             done(status.ok());

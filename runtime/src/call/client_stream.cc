@@ -80,7 +80,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
         status_ = call_->Refuse(serialized.status());
         return;
       }
-      request_bytes = *std::move(serialized);
+      request_bytes.Swap(&*serialized);
       request_bytes_ = request_bytes.Length();
     }
     status_ = call_->Admit();

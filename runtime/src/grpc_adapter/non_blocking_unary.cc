@@ -80,7 +80,7 @@ class NonBlockingUnaryHandler final : public grpc::internal::MethodHandler {
     if (!status.ok()) return status;
     absl::StatusOr<grpc::ByteBuffer> serialized = SerializeMessage(*response);
     if (!serialized.ok()) return ToGrpcStatus(serialized.status());
-    reply = *std::move(serialized);
+    reply.Swap(&*serialized);
     return status;
   }
 

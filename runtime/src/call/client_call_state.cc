@@ -160,11 +160,12 @@ absl::StatusOr<grpc::Channel*> ClientCallState::StartAttempt() {
   if (attempt_deadline_ != absl::InfiniteFuture()) {
     context_->set_deadline(absl::ToChronoTime(attempt_deadline_));
   }
-  for (const auto& [name, value] : plan_.RequestHeaders(*options_)) {  // as the route changes them
-    if (absl::c_any_of(filters_, [&](const ClientFilter* f) { return f->Replaces(*this, name); })) {
-      continue;
+  for (const auto& header : plan_.RequestHeaders(*options_)) {  // as the route changes them
+    if (!absl::c_any_of(filters_, [&](const ClientFilter* filter) {
+          return filter->Replaces(*this, header.first);
+        })) {
+      context_->AddMetadata(header.first, header.second);
     }
-    context_->AddMetadata(name, value);
   }
   for (const ClientFilter* filter : filters_) filter->OnAttempt(*this, *context_);
   state_before_attempt_ = attempt_.endpoint->channel()->GetState(/*try_to_connect=*/false);

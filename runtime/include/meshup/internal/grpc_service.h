@@ -4,8 +4,8 @@
 // headers, which user code never needs). Each generated service makes one
 // GrpcService, registers a typed handler per method, and hands it to
 // meshup::Service::SetGrpcService(). Every call goes through RunServerCall(),
-// where the runtime wraps the handler with identity, authorization and
-// telemetry.
+// where the runtime runs the server filter chain (telemetry, authorization,
+// the server's interceptors) around the handler.
 #ifndef MESHUP_INTERNAL_GRPC_SERVICE_H_
 #define MESHUP_INTERNAL_GRPC_SERVICE_H_
 

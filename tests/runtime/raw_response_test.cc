@@ -43,10 +43,18 @@ class RawServer {
       Serve();
     });
   }
+  // The server stops first: its pending RequestCall() and a call in
+  // progress fail, so Serve() returns; only then does the queue shut down
+  // (a RequestCall() on a shut-down queue would abort), and is drained.
   ~RawServer() {
-    server_->Shutdown(std::chrono::system_clock::now());  // cancels a call in progress
-    queue_->Shutdown();
+    server_->Shutdown(std::chrono::system_clock::now());
     thread_.join();
+    queue_->Shutdown();
+    internal::GrpcCode in_grpc;
+    void* tag;
+    bool ok;
+    while (queue_->Next(&tag, &ok)) {
+    }
   }
   int port() const { return port_; }
 
@@ -77,10 +85,6 @@ class RawServer {
         stream.Finish(grpc::Status::OK, this);
       }
       Done();
-    }
-    void* tag;
-    bool ok;
-    while (queue_->Next(&tag, &ok)) {
     }
   }
 
@@ -129,6 +133,15 @@ class RawResponseTest : public ::testing::Test {
     return *result->status;
   }
 
+  // A server stream (Range) read to its end; Finish()'s status.
+  absl::Status Range() {
+    auto reader = client_->Range(meshup_test::everything::CountRequest());
+    Echo echo;
+    while (reader->Read(&echo)) {
+    }
+    return reader->Finish();
+  }
+
   // A client stream (Join) of one message; Finish()'s status.
   absl::Status Join() {
     auto writer = client_->Join();
@@ -143,7 +156,7 @@ class RawResponseTest : public ::testing::Test {
 
 TEST_F(RawResponseTest, ABadResponseFailsEveryCallShapeWithInternal) {
   RawServer server{std::string(kTruncated, sizeof(kTruncated))};
-  Connect(server);
+  ASSERT_NO_FATAL_FAILURE(Connect(server));
   const absl::Status blocking = client_->Echo(Echo()).status();
   EXPECT_EQ(blocking.code(), absl::StatusCode::kInternal) << blocking;
   EXPECT_THAT(blocking.message(), HasSubstr("cannot parse a meshup_test.common.Echo"));
@@ -151,11 +164,16 @@ TEST_F(RawResponseTest, ABadResponseFailsEveryCallShapeWithInternal) {
   EXPECT_EQ(async.code(), absl::StatusCode::kInternal) << async;
   const absl::Status joined = Join();
   EXPECT_EQ(joined.code(), absl::StatusCode::kInternal) << joined;
+  // A stream's message that cannot be parsed fails the stream, whatever
+  // status the server sent after it.
+  const absl::Status ranged = Range();
+  EXPECT_EQ(ranged.code(), absl::StatusCode::kInternal) << ranged;
+  EXPECT_THAT(ranged.message(), HasSubstr("cannot parse a meshup_test.common.Echo"));
 }
 
 TEST_F(RawResponseTest, AnOkCallWithoutAResponseFailsEveryCallShapeAsUnimplemented) {
   RawServer server{std::nullopt};
-  Connect(server);
+  ASSERT_NO_FATAL_FAILURE(Connect(server));
   const absl::Status blocking = client_->Echo(Echo()).status();
   EXPECT_EQ(blocking.code(), absl::StatusCode::kUnimplemented) << blocking;
   const absl::Status async = EchoAsync();

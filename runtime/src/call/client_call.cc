@@ -128,7 +128,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
       call->Finish(LiveCalls::MeshGoneError());
     } else {
       call->call_.emplace(channel, call->method_, call->options_);
-      call->request_ = SerializeMessage(request);
+      call->request_status_ = SerializeMessage(request, call->request_);
       call->Begin();
     }
     call->in_caller_thread_ = false;
@@ -165,12 +165,12 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
   }
 
   void Admit() {
-    if (!request_.ok()) return Finish(call_->Refuse(request_.status()));
+    if (!request_status_.ok()) return Finish(call_->Refuse(request_status_));
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
       MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(),
-                          *request_);
+                          request_);
     }
     StartAttempt();
   }
@@ -193,7 +193,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     HandOffToGrpc(this);  // then, nothing of the call is touched outside gRPC
     GrpcCode in_grpc;
     grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-        *channel, rpc_method_, context, &*request_, response_bytes_.get(),
+        *channel, rpc_method_, context, &request_, response_bytes_.get(),
         [this](grpc::Status status) {
           TakeOverFromGrpc(this);
           OnAttemptDone(status.ok() ? ParseResponse(*response_bytes_, *response_)
@@ -247,7 +247,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
 
   void Complete(absl::Status status) {
     if (call_) {
-      call_->SetMessageSizes(request_.ok() ? request_->Length() : 0,
+      call_->SetMessageSizes(request_status_.ok() ? request_.Length() : 0,
                              status.ok() ? response_->ByteSizeLong() : 0);
       // Telemetry and the user's interceptors end the call here, on this
       // runtime thread, before `done`.
@@ -271,7 +271,8 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
   const CallOptions options_;            // a copy: the caller's may be gone
   std::optional<ClientCallState> call_;  // empty when the Mesh was gone
   const grpc::internal::RpcMethod rpc_method_;
-  absl::StatusOr<grpc::ByteBuffer> request_ = absl::CancelledError("not serialized");
+  grpc::ByteBuffer request_;
+  absl::Status request_status_ = absl::CancelledError("not serialized");
   Message* response_;
   // The attempt's response as gRPC wrote it, parsed into response_ once the
   // attempt's callback took the call over.
@@ -301,23 +302,25 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   }
   // The request's bytes, serialized once: every attempt and the mirror
   // send them.
-  const absl::StatusOr<grpc::ByteBuffer> request_bytes = SerializeMessage(request);
-  if (!request_bytes.ok()) return call.Refuse(request_bytes.status());
+  grpc::ByteBuffer request_bytes;
+  if (absl::Status serialized = SerializeMessage(request, request_bytes); !serialized.ok()) {
+    return call.Refuse(std::move(serialized));
+  }
   absl::Status admitted = call.Admit();
   if (!admitted.ok()) return admitted;
   if (Mirrored(call)) {
-    MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), *request_bytes);
+    MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), request_bytes);
   }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);
   while (true) {
     response->Clear();
     absl::StatusOr<grpc::Channel*> target = call.StartAttempt();
     absl::Status status =
-        target.ok() ? BlockingAttempt(*target, rpc_method, call.context(), *request_bytes, response)
+        target.ok() ? BlockingAttempt(*target, rpc_method, call.context(), request_bytes, response)
                     : target.status();
     std::optional<absl::Duration> backoff = call.EndAttempt(status);
     if (!backoff) {
-      call.SetMessageSizes(request_bytes->Length(), status.ok() ? response->ByteSizeLong() : 0);
+      call.SetMessageSizes(request_bytes.Length(), status.ok() ? response->ByteSizeLong() : 0);
       return status;
     }
     absl::SleepFor(*backoff);

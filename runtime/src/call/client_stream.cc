@@ -75,12 +75,10 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     }
     grpc::ByteBuffer request_bytes;  // a server stream's single request
     if (method.kind == RpcKind::kServerStreaming) {
-      absl::StatusOr<grpc::ByteBuffer> serialized = SerializeMessage(*request);
-      if (!serialized.ok()) {
-        status_ = call_->Refuse(serialized.status());
+      if (absl::Status serialized = SerializeMessage(*request, request_bytes); !serialized.ok()) {
+        status_ = call_->Refuse(std::move(serialized));
         return;
       }
-      request_bytes.Swap(&*serialized);
       request_bytes_ = request_bytes.Length();
     }
     status_ = call_->Admit();
@@ -145,20 +143,27 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     }
     if (!read) return false;
     const size_t size = bytes.Length();
-    if (!ParseMessage(bytes, *message).ok()) return false;
+    if (absl::Status parsed = ParseMessage(bytes, *message); !parsed.ok()) {
+      // A message that cannot be parsed ends the stream: Finish() reports
+      // that error, not the server's status.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (read_error_.ok()) read_error_ = std::move(parsed);
+      if (started_ && !detached_) call_->context().TryCancel();
+      return false;
+    }
     response_bytes_.fetch_add(size, std::memory_order_relaxed);
     return true;
   }
   bool Write(const Message& message) override {
     if (!writer_ && !reader_writer_) return false;
-    absl::StatusOr<grpc::ByteBuffer> bytes = SerializeMessage(message);
-    if (!bytes.ok()) return false;
+    grpc::ByteBuffer bytes;
+    if (!SerializeMessage(message, bytes).ok()) return false;
     bool written = false;
     {
       GrpcCode in_grpc;
-      written = writer_ ? writer_->Write(*bytes) : reader_writer_->Write(*bytes);
+      written = writer_ ? writer_->Write(bytes) : reader_writer_->Write(bytes);
     }
-    if (written) request_bytes_.fetch_add(bytes->Length(), std::memory_order_relaxed);
+    if (written) request_bytes_.fetch_add(bytes.Length(), std::memory_order_relaxed);
     return written;
   }
   bool WritesDone() override {
@@ -182,7 +187,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     absl::Status result = ToAbslStatus(status);
     if (writer_ && result.ok()) result = ParseResponse(response_buffer_, *response_);
     std::lock_guard<std::mutex> lock(mu_);
-    status_ = std::move(result);
+    status_ = read_error_.ok() ? std::move(result) : read_error_;
     if (finished_ || detached_) return status_;  // EndForShutdown() ended the attempt
     finished_ = true;
     if (writer_ && status_.ok()) {
@@ -219,6 +224,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   std::mutex mu_;
   std::optional<ClientCallState> call_;  // empty when the Mesh was gone
   absl::Status status_;
+  absl::Status read_error_;  // a message Read() could not parse
   bool started_ = false;
   bool finished_ = false;
   bool detached_ = false;  // the Mesh is gone: call_ is closed

@@ -1,6 +1,7 @@
 // Handing state to gRPC's threads and back, in words ThreadSanitizer
-// understands. The only sanitizer-specific code of MeshUp is here: every
-// function compiles to nothing without TSan.
+// understands. The only sanitizer-specific code of MeshUp is here: without
+// TSan the annotations compile to nothing (NewForGrpc() and
+// NewClientContext() then only allocate).
 //
 // Debian's gRPC is not built with TSan: when gRPC runs a callback on one of
 // its threads, the happens-before its completion queues establish is

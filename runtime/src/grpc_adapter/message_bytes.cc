@@ -7,8 +7,7 @@ namespace meshup::internal {
 
 using google::protobuf::Message;
 
-absl::StatusOr<grpc::ByteBuffer> SerializeMessage(const Message& message) {
-  grpc::ByteBuffer bytes;
+absl::Status SerializeMessage(const Message& message, grpc::ByteBuffer& bytes) {
   bool owned = false;
   const grpc::Status status =
       grpc::SerializationTraits<Message>::Serialize(message, &bytes, &owned);
@@ -16,7 +15,7 @@ absl::StatusOr<grpc::ByteBuffer> SerializeMessage(const Message& message) {
     return absl::InternalError(
         absl::StrCat("cannot serialize a ", message.GetTypeName(), ": ", status.error_message()));
   }
-  return bytes;
+  return absl::OkStatus();
 }
 
 absl::Status ParseMessage(grpc::ByteBuffer& bytes, Message& message) {

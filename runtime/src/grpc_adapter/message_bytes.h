@@ -1,23 +1,25 @@
 // MeshUp's untyped messages (google::protobuf::Message) on gRPC's wire.
 //
-// MeshUp's own calls hand gRPC bytes both ways (grpc::ByteBuffer) and turn
-// messages into bytes and back themselves, with gRPC's protobuf
-// serialization, where MeshUp's code owns the message: on the caller's
-// thread, or in a callback once it took the call over from gRPC. So gRPC's
-// code never touches a MeshUp message, and MeshUp specializes none of
-// gRPC's serialization traits.
+// MeshUp's client calls and non-blocking handlers hand gRPC bytes both ways
+// (grpc::ByteBuffer) and turn messages into bytes and back themselves, with
+// gRPC's protobuf serialization, where MeshUp's code owns the message: on
+// the caller's thread, or in a callback once it took the call over from
+// gRPC. So gRPC's threads never touch those messages, and MeshUp
+// specializes none of gRPC's serialization traits. (Blocking and streaming
+// server handlers stay typed: gRPC parses their messages on the handler's
+// own thread.)
 #ifndef MESHUP_SRC_GRPC_ADAPTER_MESSAGE_BYTES_H_
 #define MESHUP_SRC_GRPC_ADAPTER_MESSAGE_BYTES_H_
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/support/byte_buffer.h"
 
 namespace meshup::internal {
 
-// `message`'s bytes; INTERNAL when it cannot be serialized.
-absl::StatusOr<grpc::ByteBuffer> SerializeMessage(const google::protobuf::Message& message);
+// Serializes `message` into `bytes` (gRPC's ByteBuffer cannot be moved, so
+// it is filled in place); INTERNAL when it cannot be serialized.
+absl::Status SerializeMessage(const google::protobuf::Message& message, grpc::ByteBuffer& bytes);
 
 // Parses `bytes` into `message` and empties `bytes`. INTERNAL when they are
 // not one (or hold no message at all).

@@ -78,9 +78,9 @@ class NonBlockingUnaryHandler final : public grpc::internal::MethodHandler {
         [&](ServerContext& ctx) { return handler_(ctx, *request, *response); }, request.get(),
         response.get());
     if (!status.ok()) return status;
-    absl::StatusOr<grpc::ByteBuffer> serialized = SerializeMessage(*response);
-    if (!serialized.ok()) return ToGrpcStatus(serialized.status());
-    reply.Swap(&*serialized);
+    if (absl::Status serialized = SerializeMessage(*response, reply); !serialized.ok()) {
+      return ToGrpcStatus(serialized);
+    }
     return status;
   }
 

@@ -3,7 +3,8 @@
 // Only generated .cc files include this header (it brings in gRPC's server
 // headers, which user code never needs). Each generated service makes one
 // GrpcService, registers a typed handler per method, and hands it to
-// meshup::Service::SetGrpcService(). Every call goes through RunServerCall(),
+// meshup::Service::SetGrpcService(). Every call that reaches a method's
+// handler goes through RunServerCall(),
 // where the runtime runs the server filter chain (telemetry, authorization,
 // the server's interceptors) around the handler.
 #ifndef MESHUP_INTERNAL_GRPC_SERVICE_H_
@@ -53,7 +54,10 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
 // gRPC's handler of a unary method the IDL declares non_blocking: it runs
 // on gRPC's callback threads, and calls `handler` through RunServerCall()
 // with a request and a response made from the prototypes (the runtime's
-// gRPC adapter, runtime/src/grpc_adapter/).
+// gRPC adapter, runtime/src/grpc_adapter/). A request that cannot be parsed
+// is answered INTERNAL without running it. The caller owns the handler
+// (gRPC's MarkMethodCallback() takes it); `owner`, `method` and the
+// prototypes must outlive it.
 grpc::internal::MethodHandler* NewNonBlockingUnaryHandler(
     Service& owner, const MethodInfo& method, const google::protobuf::Message& request_prototype,
     const google::protobuf::Message& response_prototype,

@@ -5,7 +5,6 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "call/attempt_policy.h"
 #include "filters/client_filter.h"
 #include "grpc_adapter/handover.h"
 #include "names.h"

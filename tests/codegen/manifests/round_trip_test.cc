@@ -66,7 +66,8 @@ struct IdlMethod {
   MethodInfo info;
 };
 
-// Retrying on no listed code means retrying on UNAVAILABLE (attempt_policy.h).
+// Retrying on no listed code means retrying on UNAVAILABLE
+// (PlanDeadlineAndRetries(), routing/router.h).
 std::vector<absl::StatusCode> Effective(std::vector<absl::StatusCode> codes) {
   if (codes.empty()) codes.push_back(absl::StatusCode::kUnavailable);
   return codes;

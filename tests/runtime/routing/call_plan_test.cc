@@ -1,5 +1,3 @@
-#include "call/attempt_policy.h"
-
 #include "gtest/gtest.h"
 #include "routing/router.h"
 

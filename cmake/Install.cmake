@@ -5,7 +5,11 @@ include(CMakePackageConfigHelpers)
 
 set(MESHUP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/meshup)
 
+# The runtime's layer libraries are installed beside it, since a static
+# meshup_runtime needs them at link time; their headers stay private.
 install(TARGETS meshup_runtime meshup_options protoc-gen-meshup
+                meshup_config meshup_discovery meshup_http meshup_loop meshup_security
+                meshup_telemetry meshup_util
   EXPORT meshupTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

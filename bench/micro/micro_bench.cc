@@ -40,9 +40,8 @@ namespace {
 
 // N routes, route i on "/pkg.Service<i>/Method" exactly or on the prefix
 // "/pkg.Service<i>/", indexed as the loader indexes them.
-config::VirtualService Routes(int rules, config::StringMatch::Kind kind) {
-  config::VirtualService vs;
-  vs.hosts = {"svc"};
+config::RouteTable Routes(int rules, config::StringMatch::Kind kind) {
+  config::RouteTable table;
   for (int i = 0; i < rules; ++i) {
     config::HttpRoute route;
     route.name = absl::StrCat("r", i);
@@ -53,15 +52,15 @@ config::VirtualService Routes(int rules, config::StringMatch::Kind kind) {
         nullptr};
     route.matches.push_back(match);
     route.route.push_back({config::Destination{"svc", "", 0}, 100});
-    vs.http.push_back(std::move(route));
+    table.routes.push_back(std::move(route));
   }
-  config::IndexRoutes(vs);
-  return vs;
+  config::IndexRoutes(table);
+  return table;
 }
 
 void MatchLastRoute(benchmark::State& state, config::StringMatch::Kind kind) {
   const int rules = static_cast<int>(state.range(0));
-  const config::VirtualService vs = Routes(rules, kind);
+  const config::RouteTable table = Routes(rules, kind);
   const std::string path = absl::StrCat("/pkg.Service", rules - 1, "/Method");
   const std::map<std::string, std::string> labels = {{"app", "client"}};
   RequestAttributes request;
@@ -69,8 +68,8 @@ void MatchLastRoute(benchmark::State& state, config::StringMatch::Kind kind) {
   request.source_labels = &labels;
   request.source_namespace = "default";
   for (auto _ : state) {
-    const config::HttpRoute* route = MatchRoute(vs, request);
-    if (route != &vs.http.back()) state.SkipWithError("matched the wrong route");
+    const config::HttpRoute* route = MatchRoute(table, request);
+    if (route != &table.routes.back()) state.SkipWithError("matched the wrong route");
     benchmark::DoNotOptimize(route);
   }
 }

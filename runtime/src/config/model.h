@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -152,19 +151,6 @@ struct HttpRoute {
   int line = 0;  // where the route starts in its file
 };
 
-// Which routes of a VirtualService can match a given path, so that a call
-// tries those rather than every route. Derived from `http` by IndexRoutes()
-// (snapshot.h), which the loader runs on every VirtualService.
-struct RouteIndex {
-  bool built = false;  // false: match by trying every route in order
-  // An exact, case-sensitive URI -> the routes (indices into http,
-  // ascending) whose every match entry is such a URI and one of them is it.
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_exact_uri;
-  // Every other route (no match list, or an entry on a prefix, a regex, a
-  // case-insensitive URI or no URI): it may match any path. Ascending.
-  std::vector<uint32_t> any_path;
-};
-
 struct VirtualService {
   Origin origin;
   std::vector<std::string> hosts;  // mesh names
@@ -173,7 +159,6 @@ struct VirtualService {
   // apply to gRPC). Such a VirtualService routes no host.
   bool routes_mesh = true;
   std::vector<HttpRoute> http;
-  RouteIndex route_index;  // derived from http
 };
 
 struct LoadBalancer {

@@ -81,6 +81,16 @@ const VirtualService* Snapshot::VirtualServiceFor(absl::string_view host) const 
   return wildcard == std::string::npos ? nullptr : &virtual_services[wildcard];
 }
 
+const RouteTable* Snapshot::RoutesFor(absl::string_view host) const {
+  const VirtualService* vs = VirtualServiceFor(host);
+  return vs == nullptr ? nullptr : &route_tables_[vs - virtual_services.data()];
+}
+
+const HostClusters* Snapshot::ClustersFor(absl::string_view host) const {
+  const DestinationRule* rule = DestinationRuleFor(host);
+  return rule == nullptr ? nullptr : &host_clusters_[rule - merged_rules_.data()];
+}
+
 const DestinationRule* Snapshot::DestinationRuleFor(absl::string_view host) const {
   auto it = destination_rule_by_host_.find(host);
   if (it != destination_rule_by_host_.end()) return &merged_rules_[it->second];
@@ -104,29 +114,9 @@ std::vector<const Workload*> Snapshot::WorkloadEntriesFor(absl::string_view app)
   return entries;
 }
 
-void IndexRoutes(VirtualService& vs) {
-  RouteIndex index;
-  for (uint32_t i = 0; i < vs.http.size(); ++i) {
-    const std::vector<RouteMatch>& matches = vs.http[i].matches;
-    const bool exact_only =
-        !matches.empty() && std::all_of(matches.begin(), matches.end(), [](const RouteMatch& m) {
-          return m.uri && m.uri->kind == StringMatch::Kind::kExact && !m.ignore_uri_case;
-        });
-    if (!exact_only) {
-      index.any_path.push_back(i);
-      continue;
-    }
-    for (const RouteMatch& match : matches) {
-      std::vector<uint32_t>& routes = index.by_exact_uri[match.uri->value];
-      if (routes.empty() || routes.back() != i) routes.push_back(i);  // a URI listed twice
-    }
-  }
-  index.built = true;
-  vs.route_index = std::move(index);
-}
-
 void Snapshot::BuildIndexes() {
-  for (VirtualService& vs : virtual_services) IndexRoutes(vs);
+  route_tables_.clear();
+  for (const VirtualService& vs : virtual_services) route_tables_.push_back(RouteTableFrom(vs));
   virtual_service_by_host_.clear();
   wildcard_virtual_services_.clear();
   destination_rule_by_host_.clear();
@@ -146,6 +136,8 @@ void Snapshot::BuildIndexes() {
   }
   SortBySpecificity(wildcard_virtual_services_);
   merged_rules_ = MergeDestinationRules(destination_rules, warnings);
+  host_clusters_.clear();
+  for (const DestinationRule& rule : merged_rules_) host_clusters_.push_back(ClustersFrom(rule));
   for (size_t i = 0; i < merged_rules_.size(); ++i) {
     destination_rule_by_host_.emplace(merged_rules_[i].host, i);
     if (IsWildcard(merged_rules_[i].host)) wildcard_rules_.emplace_back(merged_rules_[i].host, i);

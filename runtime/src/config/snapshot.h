@@ -12,12 +12,11 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "config/cluster_config.h"
 #include "config/model.h"
+#include "config/route_table.h"
 
 namespace meshup::config {
-
-// Fills vs.route_index from vs.http (see RouteIndex in model.h).
-void IndexRoutes(VirtualService& vs);
 
 struct Snapshot {
   std::vector<VirtualService> virtual_services;
@@ -36,6 +35,14 @@ struct Snapshot {
   // The files read, in the order read.
   std::vector<std::string> files;
 
+  // The model the runtime routes by. The route table for `host` (a mesh
+  // name): that of VirtualServiceFor(host); nullptr when none routes it.
+  const RouteTable* RoutesFor(absl::string_view host) const;
+  // The clusters for `host`: those of DestinationRuleFor(host); nullptr
+  // when no rule applies (the host then has one default cluster).
+  const HostClusters* ClustersFor(absl::string_view host) const;
+
+  // The documents the model is translated from, for tools and checks.
   // The VirtualService for `host` (a mesh name): the oldest one that lists
   // it (merge.h) among those that can route a MeshUp call (routes_mesh),
   // else the one of the most specific wildcard host that covers it;
@@ -50,9 +57,10 @@ struct Snapshot {
   // The WorkloadEntries whose `app` label is `app`, in file order.
   std::vector<const Workload*> WorkloadEntriesFor(absl::string_view app) const;
 
-  // Fills the host indexes, each VirtualService's route index and each
-  // host's merged DestinationRule (what merging ignores goes to
-  // `warnings`); the loader calls it once the vectors are final.
+  // Fills the host indexes, translates each VirtualService into a route
+  // table and each host's merged DestinationRule (what merging ignores
+  // goes to `warnings`) into its clusters; the loader calls it once the
+  // vectors are final.
   void BuildIndexes();
 
  private:
@@ -62,7 +70,9 @@ struct Snapshot {
   // that covers it, as Envoy picks the longest matching domain.
   std::vector<std::pair<std::string, size_t>> wildcard_virtual_services_;
   std::vector<std::pair<std::string, size_t>> wildcard_rules_;
-  std::vector<DestinationRule> merged_rules_;                            // one per host
+  std::vector<RouteTable> route_tables_;       // one per VirtualService, same order
+  std::vector<DestinationRule> merged_rules_;  // one per host
+  std::vector<HostClusters> host_clusters_;    // one per merged rule, same order
   std::map<std::string, size_t, std::less<>> destination_rule_by_host_;  // into merged_rules_
   std::map<std::string, std::vector<size_t>, std::less<>> service_entries_by_host_;
   std::map<std::string, std::vector<size_t>, std::less<>> workload_entries_by_app_;

@@ -60,11 +60,11 @@ bool Matches(const config::RouteMatch& match, const RequestAttributes& request) 
   return true;
 }
 
-const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
+const config::HttpRoute* MatchRoute(const config::RouteTable& table,
                                     const RequestAttributes& request) {
-  const config::RouteIndex& index = vs.route_index;
+  const config::RouteIndex& index = table.index;
   if (!index.built) {
-    for (const config::HttpRoute& route : vs.http) {
+    for (const config::HttpRoute& route : table.routes) {
       if (RouteMatches(route, request)) return &route;
     }
     return nullptr;
@@ -84,7 +84,7 @@ const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
     const uint32_t next = a == any.size() || (e < exact->size() && (*exact)[e] < any[a])
                               ? (*exact)[e++]
                               : any[a++];
-    if (RouteMatches(vs.http[next], request)) return &vs.http[next];
+    if (RouteMatches(table.routes[next], request)) return &table.routes[next];
   }
   return nullptr;
 }

@@ -1,5 +1,5 @@
-// Matching a request against a VirtualService, as an Istio sidecar does:
-// HTTP routes are tried in order and the first whose match list has an entry
+// Matching a request against a host's route table, as an Istio sidecar
+// matches a VirtualService: HTTP routes are tried in order and the first whose match list has an entry
 // that holds wins (a route without matches matches everything); then one of
 // its weighted destinations is drawn.
 #ifndef MESHUP_SRC_ROUTING_ROUTE_MATCHER_H_
@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "config/model.h"
+#include "config/route_table.h"
 #include "util/clock.h"
 
 namespace meshup::internal {
@@ -32,11 +33,11 @@ struct RequestAttributes {
 // Whether every condition of `match` holds for `request`.
 bool Matches(const config::RouteMatch& match, const RequestAttributes& request);
 
-// The first route of `vs` that matches `request`, or nullptr when none does
-// (the caller then routes to the host itself, as Istio does). With the
-// VirtualService's route index built, only the routes that can match the
-// path are tried: the cost does not grow with the number of exact-URI routes.
-const config::HttpRoute* MatchRoute(const config::VirtualService& vs,
+// The first route of `table` that matches `request`, or nullptr when none
+// does (the caller then routes to the host itself, as Istio does). With the
+// table's index built, only the routes that can match the path are tried:
+// the cost does not grow with the number of exact-URI routes.
+const config::HttpRoute* MatchRoute(const config::RouteTable& table,
                                     const RequestAttributes& request);
 
 // Draws one of `route`'s destinations with probability weight/100.

@@ -84,15 +84,15 @@ CallPlan Router::Plan(const std::shared_ptr<Cluster>& cluster, const MethodInfo&
   plan.snapshot = config_.Current();
   const config::HttpRoute* route = nullptr;
   const std::string* destination_host = &cluster->host();
-  const config::VirtualService* vs =
-      cluster->fixed_address() ? nullptr : plan.snapshot->VirtualServiceFor(cluster->host());
-  if (vs != nullptr) {
+  const config::RouteTable* routes =
+      cluster->fixed_address() ? nullptr : plan.snapshot->RoutesFor(cluster->host());
+  if (routes != nullptr) {
     RequestAttributes request;
     request.path = method.path;
     request.headers = options.headers;
     request.source_labels = &identity_.labels;
     request.source_namespace = identity_.namespace_name;
-    route = MatchRoute(*vs, request);
+    route = MatchRoute(*routes, request);
     if (route != nullptr) {
       const config::WeightedDestination& picked = PickWeighted(*route, random_);
       destination_host = &picked.destination.host;

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "config/cluster_config.h"
+#include "discovery/registry.h"
+#include "grpcpp/channel.h"
 #include "upstream/balancer.h"
 #include "upstream/outlier_detector.h"
 #include "upstream/retry_budget.h"
-#include "config/model.h"
-#include "discovery/registry.h"
-#include "grpcpp/channel.h"
 #include "util/clock.h"
 
 namespace meshup::internal {
@@ -106,7 +106,7 @@ class Cluster {
   // concern this cluster keeps it (and its balancers' and outlier
   // detectors' state). Guarded by mu_.
   std::vector<EndpointInfo> built_from_endpoints_;
-  std::optional<config::DestinationRule> built_from_rule_;
+  std::optional<config::HostClusters> built_from_clusters_;
   std::unique_ptr<Registry::Watch> watch_;
 };
 

@@ -25,20 +25,6 @@ TlsPolicy ToTlsPolicy(config::TlsMode mode) {
   return TlsPolicy::kAuto;
 }
 
-// The tls mode of the first subset whose labels the endpoint has and that
-// sets one, else the host's.
-TlsPolicy EndpointTlsPolicy(const config::DestinationRule* rule,
-                            const std::map<std::string, std::string>& labels) {
-  if (rule == nullptr) return TlsPolicy::kAuto;
-  for (const config::Subset& subset : rule->subsets) {
-    if (subset.traffic_policy && subset.traffic_policy->tls_mode != config::TlsMode::kUnset &&
-        config::SelectorMatches(subset.labels, labels)) {
-      return ToTlsPolicy(subset.traffic_policy->tls_mode);
-    }
-  }
-  return rule->traffic_policy ? ToTlsPolicy(rule->traffic_policy->tls_mode) : TlsPolicy::kAuto;
-}
-
 EndpointInfo Info(const WorkloadRecord& record, std::map<std::string, std::string> labels,
                   std::string service_account, std::string namespace_name) {
   EndpointInfo info;
@@ -50,39 +36,28 @@ EndpointInfo Info(const WorkloadRecord& record, std::map<std::string, std::strin
   return info;
 }
 
-ClusterState::SubsetState MakeSubset(std::string name, std::map<std::string, std::string> labels,
-                                  EndpointList endpoints, const config::TrafficPolicy* host_policy,
-                                  const config::TrafficPolicy* subset_policy, Clock& clock,
-                                  Random& random) {
+// The balancer and outlier detector of `config`'s cluster over `endpoints`.
+ClusterState::SubsetState MakeSubset(const config::ClusterConfig& config, EndpointList endpoints,
+                                     Clock& clock, Random& random) {
   ClusterState::SubsetState subset;
-  subset.name = std::move(name);
-  subset.labels = std::move(labels);
+  subset.name = config.subset;
+  subset.labels = config.selector;
   subset.endpoints = std::move(endpoints);
-  config::LoadBalancer lb;
-  if (subset_policy != nullptr && subset_policy->load_balancer) {
-    lb = *subset_policy->load_balancer;
-  } else if (host_policy != nullptr && host_policy->load_balancer) {
-    lb = *host_policy->load_balancer;
-  }
+  const config::LoadBalancer& lb = config.load_balancer;
   subset.hash_header =
       lb.policy == config::LoadBalancer::Policy::kConsistentHash ? lb.hash_header : std::string();
   subset.balancer = NewBalancer(lb, subset.endpoints, random);
-  const config::OutlierDetection* od = nullptr;
-  if (subset_policy != nullptr && subset_policy->outlier_detection) {
-    od = &*subset_policy->outlier_detection;
-  } else if (host_policy != nullptr && host_policy->outlier_detection) {
-    od = &*host_policy->outlier_detection;
+  if (config.outlier_detection) {
+    subset.outlier_detector = std::make_unique<OutlierDetector>(*config.outlier_detection, clock);
   }
-  if (od != nullptr) subset.outlier_detector = std::make_unique<OutlierDetector>(*od, clock);
   return subset;
 }
 
-// Whether two DestinationRules build the same ClusterState (the tls modes
-// reach the EndpointInfos, which are compared on their own; the origin
-// does not matter).
-bool SameRule(const config::DestinationRule* a, const std::optional<config::DestinationRule>& b) {
+// Whether two hosts' clusters build the same ClusterState (the tls modes
+// reach the EndpointInfos, which are compared on their own).
+bool SameClusters(const config::HostClusters* a, const std::optional<config::HostClusters>& b) {
   if (a == nullptr || !b.has_value()) return a == nullptr && !b.has_value();
-  return a->host == b->host && a->traffic_policy == b->traffic_policy && a->subsets == b->subsets;
+  return *a == *b;
 }
 
 }  // namespace
@@ -168,7 +143,7 @@ std::shared_ptr<Cluster> ClusterManager::ForAddress(const std::string& address) 
   auto endpoint = std::make_shared<UpstreamEndpoint>(std::move(info), std::move(channel));
   auto state = std::make_shared<ClusterState>();
   state->endpoints.push_back(endpoint);
-  state->all = MakeSubset("", {}, state->endpoints, nullptr, nullptr, clock_, random_);
+  state->all = MakeSubset(config::ClusterConfig(), state->endpoints, clock_, random_);
   {
     std::lock_guard<std::mutex> cluster_lock(cluster->mu_);
     cluster->by_address_[address] = std::move(endpoint);
@@ -217,15 +192,18 @@ void ClusterManager::Rebuild(Cluster& entry, const config::Snapshot& snapshot,
     for (const config::Workload& endpoint : service_entry->endpoints) add_static(endpoint, port);
   }
 
-  const config::DestinationRule* rule = snapshot.DestinationRuleFor(entry.host());
-  for (EndpointInfo& info : infos) info.tls = EndpointTlsPolicy(rule, info.labels);
+  const config::HostClusters* clusters = snapshot.ClustersFor(entry.host());
+  for (EndpointInfo& info : infos) {
+    info.tls =
+        clusters == nullptr ? TlsPolicy::kAuto : ToTlsPolicy(clusters->TlsModeFor(info.labels));
+  }
   if (keep_if_unchanged && infos == entry.built_from_endpoints_ &&
-      SameRule(rule, entry.built_from_rule_)) {
+      SameClusters(clusters, entry.built_from_clusters_)) {
     return;
   }
   entry.built_from_endpoints_ = infos;
-  entry.built_from_rule_.reset();
-  if (rule != nullptr) entry.built_from_rule_ = *rule;
+  entry.built_from_clusters_.reset();
+  if (clusters != nullptr) entry.built_from_clusters_ = *clusters;
 
   auto state = std::make_shared<ClusterState>();
   std::map<std::string, std::shared_ptr<UpstreamEndpoint>> by_address;
@@ -244,23 +222,18 @@ void ClusterManager::Rebuild(Cluster& entry, const config::Snapshot& snapshot,
   }
   entry.by_address_ = std::move(by_address);
 
-  const config::TrafficPolicy* host_policy =
-      rule != nullptr && rule->traffic_policy ? &*rule->traffic_policy : nullptr;
-  state->all = MakeSubset("", {}, state->endpoints, host_policy, nullptr, clock_, random_);
-  if (rule != nullptr) {
-    for (const config::Subset& subset : rule->subsets) {
+  state->all = MakeSubset(clusters != nullptr ? clusters->all : config::ClusterConfig(),
+                          state->endpoints, clock_, random_);
+  if (clusters != nullptr) {
+    for (const config::ClusterConfig& subset : clusters->subsets) {
       EndpointList members;
       for (const auto& endpoint : state->endpoints) {
-        if (config::SelectorMatches(subset.labels, endpoint->info().labels))
+        if (config::SelectorMatches(subset.selector, endpoint->info().labels))
           members.push_back(endpoint);
       }
-      state->subsets.push_back(
-          MakeSubset(subset.name, subset.labels, std::move(members), host_policy,
-                     subset.traffic_policy ? &*subset.traffic_policy : nullptr, clock_, random_));
+      state->subsets.push_back(MakeSubset(subset, std::move(members), clock_, random_));
     }
-  }
-  if (host_policy != nullptr && host_policy->connection_pool) {
-    state->max_requests = host_policy->connection_pool->max_requests;
+    state->max_requests = clusters->max_requests;
   }
   std::atomic_store(&entry.state_, std::shared_ptr<const ClusterState>(std::move(state)));
 }

@@ -48,7 +48,7 @@ std::string RoutedSubset(const config::Snapshot& snapshot, absl::string_view pat
   request.headers = headers;
   request.source_labels = labels;
   request.source_namespace = ns;
-  const config::HttpRoute* route = MatchRoute(*snapshot.VirtualServiceFor("reviews"), request);
+  const config::HttpRoute* route = MatchRoute(*snapshot.RoutesFor("reviews"), request);
   return route == nullptr ? "none" : route->route[0].destination.subset;
 }
 
@@ -173,10 +173,10 @@ TEST(RouteMatcherTest, TheRouteIndexChoosesWhatTryingEveryRouteChooses) {
   - match: [{uri: {exact: /p.S/M5}, withoutHeaders: {x-v: {exact: "1"}}}]
     route: [{destination: {host: reviews, subset: v2}}]
 )");
-  const config::VirtualService& indexed = *snapshot->VirtualServiceFor("reviews");
-  ASSERT_TRUE(indexed.route_index.built);
-  config::VirtualService unindexed = indexed;
-  unindexed.route_index = config::RouteIndex();
+  const config::RouteTable& indexed = *snapshot->RoutesFor("reviews");
+  ASSERT_TRUE(indexed.index.built);
+  config::RouteTable unindexed = indexed;
+  unindexed.index = config::RouteIndex();
   for (const char* path : {"/p.S/M1", "/p.S/M2", "/p.S/M3", "/p.S/M4", "/p.S/M5", "/p.S/M6"}) {
     for (const char* version : {"", "1", "2", "3"}) {
       Headers headers;
@@ -186,8 +186,8 @@ TEST(RouteMatcherTest, TheRouteIndexChoosesWhatTryingEveryRouteChooses) {
       request.headers = headers;
       const config::HttpRoute* by_index = MatchRoute(indexed, request);
       const config::HttpRoute* in_turn = MatchRoute(unindexed, request);
-      const int by_index_at = by_index == nullptr ? -1 : static_cast<int>(by_index - indexed.http.data());
-      const int in_turn_at = in_turn == nullptr ? -1 : static_cast<int>(in_turn - unindexed.http.data());
+      const int by_index_at = by_index == nullptr ? -1 : static_cast<int>(by_index - indexed.routes.data());
+      const int in_turn_at = in_turn == nullptr ? -1 : static_cast<int>(in_turn - unindexed.routes.data());
       EXPECT_EQ(by_index_at, in_turn_at) << path << " x-v=" << version;
     }
   }

@@ -73,11 +73,9 @@ absl::StatusOr<ConnectionPool> ReadConnectionPool(const YamlNode& node, const st
   if (YamlNode tcp = fields.Get("tcp"); tcp.IsDefined()) {
     Fields tcp_fields(tcp, fields.Path("tcp"), doc);
     MESHUP_RETURN_IF_ERROR(tcp_fields.status());
-    if (YamlNode timeout = tcp_fields.Get("connectTimeout"); timeout.IsDefined()) {
-      MESHUP_ASSIGN_OR_RETURN(pool.connect_timeout,
-                              ReadDuration(timeout, tcp_fields.Path("connectTimeout"), doc));
-    }
-    MESHUP_RETURN_IF_ERROR(tcp_fields.CheckAllRead({"maxConnections", "tcpKeepalive"}));
+    // gRPC's channel keeps its own connect deadline (at least 20 s).
+    MESHUP_RETURN_IF_ERROR(
+        tcp_fields.CheckAllRead({"connectTimeout", "maxConnections", "tcpKeepalive"}));
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead());
   return pool;
@@ -118,8 +116,9 @@ absl::StatusOr<OutlierDetection> ReadOutlierDetection(const YamlNode& node, cons
   return od;
 }
 
+// A host's traffic policy, or a subset's (`of_subset`).
 absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YamlNode& node, const std::string& path,
-                                                const Document& doc) {
+                                                const Document& doc, bool of_subset) {
   Fields fields(node, path, doc);
   MESHUP_RETURN_IF_ERROR(fields.status());
   TrafficPolicy policy;
@@ -130,6 +129,13 @@ absl::StatusOr<TrafficPolicy> ReadTrafficPolicy(const YamlNode& node, const std:
   if (YamlNode pool = fields.Get("connectionPool"); pool.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(policy.connection_pool,
                             ReadConnectionPool(pool, fields.Path("connectionPool"), doc));
+    // The pool limit counts a host's calls, whichever subset they go to.
+    if (of_subset) {
+      doc.Warn(pool, fields.Path("connectionPool"),
+               "has no effect in MeshUp and is ignored: the host's connectionPool limits the "
+               "calls to all its subsets");
+      policy.connection_pool.reset();
+    }
   }
   if (YamlNode od = fields.Get("outlierDetection"); od.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(policy.outlier_detection,
@@ -181,7 +187,8 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
   MESHUP_ASSIGN_OR_RETURN(rule.host, ReadHostOrWildcard(host, "spec.host", doc, origin.namespace_name));
   if (YamlNode policy = fields.Get("trafficPolicy"); policy.IsDefined()) {
     MESHUP_ASSIGN_OR_RETURN(rule.traffic_policy,
-                            ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc));
+                            ReadTrafficPolicy(policy, fields.Path("trafficPolicy"), doc,
+                                              /*of_subset=*/false));
   }
   YamlNode subsets = fields.Get("subsets");
   MESHUP_RETURN_IF_ERROR(CheckSequence(subsets, fields.Path("subsets"), doc));
@@ -206,7 +213,8 @@ absl::StatusOr<DestinationRule> ParseDestinationRule(const YamlNode& spec, const
                                                          subset_fields.Path("labels"), doc));
     if (YamlNode policy = subset_fields.Get("trafficPolicy"); policy.IsDefined()) {
       MESHUP_ASSIGN_OR_RETURN(subset.traffic_policy,
-                              ReadTrafficPolicy(policy, subset_fields.Path("trafficPolicy"), doc));
+                              ReadTrafficPolicy(policy, subset_fields.Path("trafficPolicy"), doc,
+                                              /*of_subset=*/true));
     }
     MESHUP_RETURN_IF_ERROR(subset_fields.CheckAllRead());
     rule.subsets.push_back(std::move(subset));

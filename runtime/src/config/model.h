@@ -176,11 +176,10 @@ inline bool operator==(const LoadBalancer& a, const LoadBalancer& b) {
 
 struct ConnectionPool {
   int max_requests = 0;  // http.http2MaxRequests; 0: unlimited
-  absl::Duration connect_timeout = absl::ZeroDuration();
 };
 
 inline bool operator==(const ConnectionPool& a, const ConnectionPool& b) {
-  return a.max_requests == b.max_requests && a.connect_timeout == b.connect_timeout;
+  return a.max_requests == b.max_requests;
 }
 
 struct OutlierDetection {

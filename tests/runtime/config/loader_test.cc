@@ -246,11 +246,14 @@ spec:
   const TrafficPolicy& policy = *rule->traffic_policy;
   EXPECT_EQ(policy.load_balancer->policy, LoadBalancer::Policy::kRoundRobin);
   EXPECT_EQ(policy.connection_pool->max_requests, 100);
-  EXPECT_EQ(policy.connection_pool->connect_timeout, absl::Milliseconds(250));
   EXPECT_EQ(policy.outlier_detection->consecutive_errors, 3);
   EXPECT_EQ(policy.outlier_detection->base_ejection_time, absl::Seconds(30));
+  // gRPC's channel keeps its own connect deadline: a connectTimeout would
+  // change nothing, so it warns rather than being taken silently.
   EXPECT_THAT(snapshot->warnings,
-              ElementsAre(HasSubstr("spec.trafficPolicy.outlierDetection.interval: has no effect")));
+              ElementsAre(HasSubstr("spec.trafficPolicy.connectionPool.tcp.connectTimeout: has no "
+                                    "effect"),
+                          HasSubstr("spec.trafficPolicy.outlierDetection.interval: has no effect")));
   EXPECT_EQ(policy.outlier_detection->max_ejection_percent, 50);
   EXPECT_EQ(policy.tls_mode, TlsMode::kIstioMutual);
   const LoadBalancer& sticky = *rule->FindSubset("sticky")->traffic_policy->load_balancer;
@@ -302,6 +305,31 @@ spec:
   EXPECT_EQ(snapshot->service_entries[0].ports[0].number, 9080u);
   EXPECT_EQ(snapshot->mesh.trust_domain, "example.org");
   EXPECT_EQ(snapshot->mesh.registry.type, MeshConfig::Registry::Type::kEtcd);
+}
+
+TEST(LoaderTest, WarnsThatASubsetConnectionPoolHasNoEffect) {
+  // The pool limit counts the host's calls, whichever subset they go to.
+  auto snapshot = LoadOk(R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: ratings
+spec:
+  host: ratings
+  trafficPolicy:
+    connectionPool: {http: {http2MaxRequests: 10}}
+  subsets:
+  - name: v1
+    labels: {version: v1}
+    trafficPolicy:
+      connectionPool: {http: {http2MaxRequests: 2}}
+)");
+  EXPECT_THAT(snapshot->warnings,
+              ElementsAre(HasSubstr("spec.subsets[0].trafficPolicy.connectionPool: has no effect in "
+                                    "MeshUp and is ignored: the host's connectionPool limits")));
+  const HostClusters* clusters = snapshot->ClustersFor("ratings");
+  ASSERT_NE(clusters, nullptr);
+  EXPECT_EQ(clusters->max_requests, 10);
 }
 
 TEST(LoaderTest, WarnsAboutHarmlessFields) {

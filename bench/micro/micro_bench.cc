@@ -39,8 +39,9 @@ namespace meshup::internal {
 namespace {
 
 // N routes, route i on "/pkg.Service<i>/Method" exactly or on the prefix
-// "/pkg.Service<i>/", indexed as the loader indexes them.
-config::RouteTable Routes(int rules, config::StringMatch::Kind kind) {
+// "/pkg.Service<i>/", held in `storage` and indexed as the loader indexes them.
+config::RouteTable Routes(int rules, config::StringMatch::Kind kind,
+                          std::vector<config::HttpRoute>& storage) {
   config::RouteTable table;
   for (int i = 0; i < rules; ++i) {
     config::HttpRoute route;
@@ -52,15 +53,17 @@ config::RouteTable Routes(int rules, config::StringMatch::Kind kind) {
         nullptr};
     route.matches.push_back(match);
     route.route.push_back({config::Destination{"svc", "", 0}, 100});
-    table.routes.push_back(std::move(route));
+    storage.push_back(std::move(route));
   }
+  table.routes = storage;
   config::IndexRoutes(table);
   return table;
 }
 
 void MatchLastRoute(benchmark::State& state, config::StringMatch::Kind kind) {
   const int rules = static_cast<int>(state.range(0));
-  const config::RouteTable table = Routes(rules, kind);
+  std::vector<config::HttpRoute> storage;
+  const config::RouteTable table = Routes(rules, kind, storage);
   const std::string path = absl::StrCat("/pkg.Service", rules - 1, "/Method");
   const std::map<std::string, std::string> labels = {{"app", "client"}};
   RequestAttributes request;

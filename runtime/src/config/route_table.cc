@@ -8,7 +8,7 @@ namespace meshup::config {
 RouteTable RouteTableFrom(const VirtualService& vs) {
   RouteTable table;
   table.origin = vs.origin;
-  table.routes = vs.http;
+  table.routes = vs.http;  // a view: the snapshot keeps vs
   IndexRoutes(table);
   return table;
 }

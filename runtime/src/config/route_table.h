@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 #include "config/model.h"
 
 namespace meshup::config {
@@ -27,13 +28,16 @@ struct RouteIndex {
   std::vector<uint32_t> any_path;
 };
 
+// The routes are the snapshot's (a VirtualService's `http`, or routes
+// translated from another dialect), not copied: a table is valid while the
+// objects that hold them are, as every table a snapshot hands out is.
 struct RouteTable {
   Origin origin;  // the document the routes were declared in
-  std::vector<HttpRoute> routes;
+  absl::Span<const HttpRoute> routes;
   RouteIndex index;  // derived from routes
 };
 
-// The routes of `vs`, indexed.
+// The routes of `vs`, indexed; `vs` must outlive the table.
 RouteTable RouteTableFrom(const VirtualService& vs);
 
 // Fills table.index from table.routes.

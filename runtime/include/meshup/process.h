@@ -13,6 +13,14 @@
 // FAILED_PRECONDITION and changes nothing. Thread-safe: a Mesh::Create()
 // that runs at the same time as the first ConfigureProcess() waits until the
 // settings are applied.
+//
+// They are defaults, not a call every program must make, because a MeshUp
+// process is a gRPC process under load, which wants both, and a program
+// that never thinks of them should not pay for that. What they cost: with
+// deadlock detection off, Abseil no longer reports a lock-order inversion
+// (a debugging aid); with fewer malloc arenas, threads that allocate at the
+// same moment can wait on one arena's lock. docs/performance.md has what
+// each setting measured.
 #ifndef MESHUP_PROCESS_H_
 #define MESHUP_PROCESS_H_
 

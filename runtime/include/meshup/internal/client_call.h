@@ -1,9 +1,11 @@
 // The untyped entry points of the client call pipeline.
 //
 // Generated clients call these; user code calls the generated clients. A
-// call's deadline is the earliest of the method's IDL timeout and the caller's
-// CallOptions::timeout. Failed attempts of idempotent methods are retried as
-// the method's RetryPolicy says, within that deadline.
+// call's deadline is the route's timeout, else the method's IDL timeout,
+// shortened by the caller's CallOptions::timeout. Failed attempts are retried
+// as the route's retries, else the method's RetryPolicy, say, within that
+// deadline: those of idempotent methods, and those whose request surely
+// never left (a connection that failed) whatever the method.
 #ifndef MESHUP_INTERNAL_CLIENT_CALL_H_
 #define MESHUP_INTERNAL_CLIENT_CALL_H_
 

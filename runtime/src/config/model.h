@@ -239,7 +239,6 @@ struct Workload {
   std::map<std::string, uint32_t> ports;  // port name -> number
   std::map<std::string, std::string> labels;
   std::string service_account;
-  uint32_t weight = 0;
 };
 
 struct ServiceEntry {

@@ -43,8 +43,9 @@ absl::StatusOr<Workload> ParseWorkloadEntry(const YamlNode& spec, const Origin& 
                             ReadString(sa, fields.Path("serviceAccount"), doc));
   }
   if (YamlNode weight = fields.Get("weight"); weight.IsDefined()) {
-    MESHUP_ASSIGN_OR_RETURN(int64_t w, ReadInt(weight, fields.Path("weight"), doc, 0, 1 << 20));
-    workload.weight = static_cast<uint32_t>(w);
+    MESHUP_RETURN_IF_ERROR(ReadInt(weight, fields.Path("weight"), doc, 0, 1 << 20).status());
+    doc.Warn(weight, fields.Path("weight"),
+             "has no effect in MeshUp and is ignored: endpoints are balanced with equal weights");
   }
   MESHUP_RETURN_IF_ERROR(fields.CheckAllRead({"network", "locality"}));
   return workload;

@@ -332,6 +332,42 @@ spec:
   EXPECT_EQ(clusters->max_requests, 10);
 }
 
+TEST(LoaderTest, WarnsThatAnEndpointWeightHasNoEffect) {
+  // Endpoints are balanced with equal weights: a weight is checked, then
+  // said to be ignored, in a WorkloadEntry and in a ServiceEntry's endpoint.
+  auto snapshot = LoadOk(R"(
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-1}
+spec:
+  address: 127.0.0.1
+  labels: {app: ratings}
+  weight: 3
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: details}
+spec:
+  hosts: [details]
+  ports: [{number: 9080, name: grpc}]
+  endpoints:
+  - address: 127.0.0.2
+    weight: 2
+)");
+  EXPECT_THAT(snapshot->warnings,
+              ElementsAre(HasSubstr("test.yaml:8:11: WorkloadEntry default/ratings-1: spec.weight: "
+                                    "has no effect in MeshUp and is ignored: endpoints are "
+                                    "balanced with equal weights"),
+                          HasSubstr("test.yaml:18:13: ServiceEntry default/details: "
+                                    "spec.endpoints[0].weight: has no effect")));
+  EXPECT_FALSE(Load(R"(
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: ratings-1}
+spec: {address: 127.0.0.1, weight: -1}
+)").ok());
+}
+
 TEST(LoaderTest, WarnsAboutHarmlessFields) {
   auto snapshot = LoadOk(R"(
 apiVersion: networking.istio.io/v1

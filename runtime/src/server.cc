@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpc_adapter/handover.h"
+#include "grpc_adapter/server_call.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -45,9 +45,10 @@ std::string ListenAddress(const std::string& host, int port) {
 // happened before, and the services are the caller's again.
 void TakeBackServices(const Server::Impl& impl) {
   std::lock_guard<std::mutex> lock(impl.mu);
-  for (const Service* service : impl.services) internal::TakeOverFromGrpc(service);
+  for (const Service* service : impl.services) internal::ServiceBackFromGrpc(*service);
   if (impl.standard != nullptr) {
-    for (const Service* service : impl.standard->services()) internal::TakeOverFromGrpc(service);
+    for (const Service* service : impl.standard->services())
+      internal::ServiceBackFromGrpc(*service);
   }
 }
 
@@ -130,7 +131,8 @@ absl::StatusOr<int> Server::Start() {
   }
   for (size_t i = 0; i < impl_->options.interceptors.size(); ++i) {
     if (impl_->options.interceptors[i] == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("ServerOptions.interceptors[", i, "] is null"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ServerOptions.interceptors[", i, "] is null"));
     }
   }
   // PeerAuthentication decides what the ports serve, once, at start.

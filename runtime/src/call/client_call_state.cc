@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "filters/client_filter.h"
-#include "grpc_adapter/handover.h"
+#include "grpc_adapter/client_context.h"
 #include "names.h"
 #include "security/transport.h"
 
@@ -19,8 +19,8 @@ namespace {
 // mTLS as the service account it registered; it must be the one the IDL
 // declares for the service, or any workload that can write the registry
 // could pose as the service. The IDL says nothing of other hosts (the same
-// service deployed under another name). Endpoints of the configuration are the operator's, and plaintext
-// ones prove no identity at all.
+// service deployed under another name). Endpoints of the configuration are the operator's, and
+// plaintext ones prove no identity at all.
 bool SecurelyNamed(const MethodInfo& method, const CallPlan& plan, const EndpointInfo& endpoint) {
   return !endpoint.discovered || method.service_account.empty() ||
          plan.cluster->host() != method.mesh_name ||

@@ -2,7 +2,7 @@
 // fault.abort): the call ends before any attempt with the route's status,
 // as the mesh's answer. The route's delay (fault.delay) is planned with the
 // route and waited out by each call path before admission, blocking or on a
-// runtime timer (call/client_call.cc, call/client_stream.cc).
+// runtime timer (grpc_adapter/client_call.cc, grpc_adapter/client_stream.cc).
 #ifndef MESHUP_SRC_FILTERS_FAULT_FILTER_H_
 #define MESHUP_SRC_FILTERS_FAULT_FILTER_H_
 

@@ -1,6 +1,6 @@
 // The server filter chain: what every incoming call goes through before and
 // after its handler, one concern per filter (as Envoy's HTTP filters and
-// gRPC's server interceptors). RunServerCall() (call/server_call.cc) runs
+// gRPC's server interceptors). RunServerCall() (grpc_adapter/server_call.cc) runs
 // the chain of DefaultServerFilters() around the handler:
 //
 //   telemetry (span, trace context, metrics, access log)

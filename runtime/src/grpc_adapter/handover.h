@@ -1,7 +1,8 @@
 // Handing state to gRPC's threads and back, in words ThreadSanitizer
-// understands. The only sanitizer-specific code of MeshUp is here: without
-// TSan the annotations compile to nothing (NewForGrpc() and
-// NewClientContext() then only allocate).
+// understands. The only sanitizer-specific code of MeshUp is here, and only
+// the gRPC adapter (grpc_adapter/) includes it: the rest of the runtime calls
+// the adapter's functions, which hand over what they must. Without TSan the
+// annotations compile to nothing (NewForGrpc() then only allocates).
 //
 // Debian's gRPC is not built with TSan: when gRPC runs a callback on one of
 // its threads, the happens-before its completion queues establish is
@@ -27,8 +28,6 @@
 #define MESHUP_SRC_GRPC_ADAPTER_HANDOVER_H_
 
 #include <memory>
-
-#include "grpcpp/client_context.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define MESHUP_TSAN 1
@@ -100,10 +99,6 @@ template <class T>
 std::unique_ptr<T> NewForGrpc() {
   GrpcCode in_grpc;
   return std::make_unique<T>();
-}
-
-inline std::unique_ptr<grpc::ClientContext> NewClientContext() {
-  return NewForGrpc<grpc::ClientContext>();
 }
 
 }  // namespace meshup::internal

@@ -5,9 +5,9 @@
 #include <memory>
 #include <utility>
 
-#include "call/grpc_status.h"
 #include "grpc_adapter/handover.h"
 #include "grpc_adapter/message_bytes.h"
+#include "grpc_adapter/status.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "meshup/internal/grpc_service.h"
 

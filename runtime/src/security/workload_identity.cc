@@ -6,8 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grpc_adapter/handover.h"
-#include "grpcpp/security/tls_certificate_verifier.h"
+#include "grpc_adapter/certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "openssl/pem.h"
 #include "openssl/x509.h"
@@ -25,34 +24,15 @@ constexpr unsigned int kRefreshSeconds = 1;
 // Accepts a server only when its certificate's URI SANs include the
 // expected SPIFFE ID (or, with an empty expectation, an ID of the trust
 // domain). gRPC has verified the chain against root.pem before.
-//
-// gRPC owns it: it calls Verify() on its handshake threads, and destroys it
-// on whichever thread releases the credentials last.
-class SpiffeVerifier final : public grpc::experimental::ExternalCertificateVerifier {
- public:
-  SpiffeVerifier(std::string expected, std::string trust_domain)
-      : expected_(std::move(expected)), trust_domain_prefix_("spiffe://" + trust_domain + "/") {
-    HandOffToGrpc(this);
-  }
-  ~SpiffeVerifier() override { TakeOverFromGrpc(this); }
-
-  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
-    TakeOverFromGrpc(this);
-    *sync_status = Check(*request);
-    HandOffToGrpc(this);  // to the next Verify() and to the destructor
-    return true;          // decided synchronously
-  }
-  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
-
- private:
-  grpc::Status Check(const grpc::experimental::TlsCustomVerificationCheckRequest& request) const {
+CertificateCheck SpiffeCheck(std::string expected, const std::string& trust_domain) {
+  return [expected = std::move(expected), trust_domain_prefix = "spiffe://" + trust_domain + "/"](
+             const grpc::experimental::TlsCustomVerificationCheckRequest& request) {
     std::vector<std::string> presented;
     for (const grpc::string_ref& uri : request.uri_names()) {
       presented.emplace_back(uri.data(), uri.size());
-      const bool matches = expected_.empty()
-                               ? absl::StartsWith(presented.back(), trust_domain_prefix_)
-                               : presented.back() == expected_;
+      const bool matches = expected.empty()
+                               ? absl::StartsWith(presented.back(), trust_domain_prefix)
+                               : presented.back() == expected;
       if (matches) return grpc::Status::OK;
     }
     return grpc::Status(
@@ -60,12 +40,9 @@ class SpiffeVerifier final : public grpc::experimental::ExternalCertificateVerif
         absl::StrCat("the server presented ",
                      presented.empty() ? "no SPIFFE ID" : absl::StrJoin(presented, ", "),
                      "; expected ",
-                     expected_.empty() ? absl::StrCat(trust_domain_prefix_, "...") : expected_));
-  }
-
-  const std::string expected_;
-  const std::string trust_domain_prefix_;
-};
+                     expected.empty() ? absl::StrCat(trust_domain_prefix, "...") : expected));
+  };
+}
 
 // The SPIFFE ID of the certificate at `path`, refusing an expired one.
 absl::StatusOr<SpiffeId> CertificateIdentity(const std::string& path) {
@@ -134,13 +111,7 @@ std::shared_ptr<grpc::ChannelCredentials> WorkloadIdentity::ChannelCredentials(
   // Workload certificates name SPIFFE IDs, not host names: the verifier
   // checks the ID instead of the host.
   options.set_check_call_host(false);
-  std::shared_ptr<grpc::experimental::CertificateVerifier> verifier;
-  {
-    GrpcCode in_grpc;  // Create() reads the verifier after its hand-off
-    verifier = grpc::experimental::ExternalCertificateVerifier::Create<SpiffeVerifier>(
-        expected, id_.trust_domain);
-  }
-  options.set_certificate_verifier(std::move(verifier));
+  options.set_certificate_verifier(NewCertificateVerifier(SpiffeCheck(expected, id_.trust_domain)));
   return grpc::experimental::TlsCredentials(options);
 }
 

@@ -1,15 +1,17 @@
 // The server side of a call: the wrapper around every generated handler,
 // which runs the server filter chain (filters/server_filter.h) around it.
+#include "grpc_adapter/server_call.h"
+
 #include <exception>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "call/grpc_status.h"
 #include "filters/server_filter.h"
 #include "grpc/grpc_security.h"
 #include "grpc_adapter/handover.h"
+#include "grpc_adapter/status.h"
 #include "meshup/internal/grpc_service.h"
 #include "meshup/server_context.h"
 #include "names.h"
@@ -66,8 +68,8 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
                            const google::protobuf::Message* response,
                            const StreamedBytes* streamed) {
   ServerContext context(grpc_context, method);
-  ServerCall call{service,  method,  context,  grpc_context, ServiceAccess::Runtime(service),
-                  request,  response, streamed};
+  ServerCall call{service, method,   context, grpc_context, ServiceAccess::Runtime(service),
+                  request, response, streamed};
   // A handler that throws must not take the server down: its caller gets
   // INTERNAL, and the exception stops here.
   auto guarded = [&handler, &method](ServerContext& handler_context) -> absl::Status {
@@ -85,6 +87,8 @@ grpc::Status RunServerCall(Service& service, const MethodInfo& method,
   HandOffToGrpc(&service);
   return ToGrpcStatus(status);
 }
+
+void ServiceBackFromGrpc(const Service& service) { TakeOverFromGrpc(&service); }
 
 }  // namespace internal
 }  // namespace meshup

@@ -1,7 +1,7 @@
 // Conversions between gRPC's and Abseil's status types. Both use the same
 // canonical codes with the same numbers.
-#ifndef MESHUP_SRC_CALL_GRPC_STATUS_H_
-#define MESHUP_SRC_CALL_GRPC_STATUS_H_
+#ifndef MESHUP_SRC_GRPC_ADAPTER_STATUS_H_
+#define MESHUP_SRC_GRPC_ADAPTER_STATUS_H_
 
 #include <string>
 
@@ -22,4 +22,4 @@ inline grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 }  // namespace meshup::internal
 
-#endif  // MESHUP_SRC_CALL_GRPC_STATUS_H_
+#endif  // MESHUP_SRC_GRPC_ADAPTER_STATUS_H_

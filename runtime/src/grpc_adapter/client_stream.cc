@@ -12,10 +12,10 @@
 #include "absl/time/clock.h"
 #include "call/channel_impl.h"
 #include "call/client_call_state.h"
-#include "call/grpc_status.h"
 #include "call/live_calls.h"
 #include "grpc_adapter/handover.h"
 #include "grpc_adapter/message_bytes.h"
+#include "grpc_adapter/status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -218,7 +218,7 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
   LiveCalls::Registration registration_;
   const CallOptions options_;
   const grpc::internal::RpcMethod rpc_method_;
-  Message* const response_;  // a client stream's single response
+  Message* const response_;           // a client stream's single response
   grpc::ByteBuffer response_buffer_;  // its bytes, which gRPC writes in Finish()
   // Guards what EndForShutdown() reaches: the call's state and the flags.
   std::mutex mu_;

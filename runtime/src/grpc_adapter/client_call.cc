@@ -13,10 +13,11 @@
 #include "absl/time/clock.h"
 #include "call/channel_impl.h"
 #include "call/client_call_state.h"
-#include "call/grpc_status.h"
 #include "call/live_calls.h"
+#include "grpc_adapter/client_context.h"
 #include "grpc_adapter/handover.h"
 #include "grpc_adapter/message_bytes.h"
+#include "grpc_adapter/status.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/client_unary_call.h"
@@ -76,9 +77,7 @@ class MirroredCall {
 };
 
 // Whether the call's route mirrors it to another host.
-bool Mirrored(const ClientCallState& call) {
-  return call.plan().mirror_cluster != nullptr;
-}
+bool Mirrored(const ClientCallState& call) { return call.plan().mirror_cluster != nullptr; }
 
 // One attempt of a blocking call, on the caller's thread, which parses the
 // response once gRPC returned it.
@@ -169,8 +168,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
-      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(),
-                          request_);
+      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(), request_);
     }
     StartAttempt();
   }

@@ -87,6 +87,14 @@ void ClientCallState::Close() {
   }
 }
 
+absl::Duration ClientCallState::delay() const {
+  absl::Duration delay = absl::ZeroDuration();
+  if (!refused_at_start_.ok()) return delay;
+  for (const ClientFilter* filter : filters_) delay += filter->Delay(*this);
+  if (delay <= absl::ZeroDuration()) return absl::ZeroDuration();
+  return std::max(absl::ZeroDuration(), std::min(delay, plan_.deadline - absl::Now()));
+}
+
 absl::Status ClientCallState::Admit() {
   if (!refused_at_start_.ok()) {
     result_ = refused_at_start_;

@@ -60,8 +60,9 @@ class ClientCallState {
   ClientCallState(const ClientCallState&) = delete;
   ClientCallState& operator=(const ClientCallState&) = delete;
 
-  // The injected delay to wait before the first attempt (zero when none).
-  absl::Duration delay() const { return plan_.delay; }
+  // How long to pause before Admit(): what the filters ask for (an injected
+  // delay; zero when none), up to the call's deadline.
+  absl::Duration delay() const;
   // A refusal by a filter (an interceptor, an injected abort), a bad header,
   // connection-pool overflow, or a deadline already passed (after the
   // delay): a non-OK status ends the call before any attempt.

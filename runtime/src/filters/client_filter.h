@@ -5,15 +5,17 @@
 //
 //   the user's ClientInterceptors (MeshOptions::client_interceptors)
 //     -> telemetry (span, trace headers, metrics, access log)
-//       -> fault injection (the route's abort)
+//       -> fault injection (the route's delay and abort)
 //         -> the core: connection-pool admission, endpoint, attempts, retries
 //
 // A filter acts at four points of a call, in chain order, and OnEnd() runs
 // in reverse order, once, for every filter whose OnStart() ran:
 //   OnStart()    the call is made, before it is routed; a non-OK status
 //                ends it there, before the later filters see it
-//   OnAdmit()    after the route's injected delay, before the first
-//                attempt; a non-OK status is the mesh's answer
+//   OnAdmit()    after the pause the filters asked for (Delay(), which the
+//                call waits out, up to its deadline: a blocking call on its
+//                thread, an async call on a runtime timer), before the
+//                first attempt; a non-OK status is the mesh's answer
 //   OnAttempt()  each attempt, once its endpoint is picked: its headers
 //   OnEnd()      the call is over; for a stream the Mesh closes while the
 //                user still holds it, at once for the filters that need
@@ -28,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "call/client_call_state.h"
 #include "grpcpp/client_context.h"
@@ -38,6 +41,11 @@ class ClientFilter {
  public:
   virtual ~ClientFilter() = default;
   virtual absl::Status OnStart(ClientCallState& /*call*/) const { return absl::OkStatus(); }
+  // How long the call should pause before it is admitted (zero: none).
+  // The pauses of all the filters add up.
+  virtual absl::Duration Delay(const ClientCallState& /*call*/) const {
+    return absl::ZeroDuration();
+  }
   virtual absl::Status OnAdmit(ClientCallState& /*call*/) const { return absl::OkStatus(); }
   virtual void OnAttempt(ClientCallState& /*call*/, grpc::ClientContext& /*context*/) const {}
   virtual void OnEnd(ClientCallState& /*call*/) const {}

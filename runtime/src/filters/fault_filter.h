@@ -1,8 +1,7 @@
-// The client filter that injects the route's abort (VirtualService
-// fault.abort): the call ends before any attempt with the route's status,
-// as the mesh's answer. The route's delay (fault.delay) is planned with the
-// route and waited out by each call path before admission, blocking or on a
-// runtime timer (grpc_adapter/client_call.cc, grpc_adapter/client_stream.cc).
+// The client filter that injects the route's faults (VirtualService
+// fault.delay and fault.abort, each already rolled against its percentage
+// when the call was planned): the call pauses for the delay, then ends
+// before any attempt with the abort's status, as the mesh's answer.
 #ifndef MESHUP_SRC_FILTERS_FAULT_FILTER_H_
 #define MESHUP_SRC_FILTERS_FAULT_FILTER_H_
 
@@ -12,6 +11,7 @@ namespace meshup::internal {
 
 class FaultFilter final : public ClientFilter {
  public:
+  absl::Duration Delay(const ClientCallState& call) const override { return call.plan().delay; }
   absl::Status OnAdmit(ClientCallState& call) const override {
     return call.plan().abort ? *call.plan().abort : absl::OkStatus();
   }

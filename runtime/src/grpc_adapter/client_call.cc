@@ -2,7 +2,6 @@
 // retries (ClientCallState decides), on gRPC's blocking and callback calls.
 #include "meshup/internal/client_call.h"
 
-#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -95,11 +94,6 @@ absl::Status BlockingAttempt(grpc::Channel* channel, const grpc::internal::RpcMe
   return ParseResponse(response_bytes, *response);
 }
 
-// The time left before `deadline`, for waiting out an injected delay.
-absl::Duration DelayBefore(absl::Duration delay, absl::Time deadline) {
-  return std::min(delay, deadline - absl::Now());
-}
-
 // One asynchronous call across its attempts. Holds itself (self_) until
 // `done` ran, and keeps its channel alive: the caller's client may go first.
 // Destroying the Mesh cancels it and waits for `done` (see live_calls.h).
@@ -156,8 +150,8 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
 
  private:
   void Begin() {
-    if (call_->delay() > absl::ZeroDuration()) {
-      After(DelayBefore(call_->delay(), call_->plan().deadline), [this] { Admit(); });
+    if (const absl::Duration delay = call_->delay(); delay > absl::ZeroDuration()) {
+      After(delay, [this] { Admit(); });
     } else {
       Admit();
     }
@@ -295,8 +289,8 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
     return alive;
   }
   ClientCallState call(channel, method, options);
-  if (call.delay() > absl::ZeroDuration()) {
-    absl::SleepFor(DelayBefore(call.delay(), call.plan().deadline));
+  if (const absl::Duration delay = call.delay(); delay > absl::ZeroDuration()) {
+    absl::SleepFor(delay);
   }
   // The request's bytes, serialized once: every attempt and the mirror
   // send them.

@@ -1,7 +1,6 @@
 // Streaming client calls. A stream is one attempt: once a message has been
 // sent it cannot be replayed, so streams are never retried. Routing, faults
 // and the connection-pool limit apply as to unary calls.
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -64,9 +63,9 @@ class GrpcClientStream final : public ClientStream, public LiveCall {
     }
     std::unique_lock<std::mutex> lock(mu_);
     call_.emplace(channel, method, options_);
-    if (call_->delay() > absl::ZeroDuration()) {
+    if (const absl::Duration delay = call_->delay(); delay > absl::ZeroDuration()) {
       lock.unlock();  // EndForShutdown() may come meanwhile
-      absl::SleepFor(std::min(call_->delay(), call_->plan().deadline - absl::Now()));
+      absl::SleepFor(delay);
       lock.lock();
       if (detached_) {
         status_ = absl::CancelledError("the Mesh was destroyed before the stream started");

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "admin/admin_handlers.h"
-#include "call/channel_impl.h"
+#include "call/client_call_state.h"
 #include "config/parse_common.h"
 #include "discovery/dns_registry.h"
 #include "discovery/etcd_registry.h"

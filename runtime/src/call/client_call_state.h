@@ -1,5 +1,6 @@
 // One client call across its attempts: the part of the pipeline that the
-// blocking, asynchronous and streaming call paths share.
+// blocking, asynchronous and streaming call paths share; and what a
+// meshup::Channel holds, which the calls run on.
 //
 //   ClientCallState call(channel, method, options);
 //   status = call.Admit();                 // refusals, connection-pool limit
@@ -22,18 +23,70 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "call/channel_impl.h"
+#include "call/live_calls.h"
 #include "grpcpp/client_context.h"
 #include "meshup/call_options.h"
+#include "meshup/channel.h"
 #include "meshup/interceptor.h"
 #include "meshup/method_info.h"
 #include "routing/router.h"
+#include "telemetry/telemetry.h"
 #include "telemetry/trace_context.h"
+#include "upstream/cluster_manager.h"
+
+namespace meshup {
+
+// What a meshup::Channel holds, for the call pipeline's eyes only: the
+// cluster its calls go to (a service of the mesh, or one fixed "host:port"),
+// the Router that plans them and the cluster manager that places them.
+struct Channel::Impl {
+  std::string target;
+  // The router and the cluster manager belong to the Mesh; `cluster` is one
+  // of the manager's (from Get() or ForAddress()).
+  internal::Router* router = nullptr;
+  internal::ClusterManager* clusters = nullptr;
+  std::shared_ptr<internal::Cluster> cluster;
+  // The Mesh's telemetry; null in tests of the pipeline without one.
+  internal::Telemetry* telemetry = nullptr;
+  std::string namespace_name;  // of the calling workload: names the destination service
+  // The Mesh's client interceptors (a copy: a call may end after the Mesh).
+  std::vector<std::shared_ptr<ClientInterceptor>> interceptors;
+  // The Mesh's calls in flight; null in tests of the pipeline without a Mesh.
+  // Once closed, the router, cluster manager and telemetry above are gone.
+  std::shared_ptr<internal::LiveCalls> live_calls;
+  // The channel itself: a call that outlives its caller's client keeps it.
+  std::weak_ptr<Channel> self;
+};
+
+namespace internal {
+
+struct ChannelAccess {
+  static std::shared_ptr<Channel> Make(std::unique_ptr<Channel::Impl> impl) {
+    Channel::Impl* state = impl.get();
+    std::shared_ptr<Channel> channel(new Channel(std::move(impl)));
+    state->self = channel;
+    return channel;
+  }
+  // A reference that keeps `channel` alive (every Channel is made by Make()).
+  static std::shared_ptr<Channel> Share(Channel& channel) { return channel.impl_->self.lock(); }
+  // The error of a call on a channel whose Mesh is gone; OK while it lives.
+  static absl::Status CheckMeshAlive(const Channel::Impl& channel) {
+    if (channel.live_calls != nullptr && channel.live_calls->closed()) {
+      return LiveCalls::MeshGoneError();
+    }
+    return absl::OkStatus();
+  }
+  static Channel::Impl& Get(Channel& channel) { return *channel.impl_; }
+};
+
+}  // namespace internal
+}  // namespace meshup
 
 namespace meshup::internal {
 

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "call/channel_impl.h"
 #include "call/client_call_state.h"
 #include "call/live_calls.h"
 #include "grpc_adapter/client_context.h"

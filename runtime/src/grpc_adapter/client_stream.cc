@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "call/channel_impl.h"
 #include "call/client_call_state.h"
 #include "call/live_calls.h"
 #include "grpc_adapter/handover.h"

@@ -1,5 +1,7 @@
 #include "routing/route_matcher.h"
 
+#include <cstdint>
+
 #include "absl/strings/match.h"
 
 namespace meshup::internal {
@@ -91,8 +93,10 @@ const config::HttpRoute* MatchRoute(const config::RouteTable& table,
 
 const config::WeightedDestination& PickWeighted(const config::HttpRoute& route, Random& random) {
   if (route.route.size() == 1) return route.route[0];
-  // The loader guarantees the weights add up to 100.
-  int draw = static_cast<int>(random.Uniform(100));
+  int64_t total = 0;
+  for (const config::WeightedDestination& destination : route.route) total += destination.weight;
+  if (total <= 0) return route.route[0];
+  int64_t draw = static_cast<int64_t>(random.Uniform(static_cast<uint64_t>(total)));
   for (const config::WeightedDestination& destination : route.route) {
     if (draw < destination.weight) return destination;
     draw -= destination.weight;

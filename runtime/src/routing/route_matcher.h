@@ -40,7 +40,11 @@ bool Matches(const config::RouteMatch& match, const RequestAttributes& request);
 const config::HttpRoute* MatchRoute(const config::RouteTable& table,
                                     const RequestAttributes& request);
 
-// Draws one of `route`'s destinations with probability weight/100.
+// Draws one of `route`'s destinations with probability weight / (the sum of
+// the weights): a VirtualService's add up to 100, Gateway API's backendRef
+// weights are shares of any sum. `route` has at least one destination; when
+// every weight is 0 the first is returned (a translation that means "no
+// backend" must say so in the route instead).
 const config::WeightedDestination& PickWeighted(const config::HttpRoute& route, Random& random);
 
 }  // namespace meshup::internal

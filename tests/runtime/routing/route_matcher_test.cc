@@ -224,5 +224,23 @@ TEST(PickWeightedTest, AZeroWeightIsNeverPicked) {
   }
 }
 
+// Weights are shares of their sum, as Gateway API's backendRef weights are
+// (1 and 3: a quarter and three quarters). A VirtualService's add up to 100,
+// so for Istio's routes a share is the weight in percent.
+TEST(PickWeightedTest, WeightsAreSharesOfTheirSum) {
+  config::HttpRoute route;
+  route.route.resize(2);
+  route.route[0].destination.subset = "v1";
+  route.route[0].weight = 1;
+  route.route[1].destination.subset = "v2";
+  route.route[1].weight = 3;
+  SeededRandom random(42);
+  std::map<std::string, int> counts;
+  constexpr int kDraws = 100000;
+  for (int i = 0; i < kDraws; ++i) ++counts[PickWeighted(route, random).destination.subset];
+  EXPECT_NEAR(counts["v1"] * 100.0 / kDraws, 25.0, 1.0);
+  EXPECT_NEAR(counts["v2"] * 100.0 / kDraws, 75.0, 1.0);
+}
+
 }  // namespace
 }  // namespace meshup::internal

@@ -15,11 +15,11 @@
 namespace meshup::internal {
 namespace {
 
-std::string TempDir() {
+// A new directory of its own under $TEST_TMPDIR or /tmp; empty on failure.
+std::string NewTempDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
-  std::string base = dir != nullptr ? dir : "/tmp";
-  std::string path = base + "/event_loop_test.XXXXXX";
-  return mkdtemp(path.data()) != nullptr ? path : base;
+  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/event_loop_test.XXXXXX";
+  return mkdtemp(path.data()) != nullptr ? path : std::string();
 }
 
 TEST(EventLoopTest, RunsPostedTasksInOrderOnItsThread) {
@@ -43,7 +43,8 @@ TEST(EventLoopTest, RunsPostedTasksInOrderOnItsThread) {
 // learns that the loop is gone only from the file system, as a flush timer
 // would, so nothing orders it after the loop's thread.
 TEST(EventLoopTest, ADescriptorALoopFreedIsReusedOnAnotherThreadCleanly) {
-  const std::string dir = TempDir();
+  const std::string dir = NewTempDir();
+  ASSERT_FALSE(dir.empty()) << "cannot make a temporary directory";
   const std::string gone = dir + "/loop-gone";
   const std::string file = dir + "/file";
   int reused = -1;
@@ -59,15 +60,16 @@ TEST(EventLoopTest, ADescriptorALoopFreedIsReusedOnAnotherThreadCleanly) {
     loop.RunAndWait([&](uv_loop_t* uv) { loop_fd = uv_backend_fd(uv); });
   }
   // mkdir, not open: the marker must not take the freed number itself.
-  ASSERT_EQ(mkdir(gone.c_str(), 0755), 0);
+  const int marked = mkdir(gone.c_str(), 0755);
   other.join();
-  ASSERT_GE(reused, 0);
-  close(reused);
-  // open() takes the lowest free number: the loop's own, freed by libuv.
-  EXPECT_EQ(reused, loop_fd);
+  if (reused >= 0) close(reused);
   unlink(file.c_str());
   rmdir(gone.c_str());
   rmdir(dir.c_str());
+  ASSERT_EQ(marked, 0);
+  ASSERT_GE(reused, 0);
+  // open() takes the lowest free number: the loop's own, freed by libuv.
+  EXPECT_EQ(reused, loop_fd);
 }
 
 }  // namespace

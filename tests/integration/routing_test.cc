@@ -403,6 +403,51 @@ TEST_F(RoutingTest, MirrorsEachCallToTheMirrorSubset) {
   EXPECT_EQ(LedgerLines(v1_ledger), both);
 }
 
+// Destroying the Mesh ends the mirrored copies of its calls as it ends the
+// calls: a copy left in flight would hold its connection past the Mesh, and
+// finish on gRPC's threads while the process tears gRPC down.
+TEST_F(RoutingTest, DestroyingTheMeshCancelsTheMirroredCopies) {
+  WriteConfig("routes.yaml", Routes(R"(  - route: [{destination: {host: everything, subset: v1}}]
+    mirror: {host: everything, subset: v2}
+    mirrorPercentage: {value: 100}
+)"));
+  StartServer("v1");
+  const int v2_port = StartServer("v2");
+  StartClient();
+  WaitForServers(1);
+  // Another Mesh asks v2 itself how many calls it runs.
+  MeshOptions options;
+  options.service = "observer";
+  options.identity_dir = client_identity_;
+  absl::StatusOr<std::unique_ptr<Mesh>> observer = Mesh::Create(options);
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  absl::StatusOr<std::shared_ptr<Channel>> v2_channel =
+      (*observer)->Connect(absl::StrCat("127.0.0.1:", v2_port));
+  ASSERT_TRUE(v2_channel.ok()) << v2_channel.status();
+  Everything::Client v2(*v2_channel);
+  auto v2_stats = [&v2]() -> std::string {
+    Echo stats;
+    stats.set_text("__stats__");
+    absl::StatusOr<Echo> reply = v2.Echo(stats);
+    return reply.ok() ? reply->text() : reply.status().ToString();
+  };
+  auto wait_for = [&v2_stats](const std::string& prefix) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (!absl::StartsWith(v2_stats(), prefix) && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return v2_stats();
+  };
+
+  CountRequest request;
+  request.set_hold_ms(60000);  // held by both v1 and the mirror, v2, until cancelled
+  client_->CountOnceAsync(request, [](absl::StatusOr<CountReply>) {});
+  ASSERT_THAT(wait_for("in_flight=1"), StartsWith("in_flight=1"));
+  client_.reset();
+  mesh_.reset();
+  EXPECT_THAT(wait_for("in_flight=0"), StartsWith("in_flight=0"));
+}
+
 TEST_F(RoutingTest, InjectsAbortsAndDelays) {
   WriteConfig("routes.yaml", Routes(R"(  - match: [{headers: {x-fault: {exact: abort}}}]
     route: [{destination: {host: everything}}]

@@ -33,45 +33,68 @@ grpc::internal::RpcMethod UnaryRpcMethod(const MethodInfo& method) {
 }
 
 // A fire-and-forget copy of a call, for a route's mirror: its response and
-// status are dropped. Owns itself until gRPC reports the end.
-class MirroredCall {
+// status are dropped. Holds itself (self_) until gRPC reports the end, and
+// registers with the Mesh's live calls, so that destroying the Mesh cancels
+// it and waits for its end, as for the call it copies.
+class MirroredCall final : public LiveCall, public std::enable_shared_from_this<MirroredCall> {
  public:
-  static void Start(ClusterManager& clusters, const CallPlan& origin, const MethodInfo& method,
-                    const CallOptions& options, const grpc::ByteBuffer& request) {
-    CallPlan plan;
-    plan.cluster = origin.mirror_cluster;
-    plan.subset = origin.mirror_subset;
-    absl::StatusOr<Attempt> attempt = PickEndpoint(clusters, plan, {}, clusters.clock().Now());
-    if (!attempt.ok()) return;
-    auto* call = new MirroredCall(method, request, *std::move(attempt));
-    if (origin.deadline != absl::InfiniteFuture()) {
-      call->context_->set_deadline(absl::ToChronoTime(origin.deadline));
-    }
-    for (const auto& [name, value] : origin.RequestHeaders(options)) {
-      call->context_->AddMetadata(name, value);
-    }
-    grpc::Channel* channel = call->attempt_.endpoint->channel();
-    HandOffToGrpc(call);
-    GrpcCode in_grpc;
-    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-        channel, call->rpc_method_, call->context_.get(), &call->request_, call->response_.get(),
-        [call](grpc::Status) {
-          TakeOverFromGrpc(call);
-          delete call;
-        });
-  }
-
- private:
   MirroredCall(const MethodInfo& method, const grpc::ByteBuffer& request, Attempt attempt)
       : rpc_method_(UnaryRpcMethod(method)),
         request_(request),  // shares the bytes
         attempt_(std::move(attempt)) {}
+
+  static void Start(const ClientCallState& origin, const MethodInfo& method,
+                    const grpc::ByteBuffer& request) {
+    ClusterManager& clusters = *origin.clusters();
+    CallPlan plan;
+    plan.cluster = origin.plan().mirror_cluster;
+    plan.subset = origin.plan().mirror_subset;
+    absl::StatusOr<Attempt> attempt = PickEndpoint(clusters, plan, {}, clusters.clock().Now());
+    if (!attempt.ok()) return;
+    auto call = std::make_shared<MirroredCall>(method, request, *std::move(attempt));
+    call->registration_.emplace(origin.channel().live_calls, call.get());
+    if (!call->registration_->admitted()) return;  // the Mesh is going
+    if (origin.plan().deadline != absl::InfiniteFuture()) {
+      call->context_->set_deadline(absl::ToChronoTime(origin.plan().deadline));
+    }
+    for (const auto& [name, value] : origin.plan().RequestHeaders(origin.options())) {
+      call->context_->AddMetadata(name, value);
+    }
+    call->self_ = call;
+    MirroredCall* raw = call.get();
+    grpc::Channel* channel = raw->attempt_.endpoint->channel();
+    HandOffToGrpc(raw);
+    GrpcCode in_grpc;
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        channel, raw->rpc_method_, raw->context_.get(), &raw->request_, raw->response_.get(),
+        [raw](grpc::Status) {
+          TakeOverFromGrpc(raw);
+          raw->Finish();
+        });
+  }
+
+  Ending EndForShutdown() override { return Ending::kCancel; }
+  void CancelForShutdown() override { context_->TryCancel(); }
+  std::shared_ptr<LiveCall> KeepAlive() override { return shared_from_this(); }
+
+ private:
+  void Finish() {
+    registration_->StopCancels();
+    LiveCalls::Registration registration = *std::move(registration_);
+    // The copy goes (with its endpoint) unless a cancel holds it, then when
+    // that ends: before Leave() either way.
+    std::shared_ptr<MirroredCall> self = std::move(self_);
+    self.reset();
+    registration.Leave();  // now the Mesh may go
+  }
 
   const grpc::internal::RpcMethod rpc_method_;
   const std::unique_ptr<grpc::ClientContext> context_ = NewClientContext();
   const grpc::ByteBuffer request_;
   const std::unique_ptr<grpc::ByteBuffer> response_ = NewForGrpc<grpc::ByteBuffer>();
   Attempt attempt_;  // keeps the endpoint and its channel alive
+  std::optional<LiveCalls::Registration> registration_;
+  std::shared_ptr<MirroredCall> self_;  // until Finish()
 };
 
 // Whether the call's route mirrors it to another host.
@@ -161,7 +184,7 @@ class AsyncUnaryCall final : public LiveCall, public std::enable_shared_from_thi
     absl::Status admitted = call_->Admit();
     if (!admitted.ok()) return Finish(std::move(admitted));
     if (Mirrored(*call_)) {
-      MirroredCall::Start(*call_->clusters(), call_->plan(), method_, call_->options(), request_);
+      MirroredCall::Start(*call_, method_, request_);
     }
     StartAttempt();
   }
@@ -300,7 +323,7 @@ absl::Status UnaryCall(Channel& channel, const MethodInfo& method, const CallOpt
   absl::Status admitted = call.Admit();
   if (!admitted.ok()) return admitted;
   if (Mirrored(call)) {
-    MirroredCall::Start(*call.clusters(), call.plan(), method, call.options(), request_bytes);
+    MirroredCall::Start(call, method, request_bytes);
   }
   const grpc::internal::RpcMethod rpc_method = UnaryRpcMethod(method);
   while (true) {
